@@ -1,0 +1,336 @@
+package facets
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Expr is a column expression that renders to both DuckDB SQL and KQL.
+// Only the constructors below build one, so every value that reaches a
+// query is either a bound SQL parameter or an escaped KQL literal.
+type Expr interface {
+	render(w *writer)
+}
+
+type (
+	colExpr  struct{ name string }
+	strExpr  struct{ v string }
+	intExpr  struct{ v int64 }
+	callExpr struct {
+		op   string
+		args []Expr
+		re   string // regular expression (extract)
+		n    int    // capture group (extract)
+		path []string
+	}
+)
+
+// Col references a column of the facet's table (or an earlier derived column).
+func Col(name string) Expr { return colExpr{name} }
+
+// Str is a string literal.
+func Str(v string) Expr { return strExpr{v} }
+
+// Int is an integer literal.
+func Int(v int64) Expr { return intExpr{v} }
+
+func call(op string, args ...Expr) Expr { return callExpr{op: op, args: args} }
+
+// Eq is a = b (case-sensitive for strings).
+func Eq(a, b Expr) Expr { return call("eq", a, b) }
+
+// Ne is a <> b.
+func Ne(a, b Expr) Expr { return call("ne", a, b) }
+
+// Gt is a > b.
+func Gt(a, b Expr) Expr { return call("gt", a, b) }
+
+// In is a IN (list).
+func In(a Expr, list ...Expr) Expr { return call("in", append([]Expr{a}, list...)...) }
+
+// InStr is a IN (string literals).
+func InStr(a Expr, list ...string) Expr {
+	args := make([]Expr, len(list))
+	for i, s := range list {
+		args[i] = Str(s)
+	}
+	return In(a, args...)
+}
+
+// InInt is a IN (integer literals).
+func InInt(a Expr, list ...int64) Expr {
+	args := make([]Expr, len(list))
+	for i, v := range list {
+		args[i] = Int(v)
+	}
+	return In(a, args...)
+}
+
+// And is the conjunction of its arguments.
+func And(args ...Expr) Expr { return call("and", args...) }
+
+// Or is the disjunction of its arguments.
+func Or(args ...Expr) Expr { return call("or", args...) }
+
+// Not negates a condition.
+func Not(a Expr) Expr { return call("not", a) }
+
+// Lower lower-cases a string.
+func Lower(a Expr) Expr { return call("lower", a) }
+
+// StartsWith is a case-sensitive prefix test.
+func StartsWith(a Expr, prefix string) Expr { return call("startswith", a, Str(prefix)) }
+
+// If is a conditional value.
+func If(cond, then, els Expr) Expr { return call("if", cond, then, els) }
+
+// Coalesce returns the first argument that is neither null nor an empty string.
+func Coalesce(args ...Expr) Expr { return call("coalesce", args...) }
+
+// Concat joins strings.
+func Concat(args ...Expr) Expr { return call("concat", args...) }
+
+// Extract returns capture group n of the RE2 expression re matched against a,
+// or "" when it does not match (the same in both engines).
+func Extract(re string, n int, a Expr) Expr {
+	return callExpr{op: "extract", args: []Expr{a}, re: re, n: n}
+}
+
+// JSONString reads a string at a path of object keys inside a dynamic (or
+// JSON text) column.
+func JSONString(a Expr, path ...string) Expr {
+	return callExpr{op: "jsonstr", args: []Expr{a}, path: path}
+}
+
+// IsEmpty is true for null and "".
+func IsEmpty(a Expr) Expr { return call("isempty", a) }
+
+// IsTrue is true only for a true boolean (null counts as false).
+func IsTrue(a Expr) Expr { return call("istrue", a) }
+
+// ToString renders any value as text.
+func ToString(a Expr) Expr { return call("tostring", a) }
+
+// Dialect is a query language a facet renders to.
+type Dialect int
+
+// The two dialects.
+const (
+	SQL Dialect = iota // DuckDB SQL, values bound as parameters
+	KQL                // Kusto Query Language, values escaped inline
+)
+
+// writer accumulates rendered text and, for SQL, bound parameters.
+type writer struct {
+	d    Dialect
+	b    strings.Builder
+	args []any
+}
+
+func (w *writer) s(parts ...string) {
+	for _, p := range parts {
+		w.b.WriteString(p)
+	}
+}
+
+func (w *writer) expr(e Expr) { e.render(w) }
+
+func (w *writer) list(es []Expr, sep string) {
+	for i, e := range es {
+		if i > 0 {
+			w.s(sep)
+		}
+		w.expr(e)
+	}
+}
+
+// literal writes a string value: a bound parameter in SQL, an escaped
+// literal in KQL.
+func (w *writer) literal(v string) {
+	if w.d == SQL {
+		w.args = append(w.args, v)
+		w.s("?")
+		return
+	}
+	w.s(QuoteKQL(v))
+}
+
+func (e colExpr) render(w *writer) {
+	if w.d == SQL {
+		w.s(QuoteSQLIdent(e.name))
+		return
+	}
+	w.s(QuoteKQLIdent(e.name))
+}
+
+func (e strExpr) render(w *writer) { w.literal(e.v) }
+
+func (e intExpr) render(w *writer) { w.s(strconv.FormatInt(e.v, 10)) }
+
+func (e callExpr) render(w *writer) {
+	a := e.args
+	sqlMode := w.d == SQL
+	switch e.op {
+	case "eq", "ne", "gt":
+		op := map[string]string{"eq": " = ", "ne": " <> ", "gt": " > "}[e.op]
+		if !sqlMode {
+			op = map[string]string{"eq": " == ", "ne": " != ", "gt": " > "}[e.op]
+		}
+		w.s("(")
+		w.expr(a[0])
+		w.s(op)
+		w.expr(a[1])
+		w.s(")")
+	case "in":
+		w.s("(")
+		w.expr(a[0])
+		w.s(" in (")
+		w.list(a[1:], ", ")
+		w.s("))")
+	case "and", "or":
+		sep := " " + e.op + " "
+		if sqlMode {
+			sep = strings.ToUpper(sep)
+		}
+		w.s("(")
+		w.list(a, sep)
+		w.s(")")
+	case "not":
+		if sqlMode {
+			w.s("(NOT ")
+			w.expr(a[0])
+			w.s(")")
+		} else {
+			w.s("not(")
+			w.expr(a[0])
+			w.s(")")
+		}
+	case "lower":
+		w.s(pick(sqlMode, "lower(", "tolower("))
+		w.expr(a[0])
+		w.s(")")
+	case "startswith":
+		if sqlMode {
+			w.s("starts_with(")
+			w.expr(a[0])
+			w.s(", ")
+			w.expr(a[1])
+			w.s(")")
+		} else {
+			w.s("(")
+			w.expr(a[0])
+			w.s(" startswith_cs ")
+			w.expr(a[1])
+			w.s(")")
+		}
+	case "if":
+		if sqlMode {
+			w.s("(CASE WHEN ")
+			w.expr(a[0])
+			w.s(" THEN ")
+			w.expr(a[1])
+			w.s(" ELSE ")
+			w.expr(a[2])
+			w.s(" END)")
+		} else {
+			w.s("iff(")
+			w.list(a, ", ")
+			w.s(")")
+		}
+	case "coalesce":
+		if sqlMode {
+			w.s("coalesce(")
+			for i, x := range a {
+				if i > 0 {
+					w.s(", ")
+				}
+				w.s("nullif(")
+				w.expr(x)
+				w.s(", '')")
+			}
+			w.s(")")
+		} else {
+			w.s("coalesce(")
+			w.list(a, ", ")
+			w.s(")")
+		}
+	case "concat":
+		w.s(pick(sqlMode, "concat(", "strcat("))
+		w.list(a, ", ")
+		w.s(")")
+	case "extract":
+		if sqlMode {
+			w.s("regexp_extract(")
+			w.expr(a[0])
+			w.s(", ")
+			w.literal(e.re)
+			w.s(fmt.Sprintf(", %d)", e.n))
+		} else {
+			w.s("extract(", QuoteKQL(e.re), fmt.Sprintf(", %d, ", e.n))
+			w.expr(a[0])
+			w.s(")")
+		}
+	case "jsonstr":
+		if sqlMode {
+			w.s("json_extract_string(")
+			w.expr(a[0])
+			w.s(", ")
+			w.literal(jsonPath(e.path))
+			w.s(")")
+		} else {
+			w.s("tostring(parse_json(")
+			w.expr(a[0])
+			w.s(")")
+			for _, p := range e.path {
+				w.s("[", QuoteKQL(p), "]")
+			}
+			w.s(")")
+		}
+	case "isempty":
+		if sqlMode {
+			w.s("(coalesce(CAST(")
+			w.expr(a[0])
+			w.s(" AS VARCHAR), '') = '')")
+		} else {
+			w.s("isempty(")
+			w.expr(a[0])
+			w.s(")")
+		}
+	case "istrue":
+		w.s("coalesce(")
+		w.expr(a[0])
+		w.s(", false)")
+	case "tostring":
+		if sqlMode {
+			w.s("CAST(")
+			w.expr(a[0])
+			w.s(" AS VARCHAR)")
+		} else {
+			w.s("tostring(")
+			w.expr(a[0])
+			w.s(")")
+		}
+	default:
+		panic("facets: unknown expression " + e.op)
+	}
+}
+
+func pick(sqlMode bool, sql, kql string) string {
+	if sqlMode {
+		return sql
+	}
+	return kql
+}
+
+// jsonPath builds a DuckDB JSON path with every key quoted.
+func jsonPath(keys []string) string {
+	var b strings.Builder
+	b.WriteString("$")
+	for _, k := range keys {
+		b.WriteString(`."`)
+		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(k))
+		b.WriteString(`"`)
+	}
+	return b.String()
+}

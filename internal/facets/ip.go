@@ -1,0 +1,157 @@
+package facets
+
+// The IpAddress facets: msticnb IpAddressSummary's log look-ups, each
+// applying the request timespan (see shared/reference/msticnb-inventory.md §1).
+
+// sshdLogon matches sshd's "Accepted"/"Failed" lines; group 1 is the result,
+// 2 the method, 4 the user.
+const sshdLogon = `^(Accepted|Failed) (\S+) for (invalid user )?(\S+) from`
+
+// IP facets, by GraphQL field.
+var (
+	IPAlerts = &Facet{
+		Name: "ip.alerts", Source: "SecurityAlert", Table: "SecurityAlert", Time: "TimeGenerated",
+		Keys: KeyMatch{
+			Texts:  []Expr{JSONString(Col("ExtendedProperties"), "Source IPs"), JSONString(Col("ExtendedProperties"), "Destination IPs")},
+			Arrays: []ArrayElement{{Column: "Entities", Field: "Address"}},
+		},
+		Kind: Events,
+	}
+	IPSignins = &Facet{
+		Name: "ip.signins", Source: "SigninLogs", Table: "SigninLogs", Time: "TimeGenerated",
+		Keys: KeyMatch{Columns: []string{"IPAddress"}}, Kind: Events,
+	}
+	IPAzureActivity = &Facet{
+		Name: "ip.azureActivity", Source: "AzureActivity", Table: "AzureActivity", Time: "TimeGenerated",
+		Keys: KeyMatch{Columns: []string{"CallerIpAddress"}}, Kind: Events,
+	}
+	// OfficeActivity's client address often carries a port or brackets
+	// ("[::ffff:1.2.3.4]:50123"), so the columns are matched by IP token.
+	IPOfficeActivity = &Facet{
+		Name: "ip.officeActivity", Source: "OfficeActivity", Table: "OfficeActivity", Time: "TimeGenerated",
+		Keys: KeyMatch{Texts: []Expr{Col("ClientIP"), Col("Client_IPAddress"), Col("ActorIpAddress")}},
+		Kind: Events,
+	}
+	IPCommonSecurityLog = &Facet{
+		Name: "ip.commonSecurityLog", Source: "CommonSecurityLog", Table: "CommonSecurityLog", Time: "TimeGenerated",
+		Keys: KeyMatch{Columns: []string{"SourceIP", "DestinationIP"}}, Kind: Events,
+	}
+	IPWindowsLogons = &Facet{
+		Name: "ip.hostLogons.windows", Source: "SecurityEvent", Table: "SecurityEvent", Time: "TimeGenerated",
+		Keys: KeyMatch{Columns: []string{"IpAddress"}},
+		Extend: []Named{
+			{"Host", Col("Computer")},
+			{"LogonAccount", Coalesce(Col("Account"), Concat(Col("TargetDomainName"), Str(`\`), Col("TargetUserName")))},
+			{"Result", If(Eq(Col("EventID"), Int(4624)), Str("SUCCESS"), Str("FAILURE"))},
+			{"LogonKind", Coalesce(Col("LogonTypeName"), ToString(Col("LogonType")))},
+		},
+		Where:   []Expr{InInt(Col("EventID"), 4624, 4625)},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"Host", "LogonAccount", "LogonKind", "Result"}},
+	}
+	IPLinuxLogons = &Facet{
+		Name: "ip.hostLogons.linux", Source: "Syslog", Table: "Syslog", Time: "TimeGenerated",
+		Keys: KeyMatch{Texts: []Expr{Col("SyslogMessage")}},
+		Extend: []Named{
+			{"Host", Col("Computer")},
+			{"LogonAccount", Extract(sshdLogon, 4, Col("SyslogMessage"))},
+			{"Result", If(Eq(Extract(sshdLogon, 1, Col("SyslogMessage")), Str("Accepted")), Str("SUCCESS"), Str("FAILURE"))},
+			{"LogonKind", Concat(Extract(sshdLogon, 2, Col("SyslogMessage")), Str(" ("), Col("ProcessName"), Str(")"))},
+		},
+		Where: []Expr{
+			InStr(Col("Facility"), "auth", "authpriv"),
+			Not(IsEmpty(Extract(sshdLogon, 1, Col("SyslogMessage")))),
+		},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"Host", "LogonAccount", "LogonKind", "Result"}},
+	}
+	IPSigninAccounts = &Facet{
+		Name: "ip.relatedAccounts.signins", Source: "SigninLogs", Table: "SigninLogs", Time: "TimeGenerated",
+		Keys:    KeyMatch{Columns: []string{"IPAddress"}},
+		Extend:  []Named{{"AccountName", Lower(Col("UserPrincipalName"))}, {"Detail", Col("AppDisplayName")}, {"Failed", Ne(Col("ResultType"), Str("0"))}},
+		Where:   []Expr{Not(IsEmpty(Col("UserPrincipalName")))},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"AccountName"}, Aggs: []Agg{{"Failures", "countif", Col("Failed")}, {"Details", "make_set", Col("Detail")}}},
+	}
+	IPAzureActivityAccounts = &Facet{
+		Name: "ip.relatedAccounts.azureActivity", Source: "AzureActivity", Table: "AzureActivity", Time: "TimeGenerated",
+		Keys:    KeyMatch{Columns: []string{"CallerIpAddress"}},
+		Extend:  []Named{{"AccountName", Lower(Col("Caller"))}, {"Detail", Col("ResourceProviderValue")}, {"Failed", Eq(Col("ActivityStatusValue"), Str("Failure"))}},
+		Where:   []Expr{Not(IsEmpty(Col("Caller")))},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"AccountName"}, Aggs: []Agg{{"Failures", "countif", Col("Failed")}, {"Details", "make_set", Col("Detail")}}},
+	}
+	IPOfficeAccounts = &Facet{
+		Name: "ip.relatedAccounts.officeActivity", Source: "OfficeActivity", Table: "OfficeActivity", Time: "TimeGenerated",
+		Keys:    IPOfficeActivity.Keys,
+		Extend:  []Named{{"AccountName", Lower(Col("UserId"))}, {"Detail", Col("OfficeWorkload")}, {"Failed", Eq(Col("ResultStatus"), Str("Failed"))}},
+		Where:   []Expr{Not(IsEmpty(Col("UserId")))},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"AccountName"}, Aggs: []Agg{{"Failures", "countif", Col("Failed")}, {"Details", "make_set", Col("Detail")}}},
+	}
+	IPDeviceNetworkInfo = &Facet{
+		Name: "ip.hosts.deviceNetworkInfo", Source: "DeviceNetworkInfo", Table: "DeviceNetworkInfo", Time: "TimeGenerated",
+		Keys:    KeyMatch{Arrays: []ArrayElement{{Column: "IPAddresses", Field: "IPAddress"}}},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"DeviceName", "DeviceId"}, Aggs: []Agg{{"Adapters", "make_set", Col("NetworkAdapterName")}}},
+	}
+	IPHeartbeat = &Facet{
+		Name: "ip.heartbeat", Source: "Heartbeat", Table: "Heartbeat", Time: "TimeGenerated",
+		Keys: KeyMatch{Columns: []string{"ComputerIP"}, Arrays: []ArrayElement{{Column: "ComputerPrivateIPs"}}}, Kind: Latest,
+	}
+	IPVMComputer = &Facet{
+		Name: "ip.vmComputer", Source: "VMComputer", Table: "VMComputer", Time: "TimeGenerated",
+		Keys: KeyMatch{Arrays: []ArrayElement{{Column: "Ipv4Addresses"}, {Column: "Ipv6Addresses"}}}, Kind: Latest,
+	}
+	IPNetworkInterface = &Facet{
+		Name: "ip.networkInterface", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "TimeGenerated",
+		Keys:  KeyMatch{Texts: []Expr{Col("PrivateIPAddresses_s"), Col("PublicIPAddresses_s")}},
+		Where: []Expr{Eq(Col("ResourceType"), Str("NetworkInterface"))},
+		Kind:  Latest,
+	}
+	flowWhere  = []Expr{Eq(Col("SubType_s"), Str("FlowLog"))}
+	flowKeys   = KeyMatch{Columns: []string{"VMIP_s", "SrcIP_s", "DestIP_s"}, Texts: []Expr{Col("PublicIPs_s")}}
+	IPNetflows = &Facet{
+		Name: "ip.netflows", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "FlowStartTime_t",
+		Keys: flowKeys, Where: flowWhere, Kind: Events,
+	}
+	IPNetflowSummary = &Facet{
+		Name: "ip.netflowSummary", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "FlowStartTime_t",
+		Keys:  flowKeys,
+		Where: flowWhere,
+		Extend: []Named{
+			{"ExternalIP", If(Eq(Col("FlowDirection_s"), Str("I")), Col("SrcIP_s"), Col("DestIP_s"))},
+			{"Protocol", Coalesce(Col("L7Protocol_s"), Str("unknown"))},
+			{"Direction", Col("FlowDirection_s")},
+		},
+		Kind: Summary,
+		Summary: SummarySpec{By: []string{"Protocol", "Direction"}, Aggs: []Agg{
+			{"AllowedFlows", "sum", Col("AllowedInFlows_d")},
+			{"AllowedOutFlows", "sum", Col("AllowedOutFlows_d")},
+			{"DeniedFlows", "sum", Col("DeniedInFlows_d")},
+			{"DeniedOutFlows", "sum", Col("DeniedOutFlows_d")},
+			{"ExternalIPs", "make_set", Col("ExternalIP")},
+		}},
+	}
+	IPNetworkConnections = &Facet{
+		Name: "ip.networkConnections", Source: "DeviceNetworkEvents", Table: "DeviceNetworkEvents", Time: "TimeGenerated",
+		Keys: KeyMatch{Columns: []string{"RemoteIP"}},
+		Kind: Summary,
+		Summary: SummarySpec{
+			By:   []string{"DeviceName", "LocalIP", "RemoteIP", "RemotePort", "ActionType", "InitiatingProcessAccountName", "InitiatingProcessFolderPath", "InitiatingProcessSHA256"},
+			Aggs: []Agg{{"RemoteUrls", "make_set", Col("RemoteUrl")}},
+		},
+	}
+	IPBookmarks = &Facet{
+		Name: "ip.bookmarks", Source: "HuntingBookmark", Table: "HuntingBookmark", Time: "TimeGenerated",
+		Keys:  KeyMatch{Texts: []Expr{Col("QueryResultRow")}},
+		Where: []Expr{Not(IsTrue(Col("SoftDeleted")))},
+		Kind:  Events,
+	}
+	IPDnsQueries = &Facet{
+		Name: "ip.dnsQueries", Source: "DnsEvents", Table: "DnsEvents", Time: "TimeGenerated",
+		Keys:  KeyMatch{Columns: []string{"ClientIP"}, Texts: []Expr{Col("IPAddresses")}},
+		Where: []Expr{Eq(Col("SubType"), Str("LookupQuery"))},
+		Kind:  Events,
+	}
+)

@@ -1,0 +1,440 @@
+package duckdb
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"entitygraph/internal/schema"
+)
+
+// TableReport says how a table was loaded.
+type TableReport struct {
+	Table        string
+	Files        []string
+	Rows         int64
+	Unknown      []string // file columns the schema does not know (kept as text)
+	TimeFallback string   // file column that filled a missing TimeGenerated
+	Duration     time.Duration
+}
+
+// LoadReport summarises a workspace load.
+type LoadReport struct {
+	Tables   []TableReport
+	Skipped  []string // entries that are not table exports
+	Rows     int64
+	Duration time.Duration
+}
+
+var exportExt = []string{".jsonl", ".ndjson", ".json", ".csv", ".parquet"}
+
+// splitExport returns the table name and format of a file name such as
+// "SigninLogs.csv.gz", or ok=false.
+func splitExport(name string) (table, format string, ok bool) {
+	base := strings.TrimSuffix(name, ".gz")
+	for _, ext := range exportExt {
+		if strings.HasSuffix(strings.ToLower(base), ext) {
+			return base[:len(base)-len(ext)], ext, true
+		}
+	}
+	return "", "", false
+}
+
+// LoadDir loads a workspace directory: one <Table>.<ext>[.gz] file, or one
+// <Table>/ folder of such files, per table.
+func (s *Store) LoadDir(ctx context.Context, dir string) (LoadReport, error) {
+	start := time.Now()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return LoadReport{}, fmt.Errorf("workspace %s: %w", dir, err)
+	}
+	files := map[string][]string{} // table -> files
+	var rep LoadReport
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			sub, err := os.ReadDir(p)
+			if err != nil {
+				return rep, fmt.Errorf("workspace %s: %w", p, err)
+			}
+			for _, f := range sub {
+				if _, _, ok := splitExport(f.Name()); ok && !f.IsDir() {
+					files[e.Name()] = append(files[e.Name()], filepath.Join(p, f.Name()))
+				}
+			}
+			continue
+		}
+		table, _, ok := splitExport(e.Name())
+		if !ok {
+			rep.Skipped = append(rep.Skipped, e.Name())
+			continue
+		}
+		files[table] = append(files[table], p)
+	}
+	names := make([]string, 0, len(files))
+	for t := range files {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	for _, t := range names {
+		tr, err := s.LoadTable(ctx, t, files[t])
+		if err != nil {
+			return rep, err
+		}
+		rep.Tables = append(rep.Tables, tr)
+		rep.Rows += tr.Rows
+	}
+	rep.Duration = time.Since(start)
+	return rep, nil
+}
+
+// rawColumn is one column of an export file, read as text.
+type rawColumn struct {
+	name     string // as in the file
+	norm     string // header suffixes such as " [UTC]" removed
+	accessor string // SQL yielding the value as VARCHAR
+}
+
+var headerSuffix = regexp.MustCompile(`\s*\[[^\]]*\]$`)
+
+// timeFallbacks fill TimeGenerated when an export lacks it.
+var timeFallbacks = []string{"CreatedDateTime", "EventSubmissionTimestamp", "TimeCreated", "Timestamp", "StartTime", "CreationTime", "Start_Time", "EventTime"}
+
+// LoadTable creates a table typed by its schema (every documented column,
+// NULL where the files have none) and loads the files into it.
+func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (TableReport, error) {
+	start := time.Now()
+	if sch, ok := schema.Lookup(table); ok {
+		table = sch.Name
+	}
+	rep := TableReport{Table: table, Files: paths}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return rep, err
+	}
+	defer conn.Close()
+	sch, known := schema.Lookup(table)
+	var cols []schema.Column
+	if known {
+		cols = append(cols, sch.Columns...)
+	}
+	colIndex := map[string]int{}
+	for i, c := range cols {
+		colIndex[strings.ToLower(c.Name)] = i
+	}
+	type plan struct {
+		from string
+		raw  []rawColumn
+	}
+	var plans []plan
+	for i, p := range paths {
+		from, raw, err := s.rawRelation(ctx, conn, p, fmt.Sprintf("_raw_%d", i))
+		if err != nil {
+			return rep, fmt.Errorf("workspace table %s: %s: %w", table, filepath.Base(p), err)
+		}
+		for _, r := range raw {
+			key := strings.ToLower(r.norm)
+			if _, ok := colIndex[key]; ok || isSplitDynamic(r.norm, colIndex) {
+				continue
+			}
+			colIndex[key] = len(cols)
+			cols = append(cols, schema.Column{Name: r.norm, Type: schema.TypeString})
+			rep.Unknown = append(rep.Unknown, r.norm)
+		}
+		plans = append(plans, plan{from, raw})
+	}
+	var ddl strings.Builder
+	fmt.Fprintf(&ddl, "CREATE OR REPLACE TABLE %s (", identSQL(table))
+	for i, c := range cols {
+		if i > 0 {
+			ddl.WriteString(", ")
+		}
+		fmt.Fprintf(&ddl, "%s %s", identSQL(c.Name), duckType(c.Type))
+	}
+	ddl.WriteString(")")
+	if _, err := conn.ExecContext(ctx, ddl.String()); err != nil {
+		return rep, fmt.Errorf("workspace table %s: create: %w", table, err)
+	}
+	for _, pl := range plans {
+		byNorm := map[string]rawColumn{}
+		for _, r := range pl.raw {
+			byNorm[strings.ToLower(r.norm)] = r
+		}
+		exprs := make([]string, len(cols))
+		for i, c := range cols {
+			exprs[i] = "NULL"
+			text := textFor(c.Name, byNorm)
+			if text == "" && c.Name == "TimeGenerated" {
+				for _, fb := range timeFallbacks {
+					if text = textFor(fb, byNorm); text != "" {
+						rep.TimeFallback = fb
+						break
+					}
+				}
+			}
+			if text != "" {
+				exprs[i] = typedExpr(text, c.Type)
+			}
+		}
+		ins := fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s", identSQL(table), strings.Join(exprs, ", "), pl.from)
+		res, err := conn.ExecContext(ctx, ins)
+		if err != nil {
+			return rep, fmt.Errorf("workspace table %s: insert: %w", table, err)
+		}
+		n, _ := res.RowsAffected()
+		rep.Rows += n
+	}
+	for i := range plans {
+		conn.ExecContext(ctx, fmt.Sprintf("DROP VIEW IF EXISTS _raw_%d", i))
+		conn.ExecContext(ctx, fmt.Sprintf("DROP TABLE IF EXISTS _raw_%d_t", i))
+	}
+	rep.Duration = time.Since(start)
+	s.mu.Lock()
+	s.tables[table] = &rep
+	s.mu.Unlock()
+	return rep, nil
+}
+
+// isSplitDynamic recognises the portal's "X_dynamic"/"X_string" halves of a
+// dynamic column X.
+func isSplitDynamic(name string, known map[string]int) bool {
+	for _, suf := range []string{"_dynamic", "_string"} {
+		if base, ok := strings.CutSuffix(name, suf); ok {
+			if _, ok := known[strings.ToLower(base)]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// textFor is the SQL text of a schema column in one file, or "".
+func textFor(name string, byNorm map[string]rawColumn) string {
+	if r, ok := byNorm[strings.ToLower(name)]; ok {
+		return r.accessor
+	}
+	var parts []string
+	for _, suf := range []string{"_dynamic", "_string"} {
+		if r, ok := byNorm[strings.ToLower(name+suf)]; ok {
+			parts = append(parts, "nullif("+r.accessor+", '')")
+		}
+	}
+	if len(parts) > 0 {
+		return "coalesce(" + strings.Join(parts, ", ") + ")"
+	}
+	return ""
+}
+
+func duckType(kusto string) string {
+	switch kusto {
+	case schema.TypeDatetime:
+		return "TIMESTAMP"
+	case schema.TypeBool:
+		return "BOOLEAN"
+	case schema.TypeInt, schema.TypeLong:
+		return "BIGINT"
+	case schema.TypeReal, schema.TypeDecimal:
+		return "DOUBLE"
+	case schema.TypeDynamic:
+		return "JSON"
+	}
+	return "VARCHAR"
+}
+
+// typedExpr converts a text value to the column's type. Portal exports
+// write US-style times and True/False; empty text is NULL for non-strings.
+func typedExpr(text, kusto string) string {
+	switch kusto {
+	case schema.TypeDatetime:
+		return fmt.Sprintf("coalesce(try_cast(try_cast(%[1]s AS TIMESTAMPTZ) AS TIMESTAMP), "+
+			"try_strptime(%[1]s, '%%m/%%d/%%Y, %%I:%%M:%%S.%%g %%p'), try_strptime(%[1]s, '%%m/%%d/%%Y, %%I:%%M:%%S %%p'), "+
+			"try_strptime(%[1]s, '%%m/%%d/%%Y %%I:%%M:%%S %%p'), try_strptime(%[1]s, '%%m/%%d/%%Y %%H:%%M:%%S'))", text)
+	case schema.TypeBool:
+		return fmt.Sprintf("(CASE lower(trim(%s)) WHEN 'true' THEN true WHEN '1' THEN true WHEN 'false' THEN false WHEN '0' THEN false END)", text)
+	case schema.TypeInt, schema.TypeLong:
+		return fmt.Sprintf("coalesce(try_cast(%[1]s AS BIGINT), try_cast(try_cast(%[1]s AS DOUBLE) AS BIGINT))", text)
+	case schema.TypeReal, schema.TypeDecimal:
+		return fmt.Sprintf("try_cast(%s AS DOUBLE)", text)
+	case schema.TypeDynamic:
+		return fmt.Sprintf("(CASE WHEN coalesce(%[1]s, '') = '' THEN NULL ELSE coalesce(try_cast(%[1]s AS JSON), to_json(%[1]s)) END)", text)
+	}
+	return text
+}
+
+func identSQL(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+// rawRelation registers a view over one export file and lists its columns
+// with a text accessor each.
+func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view string) (string, []rawColumn, error) {
+	_, format, _ := splitExport(filepath.Base(path))
+	lit := quoteLiteral(path)
+	var src string
+	switch format {
+	case ".csv":
+		src = fmt.Sprintf("read_csv(%s, header=true, all_varchar=true, max_line_size=67108864)", lit)
+	case ".parquet":
+		src = fmt.Sprintf("read_parquet(%s)", lit)
+	default: // JSON: an array of rows, one object per line, or a query-API response
+		p, cleanup, err := jsonRowsFile(path)
+		if err != nil {
+			return "", nil, err
+		}
+		// DuckDB reads the file when the view is used: materialize first.
+		view = view + "_t"
+		defer cleanup()
+		src = fmt.Sprintf("read_json_objects(%s, format='auto', maximum_object_size=268435456)", quoteLiteral(p))
+	}
+	kind := "VIEW"
+	if strings.HasSuffix(view, "_t") {
+		kind = "TABLE"
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP %s %s AS SELECT * FROM %s", kind, view, src)); err != nil {
+		return "", nil, err
+	}
+	var raw []rawColumn
+	if format == ".csv" || format == ".parquet" {
+		rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+view+")")
+		if err != nil {
+			return "", nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name, typ string
+			if err := rows.Scan(&name, &typ); err != nil {
+				return "", nil, err
+			}
+			acc := identSQL(name)
+			if strings.HasPrefix(typ, "STRUCT") || strings.HasSuffix(typ, "[]") || strings.HasPrefix(typ, "MAP") {
+				acc = "CAST(to_json(" + acc + ") AS VARCHAR)"
+			} else if typ != "VARCHAR" {
+				acc = "CAST(" + acc + " AS VARCHAR)"
+			}
+			raw = appendRaw(raw, name, acc)
+		}
+		if err := rows.Err(); err != nil {
+			return "", nil, err
+		}
+		return view, raw, nil
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT unnest(json_keys(json)) FROM "+view)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return "", nil, err
+		}
+		path := `$."` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
+		raw = appendRaw(raw, name, "json_extract_string(json, "+quoteLiteral(path)+")")
+	}
+	sort.Slice(raw, func(i, j int) bool { return raw[i].name < raw[j].name })
+	return view, raw, rows.Err()
+}
+
+func appendRaw(raw []rawColumn, name, accessor string) []rawColumn {
+	norm := strings.TrimSpace(headerSuffix.ReplaceAllString(name, ""))
+	if norm == "" || strings.HasPrefix(norm, "$") {
+		return raw // the portal's "$table" column, pandas' unnamed index
+	}
+	return append(raw, rawColumn{name: name, norm: norm, accessor: accessor})
+}
+
+// jsonRowsFile returns a file DuckDB can read as JSON rows: the file itself,
+// or, for a Log Analytics query-API response ({"tables":[{"columns","rows"}]}),
+// a temporary JSON-lines copy of its first table (removed by cleanup).
+func jsonRowsFile(path string) (string, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	var r io.Reader = bufio.NewReader(f)
+	if strings.HasSuffix(path, ".gz") {
+		gz, err := gzip.NewReader(r)
+		if err != nil {
+			return "", nil, err
+		}
+		defer gz.Close()
+		r = gz
+	}
+	br := bufio.NewReader(r)
+	first, err := firstNonSpace(br)
+	if err != nil || first != '{' {
+		return path, func() {}, nil
+	}
+	var resp struct {
+		Tables []struct {
+			Columns []struct {
+				Name string `json:"name"`
+				Type string `json:"type"`
+			} `json:"columns"`
+			Rows [][]json.RawMessage `json:"rows"`
+		} `json:"tables"`
+	}
+	if err := json.NewDecoder(br).Decode(&resp); err != nil || len(resp.Tables) == 0 {
+		return path, func() {}, nil // JSON lines, read as they are
+	}
+	tmp, err := os.CreateTemp("", "entitygraph-*.jsonl")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.Remove(tmp.Name()) }
+	w := bufio.NewWriter(tmp)
+	t := resp.Tables[0]
+	for _, row := range t.Rows {
+		obj := make(map[string]json.RawMessage, len(row))
+		for i, v := range row {
+			if i < len(t.Columns) {
+				obj[t.Columns[i].Name] = v
+			}
+		}
+		line, err := json.Marshal(obj)
+		if err != nil {
+			tmp.Close()
+			cleanup()
+			return "", nil, err
+		}
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		tmp.Close()
+		cleanup()
+		return "", nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return tmp.Name(), cleanup, nil
+}
+
+func firstNonSpace(r *bufio.Reader) (byte, error) {
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if b == 0xEF { // UTF-8 BOM
+			r.ReadByte()
+			r.ReadByte()
+			continue
+		}
+		if b != ' ' && b != '\n' && b != '\r' && b != '\t' {
+			r.UnreadByte()
+			return b, nil
+		}
+	}
+}

@@ -1,0 +1,200 @@
+// Package duckdb is the embedded log store: a workspace directory of Sentinel
+// table exports loaded into an in-process DuckDB database, typed by the
+// shared table schemas, and queried with the SQL the facets render.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"entitygraph/internal/facets"
+)
+
+// Name is how traces and errors name this source.
+const Name = "duckdb"
+
+// ErrTableUnavailable reports a facet on a table the workspace does not have.
+var ErrTableUnavailable = errors.New("table not available in this workspace")
+
+// TableError names the missing table.
+type TableError struct{ Table string }
+
+func (e *TableError) Error() string { return fmt.Sprintf("table %s not available in this workspace", e.Table) }
+
+// Unwrap lets errors.Is match ErrTableUnavailable.
+func (e *TableError) Unwrap() error { return ErrTableUnavailable }
+
+// Store is an opened DuckDB database holding one workspace.
+type Store struct {
+	db     *sql.DB
+	mu     sync.RWMutex
+	tables map[string]*TableReport // by table name
+}
+
+// Options tune the embedded database.
+type Options struct {
+	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; empty: DuckDB's default
+	Threads     int    // 0: one per core
+}
+
+// Open creates an empty in-memory store. Extension auto-install and
+// auto-load are disabled: DuckDB would otherwise try the network.
+func Open(opts Options) (*Store, error) {
+	dsn := "?autoinstall_known_extensions=false&autoload_known_extensions=false"
+	if opts.MemoryLimit != "" {
+		dsn += "&memory_limit=" + opts.MemoryLimit
+	}
+	if opts.Threads > 0 {
+		dsn += fmt.Sprintf("&threads=%d", opts.Threads)
+	}
+	connector, err := duckdb.NewConnector(dsn, func(conn driver.ExecerContext) error {
+		// Timestamps are UTC everywhere, whatever the host's zone.
+		_, err := conn.ExecContext(context.Background(), "SET TimeZone = 'UTC'", nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: open: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("duckdb: open: %w", err)
+	}
+	return &Store{db: db, tables: map[string]*TableReport{}}, nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the database for loaders and benchmarks in this module.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// HasTable reports whether the workspace provided the table.
+func (s *Store) HasTable(name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.tables[name]
+	return ok
+}
+
+// Tables returns the load report of every table, by name.
+func (s *Store) Tables() map[string]TableReport {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]TableReport, len(s.tables))
+	for n, t := range s.tables {
+		out[n] = *t
+	}
+	return out
+}
+
+// Row is one result row: column name to value (string, int64, float64,
+// bool, time.Time, or decoded JSON for dynamic columns).
+type Row = map[string]any
+
+// Result is what one execution returns.
+type Result struct {
+	Statement string
+	Rows      []Row
+}
+
+// Run renders the facet to SQL and executes it.
+func (s *Store) Run(ctx context.Context, f *facets.Facet, q facets.Query) (Result, error) {
+	if !s.HasTable(f.Table) {
+		return Result{}, &TableError{Table: f.Table}
+	}
+	st, err := f.Render(facets.SQL, q)
+	if err != nil {
+		return Result{}, err
+	}
+	rows, err := s.query(ctx, st.Text, st.Args...)
+	if err != nil {
+		return Result{Statement: st.Text}, fmt.Errorf("duckdb: facet %s: %w", f.Name, err)
+	}
+	return Result{Statement: st.Text, Rows: rows}, nil
+}
+
+func (s *Store) query(ctx context.Context, text string, args ...any) ([]Row, error) {
+	rs, err := s.db.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	cols, err := rs.Columns()
+	if err != nil {
+		return nil, err
+	}
+	types, err := rs.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	var out []Row
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rs.Next() {
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make(Row, len(cols))
+		for i, c := range cols {
+			row[c] = normalize(vals[i], types[i].DatabaseTypeName())
+		}
+		out = append(out, row)
+	}
+	return out, rs.Err()
+}
+
+// normalize maps driver values onto the row value types both engines share.
+func normalize(v any, dbType string) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case time.Time:
+		return x.UTC()
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case []byte:
+		return string(x)
+	case []any:
+		for i := range x {
+			x[i] = normalize(x[i], "")
+		}
+		return x
+	case string:
+		if dbType == "JSON" {
+			return decodeJSON(x)
+		}
+		return x
+	}
+	return v
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func decodeJSON(s string) any {
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		return s
+	}
+	return v
+}
