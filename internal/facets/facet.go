@@ -19,15 +19,19 @@ const (
 	Summary             // rows grouped by Summary.By with count, first and last seen
 )
 
-// IPToken matches IPv4 and IPv6 addresses inside free text.
-const IPToken = `([0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})`
+// IP address shapes found inside free text. IPv4 is extracted on its own
+// so that the IPv4 part of "[::ffff:1.2.3.4]:443" is found too.
+var ipTokens = []string{
+	`([0-9]{1,3}(?:\.[0-9]{1,3}){3})`,
+	`([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})`,
+}
 
 // KeyMatch says which values of a row can equal a requested key. A row
 // matches every requested key found among its candidates, and is returned
 // once per matched key.
 type KeyMatch struct {
 	Columns []string       // scalar columns holding one key each
-	Texts   []Expr         // text holding keys as tokens of the IPToken shape (a comma list, a message)
+	Texts   []Expr         // text holding IP addresses among other words (a comma list, a message)
 	Arrays  []ArrayElement // dynamic arrays whose elements (or an element field) are keys
 }
 
@@ -159,12 +163,14 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 			w.s("]")
 		}
 		for _, x := range f.Keys.Texts {
-			sep()
-			w.s("coalesce(regexp_extract_all(")
-			w.expr(x)
-			w.s(", ")
-			w.literal(IPToken)
-			w.s(", 1), [])")
+			for _, re := range ipTokens {
+				sep()
+				w.s("coalesce(regexp_extract_all(")
+				w.expr(x)
+				w.s(", ")
+				w.literal(re)
+				w.s(", 1), [])")
+			}
 		}
 		for _, a := range f.Keys.Arrays {
 			sep()
@@ -307,9 +313,11 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			cands = append(cands, "_c0")
 		}
 		for i, x := range texts {
-			name := fmt.Sprintf("_t%d", i)
-			w.s("\n| extend ", name, " = extract_all(", QuoteKQL(IPToken), ", ", x, ")")
-			cands = append(cands, name)
+			for j, re := range ipTokens {
+				name := fmt.Sprintf("_t%d%c", i, 'a'+j)
+				w.s("\n| extend ", name, " = extract_all(", QuoteKQL(re), ", ", x, ")")
+				cands = append(cands, name)
+			}
 		}
 		for i, a := range f.Keys.Arrays {
 			name := fmt.Sprintf("_a%d", i)

@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,21 +16,11 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"entitygraph/internal/facets"
+	"entitygraph/internal/sources"
 )
 
 // Name is how traces and errors name this source.
 const Name = "duckdb"
-
-// ErrTableUnavailable reports a facet on a table the workspace does not have.
-var ErrTableUnavailable = errors.New("table not available in this workspace")
-
-// TableError names the missing table.
-type TableError struct{ Table string }
-
-func (e *TableError) Error() string { return fmt.Sprintf("table %s not available in this workspace", e.Table) }
-
-// Unwrap lets errors.Is match ErrTableUnavailable.
-func (e *TableError) Unwrap() error { return ErrTableUnavailable }
 
 // Store is an opened DuckDB database holding one workspace.
 type Store struct {
@@ -97,30 +86,26 @@ func (s *Store) Tables() map[string]TableReport {
 	return out
 }
 
-// Row is one result row: column name to value (string, int64, float64,
-// bool, time.Time, or decoded JSON for dynamic columns).
-type Row = map[string]any
+// Row is one result row (see sources.Row).
+type Row = sources.Row
 
-// Result is what one execution returns.
-type Result struct {
-	Statement string
-	Rows      []Row
-}
+// Name names the source in traces and errors.
+func (s *Store) Name() string { return Name }
 
 // Run renders the facet to SQL and executes it.
-func (s *Store) Run(ctx context.Context, f *facets.Facet, q facets.Query) (Result, error) {
+func (s *Store) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
 	if !s.HasTable(f.Table) {
-		return Result{}, &TableError{Table: f.Table}
+		return sources.Result{}, &sources.TableError{Table: f.Table}
 	}
 	st, err := f.Render(facets.SQL, q)
 	if err != nil {
-		return Result{}, err
+		return sources.Result{}, err
 	}
 	rows, err := s.query(ctx, st.Text, st.Args...)
 	if err != nil {
-		return Result{Statement: st.Text}, fmt.Errorf("duckdb: facet %s: %w", f.Name, err)
+		return sources.Result{Statement: st.Text}, fmt.Errorf("duckdb: facet %s: %w", f.Name, err)
 	}
-	return Result{Statement: st.Text, Rows: rows}, nil
+	return sources.Result{Statement: st.Text, Rows: rows}, nil
 }
 
 func (s *Store) query(ctx context.Context, text string, args ...any) ([]Row, error) {

@@ -1,0 +1,75 @@
+// Command gql serves the entitygraph GraphQL API. Without --data it serves
+// a generated demo workspace: no Azure, no API keys, no network.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"entitygraph/graph/resolvers"
+	"entitygraph/internal/config"
+	"entitygraph/internal/server"
+	"entitygraph/internal/workspace"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(log); err != nil {
+		log.Error("gql stopped", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(log *slog.Logger) error {
+	cfg, err := config.Load(os.Args[1:], os.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	started := time.Now()
+	store, rep, err := workspace.Open(ctx, workspace.Options{Dir: cfg.Data, DemoScale: cfg.DemoScale, MemoryLimit: cfg.MemoryLimit})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	log.Info("workspace loaded", "source", rep.Source, "tables", len(rep.Load.Tables), "rows", rep.Load.Rows, "duration", time.Since(started).Round(time.Millisecond))
+	for _, t := range rep.Load.Tables {
+		if len(t.Unknown) > 0 || t.TimeFallback != "" {
+			log.Info("table loaded", "table", t.Table, "rows", t.Rows, "unknown_columns", len(t.Unknown), "time_from", t.TimeFallback)
+		}
+	}
+
+	srv := server.New(server.Options{
+		Source:         store,
+		Resolver:       &resolvers.Resolver{Config: resolvers.Config{Store: store, MaxTimespan: cfg.MaxTimespan}},
+		Logger:         log,
+		RequestTimeout: cfg.RequestTimeout,
+		ExampleQuery:   workspace.ExampleQuery(cfg.Data == ""),
+	})
+	srv.SetReady()
+	httpSrv := &http.Server{Addr: cfg.Listen, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.ListenAndServe() }()
+	log.Info("serving", "url", fmt.Sprintf("http://%s/", cfg.Listen), "ready_after", time.Since(started).Round(time.Millisecond))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,14 @@
+package resolvers
+
+import (
+	"time"
+
+	"entitygraph/internal/sources/duckdb"
+)
+
+// Config holds what resolvers need besides the per-request loaders.
+type Config struct {
+	Store       *duckdb.Store    // workspace, for table listings
+	MaxTimespan time.Duration    // longest timespan a request may ask for
+	Now         func() time.Time // the clock; time.Now in production
+}

@@ -1,0 +1,74 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"entitygraph/internal/facets"
+	"entitygraph/internal/sources"
+)
+
+// Error codes in extensions.code.
+const (
+	CodeBadUserInput      = "BAD_USER_INPUT"
+	CodeTableUnavailable  = "TABLE_UNAVAILABLE"
+	CodeSourceUnavailable = "SOURCE_UNAVAILABLE"
+	CodeTimeout           = "TIMEOUT"
+	CodeNotFound          = "NOT_FOUND"
+	CodeInternal          = "INTERNAL"
+)
+
+// badInput is a BAD_USER_INPUT error naming the argument.
+func badInput(ctx context.Context, arg, format string, a ...any) error {
+	return &gqlerror.Error{
+		Path:    graphql.GetPath(ctx),
+		Message: fmt.Sprintf("%s: %s", arg, fmt.Sprintf(format, a...)),
+		Extensions: map[string]any{
+			"code":     CodeBadUserInput,
+			"argument": arg,
+		},
+	}
+}
+
+// sourceError turns a failed facet look-up into a field error naming the
+// source and table; the rest of the response stands.
+func sourceError(ctx context.Context, f *facets.Facet, source string, err error) error {
+	code := CodeSourceUnavailable
+	msg := fmt.Sprintf("%s: %s facet failed", source, f.Source)
+	switch {
+	case errors.Is(err, sources.ErrTableUnavailable):
+		code = CodeTableUnavailable
+		msg = fmt.Sprintf("table %s not available in this workspace", f.Table)
+	case errors.Is(err, context.DeadlineExceeded):
+		code = CodeTimeout
+		msg = fmt.Sprintf("%s: %s facet timed out", source, f.Source)
+	}
+	return &gqlerror.Error{
+		Path:    graphql.GetPath(ctx),
+		Message: msg,
+		Err:     err,
+		Extensions: map[string]any{
+			"code":   code,
+			"source": source,
+			"table":  f.Table,
+			"facet":  f.Name,
+		},
+	}
+}
+
+// addError reports a partial failure while the field still returns data.
+func addError(ctx context.Context, err error) {
+	graphql.AddError(ctx, err)
+}
+
+// truncate shortens user input quoted back in error messages.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,532 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"sync"
+
+	"entitygraph/graph/model"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/ipclass"
+	"entitygraph/internal/loaders"
+	"entitygraph/internal/sources"
+)
+
+func accountRef(name *string, span model.Span) *model.Account {
+	if name == nil {
+		return nil
+	}
+	return &model.Account{Name: strings.ToLower(*name), Span: span}
+}
+
+func hostRef(name *string, span model.Span) *model.Host {
+	if name == nil {
+		return nil
+	}
+	return &model.Host{Name: HostKey(*name), Span: span}
+}
+
+// HostKey is a host's canonical key: the lower-cased short name, so that
+// "WEB-VM-01.contoso.local" (MDE) and "web-vm-01" (Heartbeat) are one host.
+// Names that are IP addresses are kept whole.
+func HostKey(name string) string {
+	name = strings.ToLower(strings.TrimSpace(name))
+	if _, err := ipclass.Parse(name); err == nil {
+		return name
+	}
+	if short, _, ok := strings.Cut(name, "."); ok && short != "" {
+		return short
+	}
+	return name
+}
+
+var severities = map[string]model.Severity{
+	"informational": model.SeverityInformational, "low": model.SeverityLow,
+	"medium": model.SeverityMedium, "high": model.SeverityHigh,
+}
+
+func alertFromRow(r row) *model.Alert {
+	a := &model.Alert{
+		ID:                 strOr(r, "SystemAlertId", ""),
+		Name:               str(r, "AlertName"),
+		DisplayName:        str(r, "DisplayName"),
+		Status:             str(r, "Status"),
+		Time:               timep(r, "TimeGenerated"),
+		StartTime:          timep(r, "StartTime"),
+		EndTime:            timep(r, "EndTime"),
+		Provider:           str(r, "ProviderName"),
+		Vendor:             str(r, "VendorName"),
+		Product:            str(r, "ProductName"),
+		Description:        str(r, "Description"),
+		Remediation:        str(r, "RemediationSteps"),
+		Tactics:            list(r, "Tactics"),
+		Techniques:         list(r, "Techniques"),
+		CompromisedEntity:  str(r, "CompromisedEntity"),
+		ExtendedProperties: jsonValue(r, "ExtendedProperties"),
+		Entities:           jsonValue(r, "Entities"),
+		Columns:            columns(r),
+	}
+	if s, ok := severities[strings.ToLower(strOr(r, "AlertSeverity", ""))]; ok {
+		a.Severity = &s
+	}
+	return a
+}
+
+func signinFromRow(r row, span model.Span) *model.Signin {
+	return &model.Signin{
+		Time:                    timep(r, "TimeGenerated"),
+		Account:                 accountRef(str(r, "UserPrincipalName"), span),
+		UserPrincipalName:       str(r, "UserPrincipalName"),
+		UserDisplayName:         str(r, "UserDisplayName"),
+		AppDisplayName:          str(r, "AppDisplayName"),
+		ResourceDisplayName:     str(r, "ResourceDisplayName"),
+		ResultType:              str(r, "ResultType"),
+		ResultDescription:       str(r, "ResultDescription"),
+		Success:                 strOr(r, "ResultType", "") == "0",
+		IPAddress:               str(r, "IPAddress"),
+		City:                    nested(r, "LocationDetails", "city"),
+		State:                   nested(r, "LocationDetails", "state"),
+		CountryOrRegion:         nested(r, "LocationDetails", "countryOrRegion"),
+		ClientAppUsed:           str(r, "ClientAppUsed"),
+		UserAgent:               str(r, "UserAgent"),
+		ConditionalAccessStatus: str(r, "ConditionalAccessStatus"),
+		RiskLevelDuringSignIn:   str(r, "RiskLevelDuringSignIn"),
+		Columns:                 columns(r),
+	}
+}
+
+// nested reads a string field of a dynamic object column.
+func nested(r row, col, field string) *string {
+	if m, ok := jsonValue(r, col).(map[string]any); ok {
+		if s, ok := m[field].(string); ok && s != "" {
+			return &s
+		}
+	}
+	return nil
+}
+
+func azureActivityFromRow(r row, span model.Span) *model.AzureActivityEvent {
+	return &model.AzureActivityEvent{
+		Time:             timep(r, "TimeGenerated"),
+		Account:          accountRef(str(r, "Caller"), span),
+		Caller:           str(r, "Caller"),
+		OperationName:    firstOf(r, "OperationNameValue", "OperationName"),
+		ResourceProvider: firstOf(r, "ResourceProviderValue", "ResourceProvider"),
+		ResourceGroup:    str(r, "ResourceGroup"),
+		ResourceID:       firstOf(r, "_ResourceId", "ResourceId"),
+		Category:         firstOf(r, "CategoryValue", "Category"),
+		Status:           firstOf(r, "ActivityStatusValue", "ActivityStatus"),
+		CallerIPAddress:  str(r, "CallerIpAddress"),
+		Columns:          columns(r),
+	}
+}
+
+func firstOf(r row, cols ...string) *string {
+	for _, c := range cols {
+		if s := str(r, c); s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+func officeActivityFromRow(r row, span model.Span) *model.OfficeActivityEvent {
+	return &model.OfficeActivityEvent{
+		Time:         timep(r, "TimeGenerated"),
+		Account:      accountRef(str(r, "UserId"), span),
+		UserID:       str(r, "UserId"),
+		Operation:    str(r, "Operation"),
+		Workload:     str(r, "OfficeWorkload"),
+		RecordType:   str(r, "RecordType"),
+		ResultStatus: str(r, "ResultStatus"),
+		ClientIP:     firstOf(r, "ClientIP", "Client_IPAddress", "ActorIpAddress"),
+		ObjectID:     str(r, "OfficeObjectId"),
+		Columns:      columns(r),
+	}
+}
+
+func commonSecurityLogFromRow(r row) *model.CommonSecurityLogEvent {
+	return &model.CommonSecurityLogEvent{
+		Time:            timep(r, "TimeGenerated"),
+		DeviceVendor:    str(r, "DeviceVendor"),
+		DeviceProduct:   str(r, "DeviceProduct"),
+		Activity:        str(r, "Activity"),
+		DeviceAction:    str(r, "DeviceAction"),
+		SourceIP:        str(r, "SourceIP"),
+		SourcePort:      intp(r, "SourcePort"),
+		DestinationIP:   str(r, "DestinationIP"),
+		DestinationPort: intp(r, "DestinationPort"),
+		Protocol:        str(r, "Protocol"),
+		RequestURL:      str(r, "RequestURL"),
+		Computer:        str(r, "Computer"),
+		Columns:         columns(r),
+	}
+}
+
+func heartbeatFromRow(r row, span model.Span) *model.Heartbeat {
+	var version *string
+	if maj := str(r, "OSMajorVersion"); maj != nil {
+		v := *maj
+		if min := str(r, "OSMinorVersion"); min != nil {
+			v += "." + *min
+		}
+		version = &v
+	}
+	return &model.Heartbeat{
+		Time:            timep(r, "TimeGenerated"),
+		Host:            hostRef(str(r, "Computer"), span),
+		Computer:        str(r, "Computer"),
+		ComputerIP:      str(r, "ComputerIP"),
+		OsType:          str(r, "OSType"),
+		OsName:          str(r, "OSName"),
+		OsVersion:       version,
+		Environment:     str(r, "ComputerEnvironment"),
+		ResourceID:      str(r, "ResourceId"),
+		ResourceGroup:   str(r, "ResourceGroup"),
+		SubscriptionID:  str(r, "SubscriptionId"),
+		VMUUID:          str(r, "VMUUID"),
+		AgentVersion:    str(r, "Version"),
+		Solutions:       str(r, "Solutions"),
+		RemoteIPCountry: str(r, "RemoteIPCountry"),
+		Columns:         columns(r),
+	}
+}
+
+func vmComputerFromRow(r row, span model.Span) *model.VMComputer {
+	return &model.VMComputer{
+		Time:            timep(r, "TimeGenerated"),
+		Host:            hostRef(str(r, "Computer"), span),
+		Computer:        str(r, "Computer"),
+		OsFamily:        str(r, "OperatingSystemFamily"),
+		OsFullName:      str(r, "OperatingSystemFullName"),
+		AgentID:         str(r, "AgentId"),
+		AzureVMID:       str(r, "AzureVmId"),
+		SubscriptionID:  str(r, "AzureSubscriptionId"),
+		ResourceGroup:   str(r, "AzureResourceGroup"),
+		HostingProvider: str(r, "HostingProvider"),
+		VMType:          str(r, "VirtualMachineType"),
+		ResourceID:      str(r, "_ResourceId"),
+		Ipv4Addresses:   list(r, "Ipv4Addresses"),
+		Ipv6Addresses:   list(r, "Ipv6Addresses"),
+		Columns:         columns(r),
+	}
+}
+
+// vmName is the last segment of an NSG "subscription/resourcegroup/vm" path.
+func vmName(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	parts := strings.Split(*s, "/")
+	last := parts[len(parts)-1]
+	return &last
+}
+
+func networkInterfaceFromRow(r row, span model.Span) *model.NetworkInterface {
+	vm := str(r, "VirtualMachine_s")
+	return &model.NetworkInterface{
+		Time:               timep(r, "TimeGenerated"),
+		Host:               hostRef(vmName(vm), span),
+		VirtualMachine:     vm,
+		PrivateIPAddresses: list(r, "PrivateIPAddresses_s"),
+		PublicIPAddresses:  list(r, "PublicIPAddresses_s"),
+		Subnet:             firstOf(r, "Subnet_s", "Subnet1_s"),
+		Region:             firstOf(r, "Region_s", "AzureRegion_s"),
+		Columns:            columns(r),
+	}
+}
+
+func netflowFromRow(r row) *model.Netflow {
+	ext := list(r, "PublicIPs_s")
+	external := strOr(r, "DestIP_s", "")
+	if strOr(r, "FlowDirection_s", "") == "I" {
+		external = strOr(r, "SrcIP_s", "")
+	}
+	if a, err := ipclass.Parse(external); err == nil && !ipclass.IsPrivate(ipclass.Classify(a)) {
+		ext = appendDistinct(ext, a.String())
+	}
+	return &model.Netflow{
+		FlowStartTime:   timep(r, "FlowStartTime_t"),
+		FlowEndTime:     timep(r, "FlowEndTime_t"),
+		FlowType:        str(r, "FlowType_s"),
+		VMName:          vmName(str(r, "VM_s")),
+		VMIP:            str(r, "VMIP_s"),
+		SourceIP:        str(r, "SrcIP_s"),
+		DestinationIP:   str(r, "DestIP_s"),
+		ExternalIps:     ext,
+		DestinationPort: intp(r, "DestPort_d"),
+		L4Protocol:      str(r, "L4Protocol_s"),
+		L7Protocol:      str(r, "L7Protocol_s"),
+		Direction:       str(r, "FlowDirection_s"),
+		AllowedInFlows:  intp(r, "AllowedInFlows_d"),
+		AllowedOutFlows: intp(r, "AllowedOutFlows_d"),
+		DeniedInFlows:   intp(r, "DeniedInFlows_d"),
+		DeniedOutFlows:  intp(r, "DeniedOutFlows_d"),
+		Columns:         columns(r),
+	}
+}
+
+func appendDistinct(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	out := append(list, s)
+	sort.Strings(out)
+	return out
+}
+
+func netflowSummaryFromRow(r row) *model.NetflowSummary {
+	return &model.NetflowSummary{
+		L7Protocol:      strOr(r, "Protocol", "unknown"),
+		Direction:       str(r, "Direction"),
+		FlowRecords:     intOf(r["Count"]),
+		AllowedInFlows:  intOf(r["AllowedFlows"]),
+		AllowedOutFlows: intOf(r["AllowedOutFlows"]),
+		DeniedInFlows:   intOf(r["DeniedFlows"]),
+		DeniedOutFlows:  intOf(r["DeniedOutFlows"]),
+		ExternalIps:     list(r, "ExternalIPs"),
+		FirstFlow:       timep(r, "FirstSeen"),
+		LastFlow:        timep(r, "LastSeen"),
+	}
+}
+
+func networkConnectionFromRow(r row, span model.Span) *model.NetworkConnectionSummary {
+	return &model.NetworkConnectionSummary{
+		Host:                        hostRef(str(r, "DeviceName"), span),
+		LocalIP:                     str(r, "LocalIP"),
+		RemoteIP:                    str(r, "RemoteIP"),
+		RemotePort:                  intp(r, "RemotePort"),
+		ActionType:                  str(r, "ActionType"),
+		InitiatingProcessAccount:    str(r, "InitiatingProcessAccountName"),
+		InitiatingProcessFolderPath: str(r, "InitiatingProcessFolderPath"),
+		InitiatingProcessSha256:     str(r, "InitiatingProcessSHA256"),
+		RemoteUrls:                  list(r, "RemoteUrls"),
+		Count:                       intOf(r["Count"]),
+		FirstSeen:                   timep(r, "FirstSeen"),
+		LastSeen:                    timep(r, "LastSeen"),
+	}
+}
+
+func bookmarkFromRow(r row) *model.Bookmark {
+	return &model.Bookmark{
+		ID:             str(r, "BookmarkId"),
+		Name:           str(r, "BookmarkName"),
+		Time:           timep(r, "TimeGenerated"),
+		CreatedBy:      str(r, "CreatedBy"),
+		Notes:          str(r, "Notes"),
+		Tags:           str(r, "Tags"),
+		QueryText:      str(r, "QueryText"),
+		QueryResultRow: jsonValue(r, "QueryResultRow"),
+		Columns:        columns(r),
+	}
+}
+
+func dnsQueryFromRow(r row) *model.DNSQuery {
+	return &model.DNSQuery{
+		Time:        timep(r, "TimeGenerated"),
+		Name:        str(r, "Name"),
+		ClientIP:    str(r, "ClientIP"),
+		IPAddresses: list(r, "IPAddresses"),
+		QueryType:   str(r, "QueryType"),
+		ResultCode:  intp(r, "ResultCode"),
+		Computer:    str(r, "Computer"),
+		Columns:     columns(r),
+	}
+}
+
+// latest returns the newest row of a Latest facet, or nil.
+func latest(ctx context.Context, f *facets.Facet, ip *model.IPAddress) (row, error) {
+	rows, err := load(ctx, f, ip.Span, loaders.Page{}, ip.Addr.String())
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+// parallel runs the look-ups concurrently and returns their results in order.
+func parallel(ctx context.Context, fs []*facets.Facet, ip *model.IPAddress) ([][]row, []error) {
+	rows := make([][]row, len(fs))
+	errs := make([]error, len(fs))
+	var wg sync.WaitGroup
+	for i, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows[i], errs[i] = load(ctx, f, ip.Span, loaders.Page{}, ip.Addr.String())
+		}()
+	}
+	wg.Wait()
+	return rows, errs
+}
+
+// combine keeps the results of the sources that answered. Missing tables
+// are normal; any other failure becomes the field's error alongside the
+// data of the others, and only when every source failed is the field null.
+func combine(ctx context.Context, errs []error) (fatal error) {
+	var failed []error
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, sources.ErrTableUnavailable):
+		default:
+			failed = append(failed, err)
+		}
+	}
+	if ok == 0 && len(failed) == 0 && len(errs) > 0 {
+		return errs[0] // every table missing: say so
+	}
+	if ok == 0 && len(failed) > 0 {
+		return failed[0]
+	}
+	for _, err := range failed {
+		addError(ctx, err)
+	}
+	return nil
+}
+
+func hostLogons(ctx context.Context, ip *model.IPAddress) ([]*model.HostLogonSummary, error) {
+	fs := []*facets.Facet{facets.IPWindowsLogons, facets.IPLinuxLogons}
+	oses := []model.OsFamily{model.OsFamilyWindows, model.OsFamilyLinux}
+	rows, errs := parallel(ctx, fs, ip)
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	out := []*model.HostLogonSummary{}
+	for i, rs := range rows {
+		for _, r := range rs {
+			acct := strOr(r, "LogonAccount", "")
+			out = append(out, &model.HostLogonSummary{
+				Host:      &model.Host{Name: HostKey(strOr(r, "Host", "")), Span: ip.Span},
+				Account:   &model.Account{Name: strings.ToLower(acct), Span: ip.Span},
+				Os:        oses[i],
+				LogonType: str(r, "LogonKind"),
+				Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
+				Count:     intOf(r["Count"]),
+				FirstSeen: timep(r, "FirstSeen"),
+				LastSeen:  timep(r, "LastSeen"),
+			})
+		}
+	}
+	return out, nil
+}
+
+func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.RelatedAccount, error) {
+	fs := []*facets.Facet{facets.IPSigninAccounts, facets.IPAzureActivityAccounts, facets.IPOfficeAccounts, facets.IPWindowsLogons, facets.IPLinuxLogons}
+	kinds := []model.AccountSource{model.AccountSourceSigninLogs, model.AccountSourceAzureActivity, model.AccountSourceOfficeActivity, model.AccountSourceWindowsLogon, model.AccountSourceLinuxLogon}
+	rows, errs := parallel(ctx, fs, ip)
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	out := []*model.RelatedAccount{}
+	for i, rs := range rows {
+		if i >= 3 { // host logons: one row per host/type/result, folded per account
+			out = append(out, foldLogons(rs, kinds[i], ip.Span)...)
+			continue
+		}
+		for _, r := range rs {
+			out = append(out, &model.RelatedAccount{
+				Account:   &model.Account{Name: strOr(r, "AccountName", ""), Span: ip.Span},
+				Source:    kinds[i],
+				Details:   list(r, "Details"),
+				Count:     intOf(r["Count"]),
+				Failures:  intOf(r["Failures"]),
+				FirstSeen: timep(r, "FirstSeen"),
+				LastSeen:  timep(r, "LastSeen"),
+			})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, nil
+}
+
+func foldLogons(rs []row, kind model.AccountSource, span model.Span) []*model.RelatedAccount {
+	byAcct := map[string]*model.RelatedAccount{}
+	var order []string
+	for _, r := range rs {
+		name := strings.ToLower(strOr(r, "LogonAccount", ""))
+		if name == "" {
+			continue
+		}
+		a, ok := byAcct[name]
+		if !ok {
+			a = &model.RelatedAccount{Account: &model.Account{Name: name, Span: span}, Source: kind, Details: []string{}}
+			byAcct[name] = a
+			order = append(order, name)
+		}
+		n := intOf(r["Count"])
+		a.Count += n
+		if strOr(r, "Result", "") == "FAILURE" {
+			a.Failures += n
+		}
+		if lt := str(r, "LogonKind"); lt != nil {
+			a.Details = appendDistinct(a.Details, *lt)
+		}
+		if t := timep(r, "FirstSeen"); t != nil && (a.FirstSeen == nil || t.Before(*a.FirstSeen)) {
+			a.FirstSeen = t
+		}
+		if t := timep(r, "LastSeen"); t != nil && (a.LastSeen == nil || t.After(*a.LastSeen)) {
+			a.LastSeen = t
+		}
+	}
+	out := make([]*model.RelatedAccount, len(order))
+	for i, n := range order {
+		out[i] = byAcct[n]
+	}
+	return out
+}
+
+// ownerFacets find monitored hosts owning an IP; they also decide its origin.
+var ownerFacets = []*facets.Facet{facets.IPDeviceNetworkInfo, facets.IPHeartbeat, facets.IPVMComputer, facets.IPNetworkInterface}
+
+func hostSightings(ctx context.Context, ip *model.IPAddress) ([]*model.HostSighting, error) {
+	rows, errs := parallel(ctx, ownerFacets, ip)
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	out := []*model.HostSighting{}
+	add := func(name *string, src model.HostSource, id *string, r row, timeCol string) {
+		if name == nil {
+			return
+		}
+		out = append(out, &model.HostSighting{Host: hostRef(name, ip.Span), Source: src, SourceID: id, LastSeen: timep(r, timeCol)})
+	}
+	for _, r := range rows[0] {
+		add(str(r, "DeviceName"), model.HostSourceMdeDevice, str(r, "DeviceId"), r, "LastSeen")
+	}
+	for _, r := range rows[1] {
+		add(str(r, "Computer"), model.HostSourceHeartbeat, firstOf(r, "ResourceId", "SourceComputerId"), r, "TimeGenerated")
+	}
+	for _, r := range rows[2] {
+		add(str(r, "Computer"), model.HostSourceVMComputer, firstOf(r, "AgentId", "_ResourceId"), r, "TimeGenerated")
+	}
+	for _, r := range rows[3] {
+		add(vmName(str(r, "VirtualMachine_s")), model.HostSourceNsgInterface, str(r, "VirtualMachine_s"), r, "TimeGenerated")
+	}
+	return out, nil
+}
+
+// ipOrigin decides INTERNAL/EXTERNAL as the notebook does: private, or owned
+// by a monitored host.
+func ipOrigin(ctx context.Context, ip *model.IPAddress) (*model.IPOrigin, error) {
+	internal, external := model.IPOriginInternal, model.IPOriginExternal
+	if ipclass.IsPrivate(ipclass.Classify(ip.Addr)) {
+		return &internal, nil
+	}
+	hosts, err := hostSightings(ctx, ip)
+	if err != nil {
+		if errors.Is(err, sources.ErrTableUnavailable) {
+			return &external, nil
+		}
+		return nil, err
+	}
+	if len(hosts) > 0 {
+		return &internal, nil
+	}
+	return &external, nil
+}

@@ -1,0 +1,212 @@
+package resolvers
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"entitygraph/graph/model"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/loaders"
+	"entitygraph/internal/sources"
+)
+
+type row = sources.Row
+
+// load runs one facet for one key through the request's loaders.
+func load(ctx context.Context, f *facets.Facet, span model.Span, pg loaders.Page, key string) ([]row, error) {
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := l.Load(ctx, f, loaders.Span{Start: span.Start, End: span.End}, pg, key)
+	if err != nil {
+		return nil, sourceError(ctx, f, l.SourceName(), err)
+	}
+	return rows, nil
+}
+
+// loadPage runs an Events facet for one page of one key.
+func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (rows []row, offset, total int, err error) {
+	offset, limit, err := page(ctx, first, after)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	fetch := limit
+	if fetch == 0 {
+		fetch = 1 // still learn the total
+	}
+	rows, err = load(ctx, f, span, loaders.Page{Offset: offset, Limit: fetch}, key)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if len(rows) > 0 {
+		total = intOf(rows[0][facets.TotalColumn])
+	} else if offset > 0 {
+		// Past the end: learn the total from the first page.
+		first, err := load(ctx, f, span, loaders.Page{Offset: 0, Limit: 1}, key)
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if len(first) > 0 {
+			total = intOf(first[0][facets.TotalColumn])
+		}
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+	}
+	return rows, offset, total, nil
+}
+
+// pageInfo describes a page of nodes starting at offset.
+func pageInfo(offset, n, total int) (*model.PageInfo, []string) {
+	cursors := make([]string, n)
+	for i := range cursors {
+		cursors[i] = encodeCursor(offset + i)
+	}
+	pi := &model.PageInfo{HasNextPage: offset+n < total, HasPreviousPage: offset > 0}
+	if n > 0 {
+		pi.StartCursor = &cursors[0]
+		pi.EndCursor = &cursors[n-1]
+	}
+	return pi, cursors
+}
+
+// connection converts a page of rows into nodes and edges.
+func connection[N, E any](rows []row, offset, total int, node func(row) *N, edge func(cursor string, n *N) *E) ([]*N, []*E, *model.PageInfo) {
+	pi, cursors := pageInfo(offset, len(rows), total)
+	nodes := make([]*N, len(rows))
+	edges := make([]*E, len(rows))
+	for i, rw := range rows {
+		nodes[i] = node(rw)
+		edges[i] = edge(cursors[i], nodes[i])
+	}
+	return nodes, edges, pi
+}
+
+// columns is the row as users see it: every table column, no internals.
+func columns(r row) map[string]any {
+	out := make(map[string]any, len(r))
+	for k, v := range r {
+		if k != facets.KeyColumn && k != facets.TotalColumn {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func str(r row, col string) *string {
+	switch v := r[col].(type) {
+	case nil:
+		return nil
+	case string:
+		if v == "" {
+			return nil
+		}
+		return &v
+	case map[string]any, []any:
+		b, _ := json.Marshal(v)
+		s := string(b)
+		return &s
+	case float64:
+		s := strconv.FormatFloat(v, 'f', -1, 64)
+		return &s
+	case time.Time:
+		s := v.Format(time.RFC3339Nano)
+		return &s
+	default:
+		s := strings.TrimSpace(strings.Trim(strconvAny(v), `"`))
+		return &s
+	}
+}
+
+func strconvAny(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func strOr(r row, col, def string) string {
+	if s := str(r, col); s != nil {
+		return *s
+	}
+	return def
+}
+
+func intOf(v any) int {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case int:
+		return x
+	case float64:
+		if math.IsNaN(x) {
+			return 0
+		}
+		return int(x)
+	case string:
+		n, _ := strconv.Atoi(x)
+		return n
+	}
+	return 0
+}
+
+func intp(r row, col string) *int {
+	if r[col] == nil {
+		return nil
+	}
+	n := intOf(r[col])
+	return &n
+}
+
+func timep(r row, col string) *time.Time {
+	if t, ok := r[col].(time.Time); ok {
+		return &t
+	}
+	return nil
+}
+
+func jsonValue(r row, col string) any {
+	switch v := r[col].(type) {
+	case string:
+		var out any
+		if json.Unmarshal([]byte(v), &out) == nil {
+			return out
+		}
+		return v
+	default:
+		return v
+	}
+}
+
+// list reads a dynamic array, a JSON array in text, or a comma-separated
+// list into sorted, distinct non-empty strings.
+func list(r row, col string) []string {
+	var items []string
+	switch v := jsonValue(r, col).(type) {
+	case []any:
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				items = append(items, s)
+			} else if x != nil {
+				items = append(items, strconvAny(x))
+			}
+		}
+	case string:
+		items = strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == ' ' })
+	}
+	seen := map[string]bool{}
+	out := []string{}
+	for _, s := range items {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,102 @@
+// Package config reads server settings from a YAML file, environment
+// variables and flags, in increasing order of precedence.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	Listen         string        `yaml:"listen"`         // address to serve on
+	Data           string        `yaml:"data"`           // workspace directory; empty: the generated demo workspace
+	DemoScale      int           `yaml:"demoScale"`      // demo background activity multiplier
+	MaxTimespan    time.Duration `yaml:"maxTimespan"`    // longest timespan a request may ask for
+	RequestTimeout time.Duration `yaml:"requestTimeout"` // per GraphQL request
+	MemoryLimit    string        `yaml:"memoryLimit"`    // DuckDB memory_limit, e.g. "4GB"
+}
+
+// Defaults are used for anything no source sets.
+func Defaults() Config {
+	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second}
+}
+
+// Load resolves the configuration from args (flags), the environment
+// (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_SCALE, EG_MAX_TIMESPAN,
+// EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT) and the YAML file named by --config.
+func Load(args []string, getenv func(string) string) (Config, error) {
+	fs := flag.NewFlagSet("gql", flag.ContinueOnError)
+	listen := fs.String("listen", "", "address to listen on (env EG_LISTEN; default 127.0.0.1:8080)")
+	data := fs.String("data", "", "workspace directory of table exports (env EG_DATA; default: the built-in demo workspace)")
+	file := fs.String("config", "", "YAML configuration file (env EG_CONFIG)")
+	scale := fs.Int("demo-rows", 0, "demo workspace scale: background activity multiplier, 1 ≈ 11k rows (env EG_DEMO_SCALE)")
+	maxSpan := fs.Duration("max-timespan", 0, "longest timespan a request may ask for (env EG_MAX_TIMESPAN; default 2160h)")
+	timeout := fs.Duration("request-timeout", 0, "per-request timeout (env EG_REQUEST_TIMEOUT; default 60s)")
+	mem := fs.String("memory-limit", "", "DuckDB memory limit, e.g. 4GB (env EG_MEMORY_LIMIT)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	cfg := Defaults()
+	path := first(*file, getenv("EG_CONFIG"))
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("config: %w", err)
+		}
+		if err := yaml.Unmarshal(b, &cfg); err != nil {
+			return Config{}, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	cfg.Listen = first(*listen, getenv("EG_LISTEN"), cfg.Listen)
+	cfg.Data = first(*data, getenv("EG_DATA"), cfg.Data)
+	cfg.MemoryLimit = first(*mem, getenv("EG_MEMORY_LIMIT"), cfg.MemoryLimit)
+	var err error
+	if cfg.DemoScale, err = intSetting(*scale, getenv("EG_DEMO_SCALE"), cfg.DemoScale); err != nil {
+		return Config{}, fmt.Errorf("EG_DEMO_SCALE: %w", err)
+	}
+	if cfg.MaxTimespan, err = durSetting(*maxSpan, getenv("EG_MAX_TIMESPAN"), cfg.MaxTimespan); err != nil {
+		return Config{}, fmt.Errorf("EG_MAX_TIMESPAN: %w", err)
+	}
+	if cfg.RequestTimeout, err = durSetting(*timeout, getenv("EG_REQUEST_TIMEOUT"), cfg.RequestTimeout); err != nil {
+		return Config{}, fmt.Errorf("EG_REQUEST_TIMEOUT: %w", err)
+	}
+	if cfg.DemoScale < 1 {
+		return Config{}, fmt.Errorf("demo-rows must be at least 1")
+	}
+	return cfg, nil
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func intSetting(flagVal int, env string, def int) (int, error) {
+	if flagVal != 0 {
+		return flagVal, nil
+	}
+	if env != "" {
+		return strconv.Atoi(env)
+	}
+	return def, nil
+}
+
+func durSetting(flagVal time.Duration, env string, def time.Duration) (time.Duration, error) {
+	if flagVal != 0 {
+		return flagVal, nil
+	}
+	if env != "" {
+		return time.ParseDuration(env)
+	}
+	return def, nil
+}

@@ -1,0 +1,47 @@
+package loaders
+
+import "sync"
+
+// Call is one backend call a request caused.
+type Call struct {
+	Source     string  `json:"source"`
+	Facet      string  `json:"facet"`
+	Table      string  `json:"table"`
+	Statement  string  `json:"statement"`
+	Keys       int     `json:"keys"`
+	Rows       int     `json:"rows"`
+	DurationMs float64 `json:"durationMs"`
+	Cached     bool    `json:"cached"`
+	Skipped    bool    `json:"skipped,omitempty"` // table unavailable: nothing was sent
+	Error      string  `json:"error,omitempty"`
+}
+
+// Trace lists a request's backend calls in the order they finished.
+type Trace struct {
+	mu    sync.Mutex
+	calls []Call
+}
+
+func (t *Trace) add(c Call) {
+	t.mu.Lock()
+	t.calls = append(t.calls, c)
+	t.mu.Unlock()
+}
+
+// Calls returns a copy of the calls so far.
+func (t *Trace) Calls() []Call {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Call(nil), t.calls...)
+}
+
+// Queries counts the calls that reached a backend.
+func (t *Trace) Queries() int {
+	n := 0
+	for _, c := range t.Calls() {
+		if !c.Cached && !c.Skipped {
+			n++
+		}
+	}
+	return n
+}
