@@ -20,8 +20,8 @@ func QuoteKQL(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
+	for i := 0; i < len(s); i++ {
+		switch r := s[i]; r {
 		case '\\':
 			b.WriteString(`\\`)
 		case '"':
@@ -33,7 +33,7 @@ func QuoteKQL(s string) string {
 		case '\t':
 			b.WriteString(`\t`)
 		default:
-			b.WriteRune(r)
+			b.WriteByte(r) // bytes pass through: UTF-8 stays as it is
 		}
 	}
 	b.WriteByte('"')

@@ -1,0 +1,15 @@
+# entitygraph: GraphQL entity-graph server. DuckDB needs cgo, so build with gcc.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download github.com/duckdb/duckdb-go/v2 github.com/duckdb/duckdb-go-bindings/lib/linux-amd64 || true
+COPY . .
+RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/gql ./cmd/gql
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 entitygraph
+COPY --from=build /out/gql /usr/local/bin/gql
+USER entitygraph
+EXPOSE 8080
+# Serve the demo workspace; mount a workspace and pass --data /data to serve yours.
+ENTRYPOINT ["/usr/local/bin/gql", "--listen", "0.0.0.0:8080"]

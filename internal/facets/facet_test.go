@@ -1,0 +1,190 @@
+package facets
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"entitygraph/internal/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden .kql and .sql files")
+
+var goldenQuery = Query{
+	Keys:   []string{"193.27.228.147", "10.0.1.4"},
+	Start:  time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC),
+	End:    time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC),
+	Offset: 20, Limit: 20,
+}
+
+// TestGolden renders every facet in both dialects and compares with the
+// files under testdata/ (go test ./internal/facets -update rewrites them).
+func TestGolden(t *testing.T) {
+	for _, f := range All {
+		for _, d := range []struct {
+			dialect Dialect
+			ext     string
+		}{{KQL, ".kql"}, {SQL, ".sql"}} {
+			st, err := f.Render(d.dialect, goldenQuery)
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			path := filepath.Join("testdata", d.ext[1:], f.Name+d.ext)
+			got := st.Text + "\n"
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%s: %v (run go test ./internal/facets -update)", f.Name, err)
+			}
+			if got != string(want) {
+				t.Errorf("%s%s differs from %s:\n%s", f.Name, d.ext, path, got)
+			}
+		}
+	}
+}
+
+// TestFacetColumnsExist checks every column a facet names against the
+// table schema both engines share.
+func TestFacetColumnsExist(t *testing.T) {
+	for _, f := range All {
+		tbl, ok := schema.Lookup(f.Table)
+		if !ok {
+			t.Errorf("%s: table %s has no schema", f.Name, f.Table)
+			continue
+		}
+		derived := map[string]bool{}
+		for _, e := range f.Extend {
+			derived[e.Name] = true
+		}
+		var cols []string
+		cols = append(cols, f.Time)
+		cols = append(cols, f.Keys.Columns...)
+		for _, a := range f.Keys.Arrays {
+			cols = append(cols, a.Column)
+		}
+		for _, e := range append(append([]Expr{}, f.Keys.Texts...), f.Where...) {
+			collectCols(e, &cols)
+		}
+		for _, e := range f.Extend {
+			collectCols(e.Expr, &cols)
+		}
+		for _, a := range f.Summary.Aggs {
+			collectCols(a.Expr, &cols)
+		}
+		for _, c := range append(cols, f.Summary.By...) {
+			if derived[c] {
+				continue
+			}
+			if _, ok := tbl.Column(c); !ok {
+				t.Errorf("%s: column %s is not in the %s schema", f.Name, c, f.Table)
+			}
+		}
+	}
+}
+
+func collectCols(e Expr, out *[]string) {
+	switch x := e.(type) {
+	case colExpr:
+		*out = append(*out, x.name)
+	case callExpr:
+		for _, a := range x.args {
+			collectCols(a, out)
+		}
+	}
+}
+
+// TestSQLBindsEveryValue: no key, however hostile, appears in SQL text.
+func TestSQLBindsEveryValue(t *testing.T) {
+	hostile := []string{`1.2.3.4' OR '1'='1`, `x"; DROP TABLE SigninLogs; --`, "a\nb", `\`, "ünï©ødé", strings.Repeat("A", 10000)}
+	for _, f := range All {
+		q := goldenQuery
+		q.Keys = hostile
+		st, err := f.Render(SQL, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hostile {
+			if strings.Contains(st.Text, h) {
+				t.Errorf("%s: value %.20q inlined into SQL", f.Name, h)
+			}
+		}
+		if n := strings.Count(st.Text, "?"); n != len(st.Args) {
+			t.Errorf("%s: %d placeholders, %d arguments", f.Name, n, len(st.Args))
+		}
+	}
+}
+
+var kqlLiteral = regexp.MustCompile(`"(?:[^"\\\n\r]|\\.)*"`)
+
+// TestKQLEscapesEveryValue: every hostile key renders as a literal that
+// decodes back to exactly the key.
+func TestKQLEscapesEveryValue(t *testing.T) {
+	hostile := []string{`1.2.3.4" or 1==1 //`, `'; drop`, "new\nline\r\n", "tab\t", `back\slash\`, `|`, `;`, `//`, "ünï©ødé 🎯", strings.Repeat(`"\`, 5000)}
+	for _, f := range All {
+		q := goldenQuery
+		q.Keys = hostile
+		st, err := f.Render(KQL, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := map[string]bool{}
+		for _, lit := range kqlLiteral.FindAllString(st.Text, -1) {
+			v, err := UnquoteKQL(lit)
+			if err != nil {
+				t.Fatalf("%s: literal %.40q does not decode: %v", f.Name, lit, err)
+			}
+			found[v] = true
+		}
+		for _, h := range hostile {
+			if !found[h] {
+				t.Errorf("%s: key %.20q is not rendered as one literal", f.Name, h)
+			}
+		}
+	}
+}
+
+func FuzzQuoteKQL(f *testing.F) {
+	for _, s := range []string{"", `"`, `\`, "\n", "\r\n", "\t", `\"`, "ü", "a'b", "\x00", "\u2028"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		lit := QuoteKQL(s)
+		if strings.ContainsAny(lit, "\n\r") {
+			t.Fatalf("literal holds a raw line break: %q", lit)
+		}
+		got, err := UnquoteKQL(lit)
+		if err != nil {
+			t.Fatalf("QuoteKQL(%q) = %q does not decode: %v", s, lit, err)
+		}
+		if got != s {
+			t.Fatalf("round trip: %q -> %q -> %q", s, lit, got)
+		}
+		// The literal is exactly one token: the scanner finds it whole.
+		if m := kqlLiteral.FindString(lit); m != lit && strings.IndexByte(s, '\x00') < 0 && !strings.ContainsAny(s, "\n\r") {
+			t.Fatalf("literal %q scans as %q", lit, m)
+		}
+	})
+}
+
+func TestQuoteKQLIdent(t *testing.T) {
+	for in, want := range map[string]string{
+		"TimeGenerated": "TimeGenerated", "_ResourceId": "_ResourceId", "Type": `["Type"]`,
+		"Source IPs": `["Source IPs"]`, `a"b`: `["a\"b"]`,
+	} {
+		if got := QuoteKQLIdent(in); got != want {
+			t.Errorf("QuoteKQLIdent(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,1 @@
+WITH _b AS (SELECT "CallerIpAddress" AS _key, * FROM "AzureActivity" WHERE "TimeGenerated" >= ? AND "TimeGenerated" <= ? AND "CallerIpAddress" IN (?, ?)), _m AS (SELECT * FROM _b) SELECT *, count(*) OVER (PARTITION BY _key) AS _total FROM _m QUALIFY row_number() OVER (PARTITION BY _key ORDER BY "TimeGenerated" DESC) BETWEEN 21 AND 40 ORDER BY _key, "TimeGenerated" DESC

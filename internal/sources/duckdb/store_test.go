@@ -1,0 +1,302 @@
+package duckdb
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"entitygraph/internal/facets"
+	"entitygraph/internal/sources"
+)
+
+func open(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if dir != "" {
+		if _, err := s.LoadDir(context.Background(), dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func span2021() facets.Query {
+	return facets.Query{Start: time.Date(2021, 4, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2021, 5, 1, 0, 0, 0, 0, time.UTC), Limit: 100}
+}
+
+func run(t *testing.T, s *Store, f *facets.Facet, q facets.Query) []Row {
+	t.Helper()
+	res, err := s.Run(context.Background(), f, q)
+	if err != nil {
+		t.Fatalf("%s: %v", f.Name, err)
+	}
+	return res.Rows
+}
+
+// TestTrainingLab runs facets on real Log Analytics portal exports.
+func TestTrainingLab(t *testing.T) {
+	s := open(t, "testdata/traininglab")
+	tables := s.Tables()
+	if got := tables["SigninLogs"].TimeFallback; got != "CreatedDateTime" {
+		t.Errorf("SigninLogs TimeGenerated filled from %q, want CreatedDateTime", got)
+	}
+	cases := []struct {
+		name   string
+		facet  *facets.Facet
+		key    string
+		rows   int
+		totals int
+	}{
+		{"signins of the attacker IP", facets.IPSignins, "175.45.176.99", 56, 56},
+		{"office activity, ClientIP with or without port", facets.IPOfficeActivity, "175.45.176.99", 100, 176},
+		{"azure activity of Adele's IP", facets.IPAzureActivity, "37.142.150.162", 23, 23},
+		{"no rows for an unknown IP", facets.IPSignins, "8.8.8.8", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			q := span2021()
+			q.Keys = []string{c.key}
+			rows := run(t, s, c.facet, q)
+			if len(rows) != c.rows {
+				t.Fatalf("rows = %d, want %d", len(rows), c.rows)
+			}
+			if c.rows > 0 {
+				if got := rows[0][facets.TotalColumn]; got != int64(c.totals) {
+					t.Errorf("total = %v, want %d", got, c.totals)
+				}
+				if rows[0][facets.KeyColumn] != c.key {
+					t.Errorf("key = %v", rows[0][facets.KeyColumn])
+				}
+			}
+		})
+	}
+
+	q := span2021()
+	q.Keys = []string{"175.45.176.99"}
+	rows := run(t, s, facets.IPSignins, q)
+	first := rows[len(rows)-1] // oldest
+	if first["UserPrincipalName"] != "adelev@m365x816222.onmicrosoft.com" {
+		t.Errorf("UserPrincipalName = %v", first["UserPrincipalName"])
+	}
+	loc, ok := first["LocationDetails"].(map[string]any)
+	if !ok || loc["city"] != "Azor" {
+		t.Errorf("LocationDetails (dynamic, from the _dynamic half) = %#v", first["LocationDetails"])
+	}
+	if tm, ok := first["TimeGenerated"].(time.Time); !ok || tm.Format(time.RFC3339) != "2021-04-28T14:08:45Z" {
+		t.Errorf("TimeGenerated = %v", first["TimeGenerated"])
+	}
+
+	accts := run(t, s, facets.IPOfficeAccounts, q)
+	want := map[string]int64{"adelev@m365x816222.onmicrosoft.com": 135, "johns@m365x816222.onmicrosoft.com": 35, "admin@m365x816222.onmicrosoft.com": 4, `sharepoint\system`: 2}
+	if len(accts) != len(want) {
+		t.Fatalf("office accounts = %d rows, want %d", len(accts), len(want))
+	}
+	for _, r := range accts {
+		if want[r["AccountName"].(string)] != r["Count"] {
+			t.Errorf("%v: count %v, want %d", r["AccountName"], r["Count"], want[r["AccountName"].(string)])
+		}
+	}
+
+	// US-style portal times parse to the same instant.
+	q.Keys = []string{"37.142.150.162"}
+	az := run(t, s, facets.IPAzureActivity, q)
+	oldest := az[len(az)-1]["TimeGenerated"].(time.Time)
+	if oldest.Format(time.RFC3339Nano) != "2021-04-28T14:32:14.029Z" && oldest.Before(time.Date(2021, 4, 28, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("oldest AzureActivity time %v", oldest)
+	}
+}
+
+// TestMsticnbHeartbeat: the notebook's test data for 40.76.43.124 has the
+// Heartbeat of MSTICAlertsWin1.
+func TestMsticnbHeartbeat(t *testing.T) {
+	s := open(t, "testdata/msticnb")
+	q := facets.Query{Keys: []string{"40.76.43.124"}, Start: time.Date(2019, 11, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2019, 11, 3, 0, 0, 0, 0, time.UTC)}
+	rows := run(t, s, facets.IPHeartbeat, q)
+	if len(rows) != 1 || rows[0]["Computer"] != "MSTICAlertsWin1" || rows[0]["OSType"] != "Windows" {
+		t.Fatalf("heartbeat = %v", rows)
+	}
+	// Its NSG row is a msticpy projection (PublicIPAddresses without _s):
+	// loaded, reported as unknown columns, but not matched as the real table.
+	rep := s.Tables()["AzureNetworkAnalytics_CL"]
+	if !contains(rep.Unknown, "PublicIPAddresses") {
+		t.Errorf("unknown columns %v lack PublicIPAddresses", rep.Unknown)
+	}
+	if rows := run(t, s, facets.IPNetworkInterface, q); len(rows) != 0 {
+		t.Errorf("networkInterface matched a projected row: %v", rows)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestMissingTable(t *testing.T) {
+	s := open(t, "testdata/msticnb")
+	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Now().Add(-time.Hour), End: time.Now(), Limit: 10}
+	_, err := s.Run(context.Background(), facets.IPSignins, q)
+	var te *sources.TableError
+	if !errors.Is(err, sources.ErrTableUnavailable) || !errors.As(err, &te) || te.Table != "SigninLogs" {
+		t.Fatalf("err = %v, want table SigninLogs unavailable", err)
+	}
+}
+
+// TestFormats loads every supported export format and checks typing.
+func TestFormats(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// JSON lines, with a dynamic column given as an object and as JSON text.
+	write("SigninLogs.jsonl", `{"TimeGenerated":"2026-11-29T10:00:00Z","IPAddress":"1.2.3.4","UserPrincipalName":"a@x.com","LocationDetails":{"city":"Oslo"},"IsInteractive":"True","Extra":"kept"}
+{"TimeGenerated":"2026-11-29T11:00:00.123Z","IPAddress":"1.2.3.4","UserPrincipalName":"b@x.com","LocationDetails":"{\"city\":\"Bergen\"}","IsInteractive":false}
+`)
+	// A JSON array of rows.
+	write("AzureActivity.json", `[{"TimeGenerated":"2026-11-29T10:00:00Z","CallerIpAddress":"1.2.3.4","Caller":"a@x.com"}]`)
+	// A gzipped portal CSV with BOM, CRLF, [UTC] header and US time.
+	var gz []byte
+	{
+		p := filepath.Join(dir, "OfficeActivity.csv.gz")
+		f, _ := os.Create(p)
+		zw := gzip.NewWriter(f)
+		zw.Write([]byte("\ufeff$table,TimeGenerated [UTC],ClientIP,UserId,Operation\r\nOfficeActivity,\"11/29/2026, 10:00:00.000 AM\",1.2.3.4:5555,a@x.com,FileAccessed\r\n"))
+		zw.Close()
+		f.Close()
+		gz, _ = os.ReadFile(p)
+	}
+	if len(gz) == 0 {
+		t.Fatal("gzip fixture not written")
+	}
+	// A folder of files for one table.
+	write("Syslog/part1.jsonl", `{"TimeGenerated":"2026-11-29T10:00:00Z","Computer":"h1","Facility":"authpriv","ProcessName":"sshd","SyslogMessage":"Accepted password for bob from 1.2.3.4 port 22 ssh2"}`+"\n")
+	write("Syslog/part2.csv", "TimeGenerated,Computer,Facility,ProcessName,SyslogMessage\n2026-11-29T10:05:00Z,h1,authpriv,sshd,Failed password for bob from 1.2.3.4 port 23 ssh2\n")
+	// A query-API response.
+	src, err := os.ReadFile("testdata/formats/Usage.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("Usage.json", string(src))
+	write("notes.txt", "not a table")
+
+	s := open(t, "")
+	if err := s.DB().Ping(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.LoadDir(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Parquet, written by DuckDB itself from the loaded sign-ins.
+	pq := filepath.Join(t.TempDir(), "DnsEvents.parquet")
+	if _, err := s.DB().Exec(`COPY (SELECT TIMESTAMP '2026-11-29 10:00:00' AS TimeGenerated, '1.2.3.4' AS ClientIP, 'LookupQuery' AS SubType, 'evil.example' AS Name, 0 AS ResultCode) TO '` + pq + `' (FORMAT parquet)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadTable(context.Background(), "DnsEvents", []string{pq}); err != nil {
+		t.Fatal(err)
+	}
+
+	rows := map[string]int64{}
+	for _, tr := range rep.Tables {
+		rows[tr.Table] = tr.Rows
+	}
+	for table, want := range map[string]int64{"SigninLogs": 2, "AzureActivity": 1, "OfficeActivity": 1, "Syslog": 2, "Usage": 2} {
+		if rows[table] != want {
+			t.Errorf("%s: %d rows, want %d (report %+v)", table, rows[table], want, rep.Tables)
+		}
+	}
+	if !contains(rep.Skipped, "notes.txt") {
+		t.Errorf("skipped = %v", rep.Skipped)
+	}
+	if !contains(s.Tables()["SigninLogs"].Unknown, "Extra") {
+		t.Errorf("unknown columns = %v", s.Tables()["SigninLogs"].Unknown)
+	}
+
+	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Limit: 10}
+	sig := run(t, s, facets.IPSignins, q)
+	if len(sig) != 2 {
+		t.Fatalf("signins = %d", len(sig))
+	}
+	for _, r := range sig {
+		city := r["LocationDetails"].(map[string]any)["city"]
+		if city != "Oslo" && city != "Bergen" {
+			t.Errorf("LocationDetails = %v", r["LocationDetails"])
+		}
+		if _, ok := r["IsInteractive"].(bool); !ok {
+			t.Errorf("IsInteractive = %#v, want bool", r["IsInteractive"])
+		}
+	}
+	if n := len(run(t, s, facets.IPOfficeActivity, q)); n != 1 {
+		t.Errorf("office rows = %d", n)
+	}
+	if n := len(run(t, s, facets.IPAzureActivity, q)); n != 1 {
+		t.Errorf("azure rows = %d", n)
+	}
+	logons := run(t, s, facets.IPLinuxLogons, q)
+	if len(logons) != 2 {
+		t.Fatalf("linux logons = %v", logons)
+	}
+	if n := len(run(t, s, facets.IPDnsQueries, q)); n != 1 {
+		t.Errorf("parquet dns rows = %d", n)
+	}
+}
+
+// TestHostileKeys: injection attempts are bound as values and match nothing.
+func TestHostileKeys(t *testing.T) {
+	s := open(t, "testdata/traininglab")
+	for _, key := range []string{`175.45.176.99' OR '1'='1`, `x'); DROP TABLE SigninLogs; --`, "175.45.176.99\x00", "ünï'\"; --", `\'`} {
+		for _, f := range facets.All {
+			if !s.HasTable(f.Table) {
+				continue
+			}
+			q := span2021()
+			q.Keys = []string{key}
+			if rows := run(t, s, f, q); len(rows) != 0 {
+				t.Errorf("%s with key %q returned %d rows", f.Name, key, len(rows))
+			}
+		}
+	}
+	if !s.HasTable("SigninLogs") {
+		t.Fatal("SigninLogs dropped")
+	}
+	q := span2021()
+	q.Keys = []string{"175.45.176.99"}
+	if n := len(run(t, s, facets.IPSignins, q)); n != 56 {
+		t.Errorf("after hostile keys: %d rows", n)
+	}
+}
+
+// TestBatchSplitsPerKey: one query for several keys returns each key's page.
+func TestBatchSplitsPerKey(t *testing.T) {
+	s := open(t, "testdata/traininglab")
+	q := span2021()
+	q.Keys = []string{"175.45.176.99", "37.142.150.162", "9.9.9.9"}
+	q.Limit = 5
+	res, err := s.Run(context.Background(), facets.IPOfficeActivity, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	for _, r := range res.Rows {
+		per[r[facets.KeyColumn].(string)]++
+	}
+	if per["175.45.176.99"] != 5 || per["9.9.9.9"] != 0 {
+		t.Errorf("rows per key = %v", per)
+	}
+}
