@@ -1,0 +1,514 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"entitygraph/graph/resolvers"
+	"entitygraph/internal/demo"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/loaders"
+	"entitygraph/internal/sources"
+	"entitygraph/internal/sources/duckdb"
+	"entitygraph/internal/workspace"
+)
+
+var anchor = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
+var (
+	demoOnce  sync.Once
+	demoStore *duckdb.Store
+	demoErr   error
+)
+
+// demoWorkspace is the embedded default, anchored at a fixed time.
+func demoWorkspace(t *testing.T) *duckdb.Store {
+	t.Helper()
+	demoOnce.Do(func() {
+		demoStore, _, demoErr = workspace.Open(context.Background(), workspace.Options{DemoNow: anchor, DemoScale: 1})
+	})
+	if demoErr != nil {
+		t.Fatal(demoErr)
+	}
+	return demoStore
+}
+
+func newServer(t *testing.T, src sources.LogSource, store *duckdb.Store) *httptest.Server {
+	t.Helper()
+	s := New(Options{
+		Source:       src,
+		Resolver:     &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
+		ExampleQuery: workspace.ExampleQuery(true),
+	})
+	s.SetReady()
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+type gqlResponse struct {
+	Data       map[string]any `json:"data"`
+	Errors     []gqlError     `json:"errors"`
+	Extensions struct {
+		Trace []loaders.Call `json:"trace"`
+	} `json:"extensions"`
+}
+
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func post(t *testing.T, ts *httptest.Server, query string, vars map[string]any) gqlResponse {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars, "extensions": map[string]any{"trace": true}})
+	resp, err := http.Post(ts.URL+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out gqlResponse
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
+	return out
+}
+
+// get walks a decoded JSON value by keys and indexes ("a.b.0.c").
+func get(v any, path string) any {
+	for _, p := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[p]
+		case []any:
+			i := 0
+			for _, c := range p {
+				i = i*10 + int(c-'0')
+			}
+			if i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+func num(v any) int {
+	f, _ := v.(float64)
+	return int(f)
+}
+
+const fullSummary = `query($ip: String!) { ipAddress(address: $ip) {
+  address version type origin timespan { start end }
+  alerts(first: 10) { totalCount nodes { id name severity tactics entities } }
+  signins(first: 5) { totalCount pageInfo { hasNextPage endCursor } nodes { userPrincipalName resultType success countryOrRegion account { name } } }
+  azureActivity { totalCount }
+  officeActivity(first: 20) { totalCount nodes { operation clientIp account { name } } }
+  commonSecurityLog { totalCount nodes { deviceAction requestUrl } }
+  hostLogons { host { name } account { name } os logonType result count }
+  relatedAccounts { account { name } source details count failures }
+  hosts { host { name } source sourceId }
+  heartbeat { computer computerIp osType host { name } }
+  vmComputer { computer ipv4Addresses }
+  networkInterface { virtualMachine privateIpAddresses publicIpAddresses host { name } }
+  netflows(first: 3) { totalCount nodes { externalIps direction destinationPort } }
+  netflowSummary { l7Protocol direction flowRecords allowedOutFlows externalIps }
+  networkConnections { host { name } remoteUrls count initiatingProcessFolderPath }
+  bookmarks { totalCount nodes { name queryResultRow } }
+  dnsQueries(first: 2) { totalCount nodes { name clientIp ipAddresses } }
+} }`
+
+// TestDemoStories: the README's stories answer as it says, and the full IP
+// summary costs exactly one backend query per facet.
+func TestDemoStories(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+
+	t.Run("password spray", func(t *testing.T) {
+		r := post(t, ts, fullSummary, map[string]any{"ip": demo.SprayIP})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		ip := r.Data["ipAddress"]
+		checks := map[string]any{
+			"type": "PUBLIC", "origin": "EXTERNAL", "alerts.totalCount": 2.0,
+			"signins.totalCount": 62.0, "signins.pageInfo.hasNextPage": true,
+			"signins.nodes.0.userPrincipalName": demo.SprayVictim, "signins.nodes.0.success": true,
+			"signins.nodes.0.countryOrRegion": "RU", "officeActivity.totalCount": 13.0,
+			"hostLogons.0": nil, "heartbeat": nil,
+		}
+		for path, want := range checks {
+			if got := get(ip, path); got != want {
+				t.Errorf("%s = %v, want %v", path, got, want)
+			}
+		}
+		ops := map[string]bool{}
+		for _, n := range get(ip, "officeActivity.nodes").([]any) {
+			ops[get(n, "operation").(string)] = true
+		}
+		if !ops["New-InboxRule"] {
+			t.Errorf("the inbox rule is missing: %v", ops)
+		}
+		var victim, others int
+		for _, a := range get(ip, "relatedAccounts").([]any) {
+			if get(a, "source") != "SIGNIN_LOGS" {
+				continue
+			}
+			if get(a, "account.name") == demo.SprayVictim {
+				victim++
+				if num(get(a, "count")) != 5 || num(get(a, "failures")) != 3 {
+					t.Errorf("victim sign-ins = %v", a)
+				}
+			} else {
+				others++
+				if num(get(a, "failures")) != 3 || num(get(a, "count")) != 3 {
+					t.Errorf("sprayed account = %v", a)
+				}
+			}
+		}
+		if victim != 1 || others != 19 {
+			t.Errorf("sprayed accounts: victim %d, others %d", victim, others)
+		}
+		assertOneQueryPerFacet(t, r.Extensions.Trace)
+	})
+
+	t.Run("C2 beacon", func(t *testing.T) {
+		r := post(t, ts, fullSummary, map[string]any{"ip": demo.C2IP})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		ip := r.Data["ipAddress"]
+		checks := map[string]any{
+			"alerts.totalCount": 1.0, "netflows.totalCount": 120.0, "commonSecurityLog.totalCount": 120.0,
+			"dnsQueries.totalCount": 120.0, "dnsQueries.nodes.0.name": demo.C2Domain,
+			"networkConnections.0.host.name": demo.BeaconHost, "networkConnections.0.count": 120.0,
+			"networkConnections.0.initiatingProcessFolderPath": "/tmp/.cache",
+			"netflowSummary.0.allowedOutFlows":                 120.0, "netflowSummary.0.externalIps.0": demo.C2IP,
+		}
+		for path, want := range checks {
+			if got := get(ip, path); got != want {
+				t.Errorf("%s = %v, want %v", path, got, want)
+			}
+		}
+	})
+
+	t.Run("beaconing host's private IP is internal", func(t *testing.T) {
+		r := post(t, ts, fullSummary, map[string]any{"ip": demo.BeaconIP})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		ip := r.Data["ipAddress"]
+		if get(ip, "origin") != "INTERNAL" || get(ip, "type") != "PRIVATE" {
+			t.Errorf("origin/type = %v/%v", get(ip, "origin"), get(ip, "type"))
+		}
+		sources := map[string]bool{}
+		for _, h := range get(ip, "hosts").([]any) {
+			if get(h, "host.name") != demo.BeaconHost {
+				t.Errorf("host sighting %v", h)
+			}
+			sources[get(h, "source").(string)] = true
+		}
+		if len(sources) != 4 {
+			t.Errorf("host sources = %v, want MDE, Heartbeat, VMComputer, NSG", sources)
+		}
+		if get(ip, "heartbeat.computerIp") != demo.BeaconPublic || get(ip, "networkInterface.host.name") != demo.BeaconHost {
+			t.Errorf("heartbeat/interface = %v / %v", get(ip, "heartbeat"), get(ip, "networkInterface"))
+		}
+	})
+
+	t.Run("SSH brute force gets in", func(t *testing.T) {
+		r := post(t, ts, fullSummary, map[string]any{"ip": demo.BruteIP})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		ip := r.Data["ipAddress"]
+		var success, failedLinux, failedWindows int
+		for _, l := range get(ip, "hostLogons").([]any) {
+			switch {
+			case get(l, "result") == "SUCCESS":
+				success += num(get(l, "count"))
+				if get(l, "account.name") != demo.BruteAccount || get(l, "host.name") != demo.BruteHost {
+					t.Errorf("successful logon %v", l)
+				}
+			case get(l, "os") == "LINUX":
+				failedLinux += num(get(l, "count"))
+			default:
+				failedWindows += num(get(l, "count"))
+			}
+		}
+		if success != 2 || failedLinux != 180 || failedWindows != 40 {
+			t.Errorf("logons: %d success, %d linux failures, %d windows failures", success, failedLinux, failedWindows)
+		}
+		if get(ip, "bookmarks.totalCount") != 1.0 || get(ip, "alerts.nodes.0.name") != "SSH brute force succeeded" {
+			t.Errorf("bookmarks/alerts = %v / %v", get(ip, "bookmarks"), get(ip, "alerts"))
+		}
+	})
+}
+
+func assertOneQueryPerFacet(t *testing.T, trace []loaders.Call) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, c := range trace {
+		seen[c.Facet]++
+		if c.Statement == "" || c.Source != duckdb.Name || c.Keys != 1 {
+			t.Errorf("trace call %+v", c)
+		}
+	}
+	for _, f := range facets.All {
+		if seen[f.Name] != 1 {
+			t.Errorf("facet %s ran %d times", f.Name, seen[f.Name])
+		}
+	}
+	if len(trace) != len(facets.All) {
+		t.Errorf("full summary issued %d queries, want %d (one per facet)", len(trace), len(facets.All))
+	}
+}
+
+// TestBatching: many IPs in one request cost one query per facet.
+func TestBatching(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	var b strings.Builder
+	b.WriteString("{")
+	ips := []string{demo.SprayIP, demo.C2IP, demo.BruteIP, demo.BeaconIP, "52.170.14.20", "8.8.8.8"}
+	for i, ip := range ips {
+		b.WriteString(strings.NewReplacer("N", string(rune('a'+i)), "IP", ip).Replace(
+			`N: ipAddress(address: "IP") { signins(first: 2) { totalCount } alerts { totalCount } relatedAccounts { count } } `))
+	}
+	b.WriteString("}")
+	r := post(t, ts, b.String(), nil)
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	perFacet := map[string]int{}
+	for _, c := range r.Extensions.Trace {
+		perFacet[c.Facet]++
+		if c.Keys != len(ips) {
+			t.Errorf("%s ran for %d keys, want %d", c.Facet, c.Keys, len(ips))
+		}
+	}
+	for f, n := range perFacet {
+		if n != 1 {
+			t.Errorf("%s: %d queries", f, n)
+		}
+	}
+	if get(r.Data, "a.signins.totalCount") != 62.0 || get(r.Data, "f.signins.totalCount") != 0.0 {
+		t.Errorf("batched results mixed up: %v", r.Data)
+	}
+}
+
+func TestPagination(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	q := `query($after: String) { ipAddress(address: "` + demo.SprayIP + `") { signins(first: 25, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { time } } } } }`
+	var after any
+	seen := 0
+	var last string
+	for page := 0; page < 5; page++ {
+		r := post(t, ts, q, map[string]any{"after": after})
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		c := get(r.Data, "ipAddress.signins")
+		edges := get(c, "edges").([]any)
+		for _, e := range edges {
+			tm := get(e, "node.time").(string)
+			if last != "" && tm > last {
+				t.Errorf("not newest first: %s after %s", tm, last)
+			}
+			last = tm
+		}
+		seen += len(edges)
+		if get(c, "pageInfo.hasPreviousPage") != (page > 0) {
+			t.Errorf("page %d hasPreviousPage = %v", page, get(c, "pageInfo.hasPreviousPage"))
+		}
+		if get(c, "pageInfo.hasNextPage") != true {
+			break
+		}
+		after = get(c, "pageInfo.endCursor")
+	}
+	if seen != 62 {
+		t.Errorf("paged through %d sign-ins, want 62", seen)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	cases := []struct {
+		name, query, arg string
+	}{
+		{"invalid IP", `{ ipAddress(address: "300.1.1.1") { address } }`, "address"},
+		{"SQL in the IP", `{ ipAddress(address: "1.1.1.1' OR '1'='1") { address } }`, "address"},
+		{"IPv6 zone", `{ ipAddress(address: "fe80::1%eth0") { address } }`, "address"},
+		{"end before start", `{ ipAddress(address: "1.1.1.1", timespan: {start: "2026-11-30T00:00:00Z", end: "2026-11-29T00:00:00Z"}) { address } }`, "timespan"},
+		{"unparsable last", `{ ipAddress(address: "1.1.1.1", timespan: {last: "2 fortnights"}) { address } }`, "timespan.last"},
+		{"span over the maximum", `{ ipAddress(address: "1.1.1.1", timespan: {last: "400d"}) { address } }`, "timespan"},
+		{"first over 100", `{ ipAddress(address: "1.1.1.1") { signins(first: 101) { totalCount } } }`, "first"},
+		{"negative first", `{ ipAddress(address: "1.1.1.1") { alerts(first: -1) { totalCount } } }`, "first"},
+		{"foreign cursor", `{ ipAddress(address: "1.1.1.1") { alerts(after: "bm90LWEtY3Vyc29y") { totalCount } } }`, "after"},
+		{"bad node id", `{ node(id: "!!") { id } }`, "id"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := post(t, ts, c.query, nil)
+			if len(r.Errors) != 1 {
+				t.Fatalf("errors = %+v", r.Errors)
+			}
+			e := r.Errors[0]
+			if e.Extensions["code"] != resolvers.CodeBadUserInput || e.Extensions["argument"] != c.arg {
+				t.Errorf("error = %+v, want BAD_USER_INPUT on %s", e, c.arg)
+			}
+			if len(r.Extensions.Trace) != 0 {
+				t.Errorf("bad input still queried: %+v", r.Extensions.Trace)
+			}
+		})
+	}
+}
+
+func TestCanonicalAddress(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ a: ipAddress(address: "::ffff:`+demo.SprayIP+`") { address version id signins { totalCount } } b: ipAddress(address: " `+demo.SprayIP+` ") { id } }`, nil)
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+	if get(r.Data, "a.address") != demo.SprayIP || get(r.Data, "a.version") != 4.0 || get(r.Data, "a.signins.totalCount") != 62.0 {
+		t.Errorf("mapped address = %v", r.Data["a"])
+	}
+	id := get(r.Data, "a.id").(string)
+	if get(r.Data, "b.id") != id {
+		t.Errorf("ids differ: %v", r.Data)
+	}
+	n := post(t, ts, `query($id: ID!) { node(id: $id) { id ... on IpAddress { address } } }`, map[string]any{"id": id})
+	if get(n.Data, "node.address") != demo.SprayIP {
+		t.Errorf("node refetch = %v %v", n.Data, n.Errors)
+	}
+}
+
+// failingSource fails or panics for chosen tables and delegates the rest.
+type failingSource struct {
+	sources.LogSource
+	fail  map[string]error
+	panic string
+}
+
+func (f failingSource) Run(ctx context.Context, fc *facets.Facet, q facets.Query) (sources.Result, error) {
+	if fc.Table == f.panic {
+		panic("boom in " + fc.Table)
+	}
+	if err, ok := f.fail[fc.Table]; ok {
+		return sources.Result{}, err
+	}
+	return f.LogSource.Run(ctx, fc, q)
+}
+
+// TestPartialFailure: a failing or missing table nulls only its own field.
+func TestPartialFailure(t *testing.T) {
+	store := demoWorkspace(t)
+	src := failingSource{LogSource: store, panic: "CommonSecurityLog", fail: map[string]error{
+		"SigninLogs":     errors.New("disk on fire"),
+		"OfficeActivity": &sources.TableError{Table: "OfficeActivity"},
+		"DnsEvents":      context.DeadlineExceeded,
+	}}
+	ts := newServer(t, src, store)
+	r := post(t, ts, fullSummary, map[string]any{"ip": demo.SprayIP})
+	ip := r.Data["ipAddress"]
+	if ip == nil || get(ip, "alerts.totalCount") != 2.0 {
+		t.Fatalf("other facets lost: %v", r.Data)
+	}
+	for _, field := range []string{"signins", "officeActivity", "dnsQueries", "commonSecurityLog"} {
+		if get(ip, field) != nil {
+			t.Errorf("%s = %v, want null", field, get(ip, field))
+		}
+	}
+	codes := map[string]any{}
+	for _, e := range r.Errors {
+		codes[e.Path[len(e.Path)-1].(string)] = e.Extensions["code"]
+		if strings.Contains(e.Message, "disk on fire") {
+			t.Errorf("internal error text leaked: %s", e.Message)
+		}
+	}
+	want := map[string]any{"signins": "SOURCE_UNAVAILABLE", "officeActivity": "TABLE_UNAVAILABLE", "dnsQueries": "TIMEOUT", "commonSecurityLog": "SOURCE_UNAVAILABLE"}
+	for field, code := range want {
+		if codes[field] != code {
+			t.Errorf("%s error code = %v, want %v (all: %+v)", field, codes[field], code, r.Errors)
+		}
+	}
+	// relatedAccounts keeps Azure and host-logon accounts, and reports the
+	// sign-in failure beside them.
+	if accts := get(ip, "relatedAccounts"); accts == nil {
+		t.Errorf("relatedAccounts = null despite other sources: %+v", r.Errors)
+	}
+	if codes["relatedAccounts"] != "SOURCE_UNAVAILABLE" {
+		t.Errorf("relatedAccounts partial error = %v", codes["relatedAccounts"])
+	}
+}
+
+func TestMissingTablesWorkspace(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/Heartbeat.jsonl", []byte(`{"TimeGenerated":"2026-11-30T11:00:00Z","Computer":"solo","ComputerIP":"52.1.1.1"}`+"\n"), 0o644)
+	store, _, err := workspace.Open(context.Background(), workspace.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ ipAddress(address: "52.1.1.1") { origin heartbeat { computer } signins { totalCount } hosts { host { name } } } }`, nil)
+	if get(r.Data, "ipAddress.origin") != "INTERNAL" || get(r.Data, "ipAddress.heartbeat.computer") != "solo" {
+		t.Errorf("data = %v", r.Data)
+	}
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "TABLE_UNAVAILABLE" || r.Errors[0].Extensions["table"] != "SigninLogs" {
+		t.Errorf("errors = %+v", r.Errors)
+	}
+	for _, c := range r.Extensions.Trace {
+		if c.Table == "SigninLogs" && !c.Skipped {
+			t.Errorf("missing table was queried: %+v", c)
+		}
+	}
+}
+
+func TestHTTPEndpoints(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	for path, want := range map[string]string{
+		"/":                               "graphiql.min.js",
+		"/assets/graphiql.min.js":         "GraphiQL",
+		"/assets/react.production.min.js": "React",
+		"/healthz":                        "ok",
+		"/readyz":                         "ready",
+		"/graphql?query=" + url.QueryEscape(`{ ipAddress(address: "`+demo.C2IP+`") { alerts { totalCount } } }`): `"totalCount":1`,
+	} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
+		}
+	}
+	resp, _ := http.Get(ts.URL + "/")
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), demo.SprayIP) || strings.Contains(string(body), "https://") {
+		t.Errorf("GraphiQL page: example query missing or a remote URL is referenced")
+	}
+}
