@@ -2,7 +2,10 @@ package resolvers
 
 import (
 	"context"
+
 	"encoding/json"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"math"
 	"sort"
 	"strconv"
@@ -40,7 +43,8 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 	if fetch == 0 {
 		fetch = 1 // still learn the total
 	}
-	rows, err = load(ctx, f, span, loaders.Page{Offset: offset, Limit: fetch}, key)
+	all := wantsColumns(ctx)
+	rows, err = load(ctx, f, span, loaders.Page{Offset: offset, Limit: fetch, AllColumns: all}, key)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -48,7 +52,7 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		total = intOf(rows[0][facets.TotalColumn])
 	} else if offset > 0 {
 		// Past the end: learn the total from the first page.
-		first, err := load(ctx, f, span, loaders.Page{Offset: 0, Limit: 1}, key)
+		first, err := load(ctx, f, span, loaders.Page{Offset: 0, Limit: 1, AllColumns: all}, key)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -60,6 +64,58 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		rows = rows[:limit]
 	}
 	return rows, offset, total, nil
+}
+
+// wantsColumns reports whether the connection being resolved selects
+// "columns" on its nodes (or edges' nodes): only then are all table
+// columns fetched.
+func wantsColumns(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return true
+	}
+	for _, sel := range flatten(fc.Field.Selections) {
+		switch sel.Name {
+		case "nodes":
+			if selects(sel.SelectionSet, "columns") {
+				return true
+			}
+		case "edges":
+			for _, e := range flatten(sel.SelectionSet) {
+				if e.Name == "node" && selects(e.SelectionSet, "columns") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// flatten lists the fields of a selection set, fragments included.
+func flatten(set ast.SelectionSet) []*ast.Field {
+	var out []*ast.Field
+	for _, s := range set {
+		switch x := s.(type) {
+		case *ast.Field:
+			out = append(out, x)
+		case *ast.InlineFragment:
+			out = append(out, flatten(x.SelectionSet)...)
+		case *ast.FragmentSpread:
+			if x.Definition != nil {
+				out = append(out, flatten(x.Definition.SelectionSet)...)
+			}
+		}
+	}
+	return out
+}
+
+func selects(set ast.SelectionSet, name string) bool {
+	for _, f := range flatten(set) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // pageInfo describes a page of nodes starting at offset.

@@ -72,16 +72,21 @@ type Facet struct {
 	Where   []Expr  // extra filters (may use derived columns)
 	Kind    Kind
 	Summary SummarySpec
+	// Columns are the table columns the typed model of an Events facet
+	// reads; unless a query asks for all columns, only these are fetched
+	// (a wide table costs far more to read whole).
+	Columns []string
 }
 
 // Query is one execution of a facet: the keys of a batch, the timespan,
 // and for Events facets the page wanted for every key.
 type Query struct {
-	Keys   []string
-	Start  time.Time
-	End    time.Time
-	Offset int
-	Limit  int
+	Keys       []string
+	Start      time.Time
+	End        time.Time
+	Offset     int
+	Limit      int
+	AllColumns bool // Events: every table column, not only Facet.Columns
 }
 
 // Statement is rendered query text plus its bound parameters (SQL only).
@@ -213,7 +218,14 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 	switch f.Kind {
 	case Events, Latest:
 		off, lim := f.limit(q)
-		w.s("*")
+		if f.Kind == Events && !q.AllColumns && len(f.Columns) > 0 {
+			w.s("_key")
+			for _, c := range f.narrow() {
+				w.s(", ", QuoteSQLIdent(c))
+			}
+		} else {
+			w.s("*")
+		}
 		if f.Kind == Events {
 			w.s(", count(*) OVER (PARTITION BY _key) AS _total")
 		}
@@ -258,6 +270,17 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 			w.s(", ", QuoteSQLIdent(b))
 		}
 	}
+}
+
+// narrow is Columns plus the time column, without duplicates.
+func (f *Facet) narrow() []string {
+	out := []string{f.Time}
+	for _, c := range f.Columns {
+		if c != f.Time {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (f *Facet) sqlWhere(w *writer) {
@@ -346,6 +369,13 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		w.s("\n| join kind=inner (_m\n    | sort by _key asc, ", t, " desc\n    | extend _rn = row_number(1, prev(_key) != _key)\n")
 		w.s(fmt.Sprintf("    | where _rn between (%d .. %d)\n    | project-away _rn) on _key", off+1, off+lim))
 		w.s("\n| project-away _key1\n| sort by _key asc, ", t, " desc")
+		if !q.AllColumns && len(f.Columns) > 0 {
+			cols := []string{"_key", "_total"}
+			for _, c := range f.narrow() {
+				cols = append(cols, QuoteKQLIdent(c))
+			}
+			w.s("\n| project ", strings.Join(cols, ", "))
+		}
 	case Latest:
 		w.s("\n| summarize arg_max(", t, ", *) by _key")
 	case Summary:

@@ -83,6 +83,7 @@ func TestFacetColumnsExist(t *testing.T) {
 		for _, a := range f.Summary.Aggs {
 			collectCols(a.Expr, &cols)
 		}
+		cols = append(cols, f.Columns...)
 		for _, c := range append(cols, f.Summary.By...) {
 			if derived[c] {
 				continue

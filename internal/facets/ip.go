@@ -15,26 +15,31 @@ var (
 			Texts:  []Expr{JSONString(Col("ExtendedProperties"), "Source IPs"), JSONString(Col("ExtendedProperties"), "Destination IPs")},
 			Arrays: []ArrayElement{{Column: "Entities", Field: "Address"}},
 		},
-		Kind: Events,
+		Kind:    Events,
+		Columns: []string{"SystemAlertId", "AlertName", "DisplayName", "AlertSeverity", "Status", "StartTime", "EndTime", "ProviderName", "VendorName", "ProductName", "Description", "RemediationSteps", "Tactics", "Techniques", "CompromisedEntity", "ExtendedProperties", "Entities"},
 	}
 	IPSignins = &Facet{
 		Name: "ip.signins", Source: "SigninLogs", Table: "SigninLogs", Time: "TimeGenerated",
 		Keys: KeyMatch{Columns: []string{"IPAddress"}}, Kind: Events,
+		Columns: []string{"UserPrincipalName", "UserDisplayName", "AppDisplayName", "ResourceDisplayName", "ResultType", "ResultDescription", "IPAddress", "LocationDetails", "ClientAppUsed", "UserAgent", "ConditionalAccessStatus", "RiskLevelDuringSignIn"},
 	}
 	IPAzureActivity = &Facet{
 		Name: "ip.azureActivity", Source: "AzureActivity", Table: "AzureActivity", Time: "TimeGenerated",
 		Keys: KeyMatch{Columns: []string{"CallerIpAddress"}}, Kind: Events,
+		Columns: []string{"Caller", "OperationNameValue", "OperationName", "ResourceProviderValue", "ResourceProvider", "ResourceGroup", "_ResourceId", "ResourceId", "CategoryValue", "Category", "ActivityStatusValue", "ActivityStatus", "CallerIpAddress"},
 	}
 	// OfficeActivity's client address often carries a port or brackets
 	// ("[::ffff:1.2.3.4]:50123"), so the columns are matched by IP token.
 	IPOfficeActivity = &Facet{
 		Name: "ip.officeActivity", Source: "OfficeActivity", Table: "OfficeActivity", Time: "TimeGenerated",
-		Keys: KeyMatch{Texts: []Expr{Col("ClientIP"), Col("Client_IPAddress"), Col("ActorIpAddress")}},
-		Kind: Events,
+		Keys:    KeyMatch{Texts: []Expr{Col("ClientIP"), Col("Client_IPAddress"), Col("ActorIpAddress")}},
+		Kind:    Events,
+		Columns: []string{"UserId", "Operation", "OfficeWorkload", "RecordType", "ResultStatus", "ClientIP", "Client_IPAddress", "ActorIpAddress", "OfficeObjectId"},
 	}
 	IPCommonSecurityLog = &Facet{
 		Name: "ip.commonSecurityLog", Source: "CommonSecurityLog", Table: "CommonSecurityLog", Time: "TimeGenerated",
 		Keys: KeyMatch{Columns: []string{"SourceIP", "DestinationIP"}}, Kind: Events,
+		Columns: []string{"DeviceVendor", "DeviceProduct", "Activity", "DeviceAction", "SourceIP", "SourcePort", "DestinationIP", "DestinationPort", "Protocol", "RequestURL", "Computer"},
 	}
 	IPWindowsLogons = &Facet{
 		Name: "ip.hostLogons.windows", Source: "SecurityEvent", Table: "SecurityEvent", Time: "TimeGenerated",
@@ -114,6 +119,7 @@ var (
 	IPNetflows = &Facet{
 		Name: "ip.netflows", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "FlowStartTime_t",
 		Keys: flowKeys, Where: flowWhere, Kind: Events,
+		Columns: []string{"FlowStartTime_t", "FlowEndTime_t", "FlowType_s", "VM_s", "VMIP_s", "SrcIP_s", "DestIP_s", "PublicIPs_s", "DestPort_d", "L4Protocol_s", "L7Protocol_s", "FlowDirection_s", "AllowedInFlows_d", "AllowedOutFlows_d", "DeniedInFlows_d", "DeniedOutFlows_d"},
 	}
 	IPNetflowSummary = &Facet{
 		Name: "ip.netflowSummary", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "FlowStartTime_t",
@@ -144,14 +150,16 @@ var (
 	}
 	IPBookmarks = &Facet{
 		Name: "ip.bookmarks", Source: "HuntingBookmark", Table: "HuntingBookmark", Time: "TimeGenerated",
-		Keys:  KeyMatch{Texts: []Expr{Col("QueryResultRow")}},
-		Where: []Expr{Not(IsTrue(Col("SoftDeleted")))},
-		Kind:  Events,
+		Keys:    KeyMatch{Texts: []Expr{Col("QueryResultRow")}},
+		Where:   []Expr{Not(IsTrue(Col("SoftDeleted")))},
+		Kind:    Events,
+		Columns: []string{"BookmarkId", "BookmarkName", "CreatedBy", "Notes", "Tags", "QueryText", "QueryResultRow"},
 	}
 	IPDnsQueries = &Facet{
 		Name: "ip.dnsQueries", Source: "DnsEvents", Table: "DnsEvents", Time: "TimeGenerated",
-		Keys:  KeyMatch{Columns: []string{"ClientIP"}, Texts: []Expr{Col("IPAddresses")}},
-		Where: []Expr{Eq(Col("SubType"), Str("LookupQuery"))},
-		Kind:  Events,
+		Keys:    KeyMatch{Columns: []string{"ClientIP"}, Texts: []Expr{Col("IPAddresses")}},
+		Where:   []Expr{Eq(Col("SubType"), Str("LookupQuery"))},
+		Kind:    Events,
+		Columns: []string{"Name", "ClientIP", "IPAddresses", "QueryType", "ResultCode", "Computer"},
 	}
 )

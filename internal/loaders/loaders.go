@@ -32,6 +32,7 @@ type Span struct {
 // Page selects rows of an Events facet per key.
 type Page struct {
 	Offset, Limit int
+	AllColumns    bool // every table column, not only those the typed model reads
 }
 
 type loaderKey struct {
@@ -85,7 +86,7 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, span Span, page Pag
 func (l *Loaders) batchFn(f *facets.Facet, span Span, page Page) dataloader.BatchFunc[string, []sources.Row] {
 	return func(_ context.Context, keys []string) []*dataloader.Result[[]sources.Row] {
 		out := make([]*dataloader.Result[[]sources.Row], len(keys))
-		q := facets.Query{Keys: keys, Start: span.Start, End: span.End, Offset: page.Offset, Limit: page.Limit}
+		q := facets.Query{Keys: keys, Start: span.Start, End: span.End, Offset: page.Offset, Limit: page.Limit, AllColumns: page.AllColumns}
 		started := time.Now()
 		res, err := l.src.Run(l.base, f, q)
 		call := Call{

@@ -512,3 +512,22 @@ func TestHTTPEndpoints(t *testing.T) {
 		t.Errorf("GraphiQL page: example query missing or a remote URL is referenced")
 	}
 }
+
+// TestColumnsOnDemand: all table columns are read only when a query selects
+// "columns"; typed fields alone fetch a narrow projection.
+func TestColumnsOnDemand(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	narrow := post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { signins(first: 1) { nodes { userPrincipalName } } } }`, nil)
+	wide := post(t, ts, `fragment F on Signin { columns } { ipAddress(address: "`+demo.SprayIP+`") { signins(first: 1) { edges { node { ...F } } } } }`, nil)
+	if len(narrow.Extensions.Trace) != 1 || len(wide.Extensions.Trace) != 1 {
+		t.Fatalf("traces: %+v / %+v", narrow.Extensions.Trace, wide.Extensions.Trace)
+	}
+	if strings.Contains(narrow.Extensions.Trace[0].Statement, "SELECT *, count") || !strings.Contains(wide.Extensions.Trace[0].Statement, "SELECT *, count") {
+		t.Errorf("narrow: %s\nwide: %s", narrow.Extensions.Trace[0].Statement, wide.Extensions.Trace[0].Statement)
+	}
+	cols, _ := get(wide.Data, "ipAddress.signins.edges.0.node.columns").(map[string]any)
+	if cols["CorrelationId"] == nil || cols["Type"] != "SigninLogs" || cols["_key"] != nil {
+		t.Errorf("columns = %v", cols)
+	}
+}

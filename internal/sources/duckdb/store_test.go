@@ -228,7 +228,7 @@ func TestFormats(t *testing.T) {
 		t.Errorf("unknown columns = %v", s.Tables()["SigninLogs"].Unknown)
 	}
 
-	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Limit: 10}
+	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Limit: 10, AllColumns: true}
 	sig := run(t, s, facets.IPSignins, q)
 	if len(sig) != 2 {
 		t.Fatalf("signins = %d", len(sig))

@@ -1,0 +1,189 @@
+// Command egbench measures what the README reports: cold start on the demo
+// workspace, facet latency on large SigninLogs tables, and loading a large
+// export file (time and peak memory).
+//
+//	go run ./cmd/egbench coldstart
+//	go run ./cmd/egbench facets -rows 1000000
+//	go run ./cmd/egbench load -rows 3000000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"entitygraph/internal/facets"
+	"entitygraph/internal/sources/duckdb"
+	"entitygraph/internal/workspace"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load [-rows N]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	rows := fs.Int("rows", 1_000_000, "SigninLogs rows")
+	runs := fs.Int("runs", 20, "repetitions per measurement")
+	fs.Parse(os.Args[2:])
+	var err error
+	switch os.Args[1] {
+	case "coldstart":
+		err = coldStart(*runs)
+	case "facets":
+		err = facetLatency(*rows, *runs)
+	case "load":
+		err = loadFile(*rows)
+	default:
+		err = fmt.Errorf("unknown command %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "egbench:", err)
+		os.Exit(1)
+	}
+}
+
+func percentiles(d []time.Duration) string {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	p := func(q float64) time.Duration { return d[int(q*float64(len(d)-1))].Round(10 * time.Microsecond) }
+	return fmt.Sprintf("p50 %v  p95 %v  max %v", p(0.5), p(0.95), d[len(d)-1].Round(10*time.Microsecond))
+}
+
+// coldStart times generating and loading the demo workspace, which is
+// everything the server does before /readyz turns ready.
+func coldStart(runs int) error {
+	var ds []time.Duration
+	var rows int64
+	for i := 0; i < runs; i++ {
+		start := time.Now()
+		s, rep, err := workspace.Open(context.Background(), workspace.Options{})
+		if err != nil {
+			return err
+		}
+		ds = append(ds, time.Since(start))
+		rows = rep.Load.Rows
+		s.Close()
+	}
+	fmt.Printf("cold start (demo workspace, %d rows): %s over %d runs\n", rows, percentiles(ds), runs)
+	return nil
+}
+
+// fillSignins creates SigninLogs with n synthetic rows over the last two
+// days: 350,000 distinct client IPs, 5,000 users.
+func fillSignins(s *duckdb.Store, n int) (time.Duration, error) {
+	ctx := context.Background()
+	if _, err := s.LoadTable(ctx, "SigninLogs", nil); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	_, err := s.DB().ExecContext(ctx, fmt.Sprintf(`INSERT INTO SigninLogs (TimeGenerated, IPAddress, UserPrincipalName, AppDisplayName, ResultType, LocationDetails)
+		SELECT CAST(now() AS TIMESTAMP) - to_seconds(i %% 172800), '10.' || (i %% 200) || '.' || ((i // 200) %% 250) || '.' || (i %% 7),
+		'user' || (i %% 5000) || '@contoso.com', 'App' || (i %% 20), CASE WHEN i %% 17 = 0 THEN '50126' ELSE '0' END,
+		'{"city":"Redmond","countryOrRegion":"US"}'
+		FROM range(%d) t(i)`, n))
+	return time.Since(start), err
+}
+
+func facetLatency(n, runs int) error {
+	s, err := duckdb.Open(duckdb.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fill, err := fillSignins(s, n)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("SigninLogs: %d rows generated in %v (GOMAXPROCS %d)\n", n, fill.Round(time.Millisecond), runtime.GOMAXPROCS(0))
+	now := time.Now().UTC()
+	keys100 := make([]string, 100)
+	for i := range keys100 {
+		keys100[i] = fmt.Sprintf("10.%d.%d.%d", i%200, (i/200)%250, i%7)
+	}
+	for _, c := range []struct {
+		name string
+		f    *facets.Facet
+		keys []string
+	}{
+		{"signins (page of 20, 1 IP)", facets.IPSignins, keys100[:1]},
+		{"relatedAccounts.signins (summary, 1 IP)", facets.IPSigninAccounts, keys100[:1]},
+		{"signins (page of 20, 100 IPs batched)", facets.IPSignins, keys100},
+		{"relatedAccounts.signins (summary, 100 IPs batched)", facets.IPSigninAccounts, keys100},
+	} {
+		q := facets.Query{Keys: c.keys, Start: now.Add(-48 * time.Hour), End: now, Limit: 20}
+		var ds []time.Duration
+		var rows int
+		for i := 0; i < runs; i++ {
+			start := time.Now()
+			res, err := s.Run(context.Background(), c.f, q)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, time.Since(start))
+			rows = len(res.Rows)
+		}
+		fmt.Printf("  %-52s %s  (%d rows)\n", c.name, percentiles(ds), rows)
+	}
+	return nil
+}
+
+// loadFile writes an n-row SigninLogs CSV, then loads it into a fresh store
+// and reports time and peak resident memory.
+func loadFile(n int) error {
+	dir, err := os.MkdirTemp("", "egbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	gen, err := duckdb.Open(duckdb.Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := fillSignins(gen, n); err != nil {
+		return err
+	}
+	path := filepath.Join(dir, "SigninLogs.csv")
+	if _, err := gen.DB().Exec(`COPY (SELECT TimeGenerated, IPAddress, UserPrincipalName, AppDisplayName, ResultType, LocationDetails, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36' AS UserAgent, 'Sign-in activity' AS OperationName, 'Browser' AS ClientAppUsed FROM SigninLogs) TO '` + path + `' (HEADER)`); err != nil {
+		return err
+	}
+	gen.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	base := peakRSS()
+	s, err := duckdb.Open(duckdb.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	start := time.Now()
+	rep, err := s.LoadDir(context.Background(), dir)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("loaded %s (%d MB, %d rows) in %v; peak RSS %d MB (before: %d MB)\n", filepath.Base(path), fi.Size()>>20, rep.Rows, time.Since(start).Round(time.Millisecond), peakRSS()>>10, base>>10)
+	return nil
+}
+
+// peakRSS reads the process's peak resident set size in KiB (Linux).
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
+			return kb
+		}
+	}
+	return 0
+}

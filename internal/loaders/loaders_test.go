@@ -1,0 +1,128 @@
+package loaders
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"entitygraph/internal/facets"
+	"entitygraph/internal/sources"
+)
+
+// echoSource answers every key with one row and counts calls.
+type echoSource struct {
+	calls atomic.Int32
+	mu    sync.Mutex
+	sizes []int
+	ctxOK atomic.Bool
+}
+
+func (e *echoSource) Name() string { return "echo" }
+
+func (e *echoSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	e.calls.Add(1)
+	e.mu.Lock()
+	e.sizes = append(e.sizes, len(q.Keys))
+	e.mu.Unlock()
+	e.ctxOK.Store(ctx.Err() == nil)
+	rows := make([]sources.Row, 0, len(q.Keys))
+	for _, k := range q.Keys {
+		rows = append(rows, sources.Row{facets.KeyColumn: k})
+	}
+	return sources.Result{Statement: "echo", Rows: rows}, nil
+}
+
+func TestBatchesAndCaps(t *testing.T) {
+	cases := []struct {
+		name    string
+		keys    int
+		repeat  int // each key asked this many times
+		queries int
+	}{
+		{"one key", 1, 1, 1},
+		{"a level of 50 parents", 50, 1, 1},
+		{"same key from two paths", 10, 2, 1},
+		{"fan-out over the cap is split", MaxBatch + 30, 1, 2},
+	}
+	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := &echoSource{}
+			l := New(context.Background(), src, &Trace{})
+			defer l.Close()
+			var wg sync.WaitGroup
+			for r := 0; r < c.repeat; r++ {
+				for i := 0; i < c.keys; i++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						key := fmt.Sprintf("10.0.%d.%d", i/250, i%250)
+						rows, err := l.Load(context.Background(), facets.IPSignins, span, Page{Limit: 10}, key)
+						if err != nil || len(rows) != 1 || rows[0][facets.KeyColumn] != key {
+							t.Errorf("Load(%s) = %v, %v", key, rows, err)
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			if got := int(src.calls.Load()); got != c.queries {
+				t.Errorf("%d backend queries (batch sizes %v), want %d", got, src.sizes, c.queries)
+			}
+			if n := l.Trace().Queries(); n != c.queries {
+				t.Errorf("trace counts %d queries", n)
+			}
+		})
+	}
+}
+
+// TestDetachedContext: the batch outlives the caller that started it.
+func TestDetachedContext(t *testing.T) {
+	src := &echoSource{}
+	l := New(context.Background(), src, &Trace{})
+	defer l.Close()
+	first, cancel := context.WithCancel(context.Background())
+	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		l.Load(first, facets.IPAlerts, span, Page{}, "1.1.1.1")
+	}()
+	cancel() // the first caller gives up at once
+	go func() {
+		defer wg.Done()
+		if _, err := l.Load(context.Background(), facets.IPAlerts, span, Page{}, "2.2.2.2"); err != nil {
+			t.Errorf("second caller: %v", err)
+		}
+	}()
+	wg.Wait()
+	if !src.ctxOK.Load() {
+		t.Error("the batch ran with a cancelled context")
+	}
+}
+
+func TestDistinctLoadersPerPageAndSpan(t *testing.T) {
+	src := &echoSource{}
+	l := New(context.Background(), src, &Trace{})
+	defer l.Close()
+	a := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	b := Span{Start: time.Unix(0, 0), End: time.Unix(7200, 0)}
+	var wg sync.WaitGroup
+	for _, q := range []struct {
+		span Span
+		page Page
+	}{{a, Page{Limit: 10}}, {a, Page{Limit: 10}}, {a, Page{Offset: 10, Limit: 10}}, {b, Page{Limit: 10}}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Load(context.Background(), facets.IPSignins, q.span, q.page, "1.1.1.1")
+		}()
+	}
+	wg.Wait()
+	if got := src.calls.Load(); got != 3 {
+		t.Errorf("%d queries, want 3 (two pages of one span, one of another)", got)
+	}
+}
