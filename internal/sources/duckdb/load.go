@@ -281,7 +281,7 @@ func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view stri
 	var src string
 	switch format {
 	case ".csv":
-		src = fmt.Sprintf("read_csv(%s, header=true, all_varchar=true, max_line_size=67108864)", lit)
+		src = fmt.Sprintf("read_csv(%s, header=true, all_varchar=true, max_line_size=16777216, buffer_size=33554432)", lit)
 	case ".parquet":
 		src = fmt.Sprintf("read_parquet(%s)", lit)
 	default: // JSON: an array of rows, one object per line, or a query-API response
