@@ -135,14 +135,12 @@ func (f *Facet) limit(q Query) (offset, limit int) {
 func (f *Facet) renderSQL(w *writer, q Query) {
 	t := QuoteSQLIdent(f.Time)
 	keys := func() {
-		w.s("[")
 		for i, k := range q.Keys {
 			if i > 0 {
 				w.s(", ")
 			}
 			w.literal(k)
 		}
-		w.s("]")
 	}
 	w.s("WITH _b AS (SELECT ")
 	if f.singleColumn() {
@@ -188,9 +186,9 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 			w.literal(path)
 			w.s("), [])")
 		}
-		w.s("]), ")
+		w.s("]), [")
 		keys()
-		w.s("))) AS _key")
+		w.s("]))) AS _key")
 	}
 	w.s(", * FROM ", QuoteSQLIdent(f.Table), " WHERE ", t, " >= ")
 	w.args = append(w.args, q.Start.UTC())
@@ -199,12 +197,7 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 	w.s("?")
 	if f.singleColumn() {
 		w.s(" AND ", QuoteSQLIdent(f.Keys.Columns[0]), " IN (")
-		for i, k := range q.Keys {
-			if i > 0 {
-				w.s(", ")
-			}
-			w.literal(k)
-		}
+		keys()
 		w.s(")")
 	}
 	w.s("), _m AS (SELECT *")
