@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/cache"
 	"entitygraph/internal/config"
 	"entitygraph/internal/server"
+	"entitygraph/internal/sources"
 	"entitygraph/internal/workspace"
 )
 
@@ -48,8 +50,14 @@ func run(log *slog.Logger) error {
 		}
 	}
 
+	results, err := cache.New[[]sources.Row](int64(cfg.CacheMB)<<20, cfg.CacheTTL)
+	if err != nil {
+		return err
+	}
+	defer results.Close()
 	srv := server.New(server.Options{
 		Source:         store,
+		Cache:          results,
 		Resolver:       &resolvers.Resolver{Config: resolvers.Config{Store: store, MaxTimespan: cfg.MaxTimespan}},
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,

@@ -36,7 +36,12 @@ func ParseLast(s string) (time.Duration, error) {
 
 // resolveSpan turns the TimeSpanInput into an absolute span.
 func (r *Resolver) resolveSpan(ctx context.Context, in *model.TimeSpanInput) (model.Span, error) {
-	now := r.Config.now().UTC().Truncate(time.Second)
+	// Relative spans end at the next whole minute, so that requests within
+	// a minute share cached facet results; no event is newer than now.
+	now := r.Config.now().UTC()
+	if m := now.Truncate(time.Minute); !m.Equal(now) {
+		now = m.Add(time.Minute)
+	}
 	if in == nil {
 		return model.Span{Start: now.Add(-DefaultTimespan), End: now}, nil
 	}

@@ -60,3 +60,13 @@ func TestResolveSpan(t *testing.T) {
 		})
 	}
 }
+
+func TestRelativeSpanEndsOnTheMinute(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 30, 0, time.UTC)
+	r := &Resolver{Config: Config{Now: func() time.Time { return now }}}
+	got, err := r.resolveSpan(context.Background(), nil)
+	want := time.Date(2026, 11, 30, 12, 1, 0, 0, time.UTC)
+	if err != nil || !got.End.Equal(want) || got.End.Sub(got.Start) != DefaultTimespan {
+		t.Errorf("span = %+v, %v; want end %v", got, err, want)
+	}
+}

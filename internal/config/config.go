@@ -20,16 +20,18 @@ type Config struct {
 	MaxTimespan    time.Duration `yaml:"maxTimespan"`    // longest timespan a request may ask for
 	RequestTimeout time.Duration `yaml:"requestTimeout"` // per GraphQL request
 	MemoryLimit    string        `yaml:"memoryLimit"`    // DuckDB memory_limit, e.g. "4GB"
+	CacheTTL       time.Duration `yaml:"cacheTTL"`       // how long facet results are reused; 0 disables the cache
+	CacheMB        int           `yaml:"cacheMB"`        // cache size
 }
 
 // Defaults are used for anything no source sets.
 func Defaults() Config {
-	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second}
+	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256}
 }
 
 // Load resolves the configuration from args (flags), the environment
 // (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_SCALE, EG_MAX_TIMESPAN,
-// EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT) and the YAML file named by --config.
+// EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT, EG_CACHE_TTL, EG_CACHE_MB) and the YAML file named by --config.
 func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("gql", flag.ContinueOnError)
 	listen := fs.String("listen", "", "address to listen on (env EG_LISTEN; default 127.0.0.1:8080)")
@@ -39,6 +41,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	maxSpan := fs.Duration("max-timespan", 0, "longest timespan a request may ask for (env EG_MAX_TIMESPAN; default 2160h)")
 	timeout := fs.Duration("request-timeout", 0, "per-request timeout (env EG_REQUEST_TIMEOUT; default 60s)")
 	mem := fs.String("memory-limit", "", "DuckDB memory limit, e.g. 4GB (env EG_MEMORY_LIMIT)")
+	cacheTTL := fs.Duration("cache-ttl", -1, "reuse facet results this long; 0 disables (env EG_CACHE_TTL; default 5m)")
+	cacheMB := fs.Int("cache-mb", 0, "facet-result cache size in MB (env EG_CACHE_MB; default 256)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -65,6 +69,19 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.RequestTimeout, err = durSetting(*timeout, getenv("EG_REQUEST_TIMEOUT"), cfg.RequestTimeout); err != nil {
 		return Config{}, fmt.Errorf("EG_REQUEST_TIMEOUT: %w", err)
+	}
+	if *cacheTTL >= 0 {
+		cfg.CacheTTL = *cacheTTL
+	} else if env := getenv("EG_CACHE_TTL"); env != "" {
+		if cfg.CacheTTL, err = time.ParseDuration(env); err != nil {
+			return Config{}, fmt.Errorf("EG_CACHE_TTL: %w", err)
+		}
+	}
+	if cfg.CacheMB, err = intSetting(*cacheMB, getenv("EG_CACHE_MB"), cfg.CacheMB); err != nil {
+		return Config{}, fmt.Errorf("EG_CACHE_MB: %w", err)
+	}
+	if cfg.CacheMB < 1 {
+		return Config{}, fmt.Errorf("cache-mb must be at least 1")
 	}
 	if cfg.DemoScale < 1 {
 		return Config{}, fmt.Errorf("demo-rows must be at least 1")

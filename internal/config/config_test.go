@@ -15,7 +15,7 @@ func TestLoadPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Listen: "127.0.0.1:7000", Data: "/from/env", DemoScale: 3, MaxTimespan: 240 * time.Hour, RequestTimeout: 60 * time.Second}
+	want := Config{Listen: "127.0.0.1:7000", Data: "/from/env", DemoScale: 3, MaxTimespan: 240 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256}
 	if cfg != want {
 		t.Errorf("cfg = %+v, want %+v", cfg, want)
 	}
@@ -30,10 +30,18 @@ func TestLoadDefaultsAndErrors(t *testing.T) {
 		"bad scale":   {"EG_DEMO_SCALE": "many"},
 		"zero scale":  {"EG_DEMO_SCALE": "-1"},
 		"bad span":    {"EG_MAX_TIMESPAN": "forever"},
+		"bad ttl":     {"EG_CACHE_TTL": "a while"},
 		"missing cfg": {"EG_CONFIG": "/no/such/file.yaml"},
 	} {
 		if _, err := Load(nil, func(k string) string { return env[k] }); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestCacheDisabled(t *testing.T) {
+	cfg, err := Load([]string{"--cache-ttl", "0"}, func(string) string { return "" })
+	if err != nil || cfg.CacheTTL != 0 {
+		t.Errorf("cfg = %+v, %v", cfg, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"entitygraph/internal/cache"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/sources"
 )
@@ -44,7 +45,8 @@ type loaderKey struct {
 // Loaders holds one request's dataloaders.
 type Loaders struct {
 	src    sources.LogSource
-	base   context.Context // detached from any one field, keeps the request deadline
+	cache  *cache.Cache[[]sources.Row] // shared by all requests; nil: none
+	base   context.Context             // detached from any one field, keeps the request deadline
 	cancel context.CancelFunc
 	trace  *Trace
 
@@ -52,14 +54,15 @@ type Loaders struct {
 	loaders map[loaderKey]*dataloader.Loader[string, []sources.Row]
 }
 
-// New creates the loaders of one request.
-func New(ctx context.Context, src sources.LogSource, trace *Trace) *Loaders {
+// New creates the loaders of one request; rows may come from and go to the
+// shared cache c (nil: no cache).
+func New(ctx context.Context, src sources.LogSource, c *cache.Cache[[]sources.Row], trace *Trace) *Loaders {
 	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	if dl, ok := ctx.Deadline(); ok {
 		cancel()
 		base, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
 	}
-	return &Loaders{src: src, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
+	return &Loaders{src: src, cache: c, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
 }
 
 // Close cancels queries still running once the request is over.
@@ -84,8 +87,30 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, span Span, page Pag
 }
 
 func (l *Loaders) batchFn(f *facets.Facet, span Span, page Page) dataloader.BatchFunc[string, []sources.Row] {
-	return func(_ context.Context, keys []string) []*dataloader.Result[[]sources.Row] {
-		out := make([]*dataloader.Result[[]sources.Row], len(keys))
+	return func(_ context.Context, all []string) []*dataloader.Result[[]sources.Row] {
+		out := make([]*dataloader.Result[[]sources.Row], len(all))
+		cacheKey := func(k string) string {
+			return fmt.Sprintf("%s|%d|%d|%d|%d|%t|%s", f.Name, span.Start.UnixNano(), span.End.UnixNano(), page.Offset, page.Limit, page.AllColumns, k)
+		}
+		var keys []string
+		var pos []int
+		hits, hitRows := 0, 0
+		for i, k := range all {
+			if rows, ok := l.cache.Get(cacheKey(k)); ok {
+				out[i] = &dataloader.Result[[]sources.Row]{Data: rows}
+				hits++
+				hitRows += len(rows)
+				continue
+			}
+			keys = append(keys, k)
+			pos = append(pos, i)
+		}
+		if hits > 0 {
+			l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: hits, Rows: hitRows, Cached: true})
+		}
+		if len(keys) == 0 {
+			return out
+		}
 		q := facets.Query{Keys: keys, Start: span.Start, End: span.End, Offset: page.Offset, Limit: page.Limit, AllColumns: page.AllColumns}
 		started := time.Now()
 		res, err := l.src.Run(l.base, f, q)
@@ -99,7 +124,7 @@ func (l *Loaders) batchFn(f *facets.Facet, span Span, page Page) dataloader.Batc
 			} else {
 				call.Skipped = true
 			}
-			for i := range out {
+			for _, i := range pos {
 				out[i] = &dataloader.Result[[]sources.Row]{Error: err}
 			}
 			l.trace.add(call)
@@ -111,8 +136,9 @@ func (l *Loaders) batchFn(f *facets.Facet, span Span, page Page) dataloader.Batc
 			k, _ := r[facets.KeyColumn].(string)
 			byKey[k] = append(byKey[k], r)
 		}
-		for i, k := range keys {
-			out[i] = &dataloader.Result[[]sources.Row]{Data: byKey[k]}
+		for j, k := range keys {
+			out[pos[j]] = &dataloader.Result[[]sources.Row]{Data: byKey[k]}
+			l.cache.Set(cacheKey(k), byKey[k], rowsCost(byKey[k]))
 		}
 		return out
 	}
@@ -120,11 +146,26 @@ func (l *Loaders) batchFn(f *facets.Facet, span Span, page Page) dataloader.Batc
 
 type ctxKey struct{}
 
-// Middleware gives every HTTP request its own loaders and trace.
-func Middleware(src sources.LogSource, next http.Handler) http.Handler {
+// rowsCost approximates the bytes rows hold in memory.
+func rowsCost(rows []sources.Row) int64 {
+	cost := int64(64)
+	for _, r := range rows {
+		for k, v := range r {
+			cost += int64(len(k)) + 16
+			if s, ok := v.(string); ok {
+				cost += int64(len(s))
+			}
+		}
+	}
+	return cost
+}
+
+// Middleware gives every HTTP request its own loaders and trace, over the
+// shared cache c (nil: none).
+func Middleware(src sources.LogSource, c *cache.Cache[[]sources.Row], next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		l := New(ctx, src, &Trace{})
+		l := New(ctx, src, c, &Trace{})
 		defer l.Close()
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxKey{}, l)))
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"entitygraph/internal/cache"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/sources"
 )
@@ -51,7 +52,7 @@ func TestBatchesAndCaps(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			src := &echoSource{}
-			l := New(context.Background(), src, &Trace{})
+			l := New(context.Background(), src, nil, &Trace{})
 			defer l.Close()
 			var wg sync.WaitGroup
 			for r := 0; r < c.repeat; r++ {
@@ -81,7 +82,7 @@ func TestBatchesAndCaps(t *testing.T) {
 // TestDetachedContext: the batch outlives the caller that started it.
 func TestDetachedContext(t *testing.T) {
 	src := &echoSource{}
-	l := New(context.Background(), src, &Trace{})
+	l := New(context.Background(), src, nil, &Trace{})
 	defer l.Close()
 	first, cancel := context.WithCancel(context.Background())
 	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
@@ -106,7 +107,7 @@ func TestDetachedContext(t *testing.T) {
 
 func TestDistinctLoadersPerPageAndSpan(t *testing.T) {
 	src := &echoSource{}
-	l := New(context.Background(), src, &Trace{})
+	l := New(context.Background(), src, nil, &Trace{})
 	defer l.Close()
 	a := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	b := Span{Start: time.Unix(0, 0), End: time.Unix(7200, 0)}
@@ -124,5 +125,74 @@ func TestDistinctLoadersPerPageAndSpan(t *testing.T) {
 	wg.Wait()
 	if got := src.calls.Load(); got != 3 {
 		t.Errorf("%d queries, want 3 (two pages of one span, one of another)", got)
+	}
+}
+
+func TestSharedCache(t *testing.T) {
+	src := &echoSource{}
+	c, err := cache.New[[]sources.Row](1<<20, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	first := New(context.Background(), src, c, &Trace{})
+	first.Load(context.Background(), facets.IPSignins, span, Page{Limit: 5}, "1.1.1.1")
+	first.Close()
+	c.Wait()
+	second := New(context.Background(), src, c, &Trace{})
+	defer second.Close()
+	var wg sync.WaitGroup
+	for _, k := range []string{"1.1.1.1", "2.2.2.2"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows, err := second.Load(context.Background(), facets.IPSignins, span, Page{Limit: 5}, k)
+			if err != nil || len(rows) != 1 || rows[0][facets.KeyColumn] != k {
+				t.Errorf("Load(%s) = %v, %v", k, rows, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if src.calls.Load() != 2 || src.sizes[1] != 1 {
+		t.Errorf("backend calls %d with batch sizes %v: the cached key was queried again", src.calls.Load(), src.sizes)
+	}
+	var cached, queried int
+	for _, call := range second.Trace().Calls() {
+		if call.Cached {
+			cached += call.Keys
+		} else {
+			queried += call.Keys
+		}
+	}
+	if cached != 1 || queried != 1 || second.Trace().Queries() != 1 {
+		t.Errorf("trace: %+v", second.Trace().Calls())
+	}
+}
+
+// failSource always fails.
+type failSource struct{ calls atomic.Int32 }
+
+func (f *failSource) Name() string { return "fail" }
+func (f *failSource) Run(context.Context, *facets.Facet, facets.Query) (sources.Result, error) {
+	f.calls.Add(1)
+	return sources.Result{}, fmt.Errorf("backend down")
+}
+
+func TestErrorsAreNotCached(t *testing.T) {
+	src := &failSource{}
+	c, _ := cache.New[[]sources.Row](1<<20, time.Minute)
+	defer c.Close()
+	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	for i := 0; i < 2; i++ {
+		l := New(context.Background(), src, c, &Trace{})
+		if _, err := l.Load(context.Background(), facets.IPAlerts, span, Page{}, "1.1.1.1"); err == nil {
+			t.Fatal("no error")
+		}
+		l.Close()
+		c.Wait()
+	}
+	if src.calls.Load() != 2 {
+		t.Errorf("%d calls: an error was cached", src.calls.Load())
 	}
 }

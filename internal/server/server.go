@@ -21,6 +21,7 @@ import (
 
 	"entitygraph/graph/generated"
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/cache"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
 )
@@ -28,6 +29,7 @@ import (
 // Options configure the HTTP server.
 type Options struct {
 	Source          sources.LogSource
+	Cache           *cache.Cache[[]sources.Row] // shared facet-result cache; nil: none
 	Resolver        *resolvers.Resolver
 	Logger          *slog.Logger
 	RequestTimeout  time.Duration // per GraphQL request; 0 means 60 s
@@ -55,7 +57,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
-	s.mux.Handle("/graphql", withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, gql))))
+	s.mux.Handle("/graphql", withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, opts.Cache, gql))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/cache"
 	"entitygraph/internal/demo"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
@@ -44,10 +45,15 @@ func demoWorkspace(t *testing.T) *duckdb.Store {
 	return demoStore
 }
 
-func newServer(t *testing.T, src sources.LogSource, store *duckdb.Store) *httptest.Server {
+func newServer(t *testing.T, src sources.LogSource, store *duckdb.Store, results ...*cache.Cache[[]sources.Row]) *httptest.Server {
 	t.Helper()
+	var c *cache.Cache[[]sources.Row]
+	if len(results) > 0 {
+		c = results[0]
+	}
 	s := New(Options{
 		Source:       src,
+		Cache:        c,
 		Resolver:     &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
 		ExampleQuery: workspace.ExampleQuery(true),
 	})
@@ -529,5 +535,36 @@ func TestColumnsOnDemand(t *testing.T) {
 	cols, _ := get(wide.Data, "ipAddress.signins.edges.0.node.columns").(map[string]any)
 	if cols["CorrelationId"] == nil || cols["Type"] != "SigninLogs" || cols["_key"] != nil {
 		t.Errorf("columns = %v", cols)
+	}
+}
+
+// TestCacheAcrossRequests: a repeated summary is served from the shared
+// cache, and the trace says so.
+func TestCacheAcrossRequests(t *testing.T) {
+	store := demoWorkspace(t)
+	c, err := cache.New[[]sources.Row](64<<20, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ts := newServer(t, store, store, c)
+	first := post(t, ts, fullSummary, map[string]any{"ip": demo.BruteIP})
+	c.Wait()
+	second := post(t, ts, fullSummary, map[string]any{"ip": demo.BruteIP})
+	if len(first.Errors)+len(second.Errors) > 0 {
+		t.Fatalf("errors: %+v %+v", first.Errors, second.Errors)
+	}
+	a, _ := json.Marshal(first.Data)
+	b, _ := json.Marshal(second.Data)
+	if !bytes.Equal(a, b) {
+		t.Errorf("cached answer differs")
+	}
+	for _, call := range second.Extensions.Trace {
+		if !call.Cached || call.Statement != "" {
+			t.Errorf("second request queried: %+v", call)
+		}
+	}
+	if len(second.Extensions.Trace) != len(facets.All) {
+		t.Errorf("%d cached calls, want %d", len(second.Extensions.Trace), len(facets.All))
 	}
 }
