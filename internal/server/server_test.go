@@ -568,3 +568,47 @@ func TestCacheAcrossRequests(t *testing.T) {
 		t.Errorf("%d cached calls, want %d", len(second.Extensions.Trace), len(facets.All))
 	}
 }
+
+// TestPanicIsInternal: a panicking resolver yields INTERNAL with the
+// request id, never a crash or a stack trace.
+func TestPanicIsInternal(t *testing.T) {
+	store := demoWorkspace(t)
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { panic("clock broke") }}}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	r := post(t, ts, `{ ipAddress(address: "1.2.3.4") { address } workspace { source } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != resolvers.CodeInternal || strings.Contains(r.Errors[0].Message, "clock") {
+		t.Fatalf("errors = %+v", r.Errors)
+	}
+	if !strings.Contains(r.Errors[0].Message, "request ") || get(r.Data, "workspace.source") != "duckdb" {
+		t.Errorf("message %q, data %v", r.Errors[0].Message, r.Data)
+	}
+}
+
+// TestMsticnbIP: the notebook's own test data for 40.76.43.124 makes it an
+// INTERNAL address of host MSTICAlertsWin1, as the notebook concludes.
+func TestMsticnbIP(t *testing.T) {
+	store, _, err := workspace.Open(context.Background(), workspace.Options{Dir: "../sources/duckdb/testdata/msticnb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ ipAddress(address: "40.76.43.124", timespan: {start: "2019-11-01T00:00:00Z", end: "2019-11-03T00:00:00Z"}) {
+		type origin hosts { host { name } source } heartbeat { computer osType osName environment resourceGroup } } }`, nil)
+	ip := r.Data["ipAddress"]
+	checks := map[string]any{
+		"type": "PUBLIC", "origin": "INTERNAL", "hosts.0.host.name": "msticalertswin1", "hosts.0.source": "HEARTBEAT",
+		"heartbeat.computer": "MSTICAlertsWin1", "heartbeat.osType": "Windows", "heartbeat.environment": "Azure",
+	}
+	for path, want := range checks {
+		if got := get(ip, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	for _, e := range r.Errors {
+		if e.Extensions["code"] != "TABLE_UNAVAILABLE" {
+			t.Errorf("unexpected error %+v", e)
+		}
+	}
+}
