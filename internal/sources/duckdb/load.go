@@ -153,6 +153,28 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 		}
 		plans = append(plans, plan{from, raw})
 	}
+	// Columns the schema does not know get the narrowest type every
+	// non-empty value of every file converts to.
+	for i := range cols {
+		if !contains(rep.Unknown, cols[i].Name) {
+			continue
+		}
+		typ := ""
+		for _, pl := range plans {
+			for _, r := range pl.raw {
+				if strings.EqualFold(r.norm, cols[i].Name) {
+					t, err := inferType(ctx, conn, pl.from, r.accessor)
+					if err != nil {
+						return rep, fmt.Errorf("workspace table %s: column %s: %w", table, r.norm, err)
+					}
+					typ = widen(typ, t)
+				}
+			}
+		}
+		if typ != "" {
+			cols[i].Type = typ
+		}
+	}
 	var ddl strings.Builder
 	fmt.Fprintf(&ddl, "CREATE OR REPLACE TABLE %s (", identSQL(table))
 	for i, c := range cols {
@@ -437,4 +459,63 @@ func firstNonSpace(r *bufio.Reader) (byte, error) {
 			return b, nil
 		}
 	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// inferType returns the narrowest Kusto type all non-empty values of a text
+// column convert to ("" when the column is empty).
+func inferType(ctx context.Context, conn *sql.Conn, from, text string) (string, error) {
+	checks := []string{schema.TypeLong, schema.TypeReal, schema.TypeBool, schema.TypeDatetime, schema.TypeDynamic}
+	var b strings.Builder
+	fmt.Fprintf(&b, "SELECT count(*) FILTER (WHERE coalesce(%s, '') <> '')", text)
+	for _, typ := range checks {
+		conv := typedExpr(text, typ)
+		switch typ {
+		case schema.TypeLong: // "0.5" is not a long, though it converts to one
+			conv = fmt.Sprintf("(CASE WHEN regexp_full_match(trim(%[1]s), '[-+]?[0-9]{1,18}') THEN 1 END)", text)
+		case schema.TypeDynamic:
+			// only objects and arrays: a bare word is text, not JSON
+			conv = fmt.Sprintf("(CASE WHEN ltrim(%[1]s) SIMILAR TO '[\\[{].*' THEN try_cast(%[1]s AS JSON) END)", text)
+		}
+		fmt.Fprintf(&b, ", count(*) FILTER (WHERE coalesce(%s, '') <> '' AND %s IS NOT NULL)", text, conv)
+	}
+	b.WriteString(" FROM " + from)
+	counts := make([]int64, len(checks)+1)
+	ptrs := make([]any, len(counts))
+	for i := range counts {
+		ptrs[i] = &counts[i]
+	}
+	if err := conn.QueryRowContext(ctx, b.String()).Scan(ptrs...); err != nil {
+		return "", err
+	}
+	if counts[0] == 0 {
+		return "", nil
+	}
+	for i, typ := range checks {
+		if counts[i+1] == counts[0] {
+			return typ, nil
+		}
+	}
+	return schema.TypeString, nil
+}
+
+// widen combines the types inferred from two files.
+func widen(a, b string) string {
+	switch {
+	case a == "" || a == b:
+		return b
+	case b == "":
+		return a
+	case (a == schema.TypeLong && b == schema.TypeReal) || (a == schema.TypeReal && b == schema.TypeLong):
+		return schema.TypeReal
+	}
+	return schema.TypeString
 }

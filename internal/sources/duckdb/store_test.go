@@ -134,14 +134,6 @@ func TestMsticnbHeartbeat(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 func TestMissingTable(t *testing.T) {
 	s := open(t, "testdata/msticnb")
@@ -165,8 +157,8 @@ func TestFormats(t *testing.T) {
 		}
 	}
 	// JSON lines, with a dynamic column given as an object and as JSON text.
-	write("SigninLogs.jsonl", `{"TimeGenerated":"2026-11-29T10:00:00Z","IPAddress":"1.2.3.4","UserPrincipalName":"a@x.com","LocationDetails":{"city":"Oslo"},"IsInteractive":"True","Extra":"kept"}
-{"TimeGenerated":"2026-11-29T11:00:00.123Z","IPAddress":"1.2.3.4","UserPrincipalName":"b@x.com","LocationDetails":"{\"city\":\"Bergen\"}","IsInteractive":false}
+	write("SigninLogs.jsonl", `{"TimeGenerated":"2026-11-29T10:00:00Z","IPAddress":"1.2.3.4","UserPrincipalName":"a@x.com","LocationDetails":{"city":"Oslo"},"IsInteractive":"True","Extra":"kept","XCount":"7","XWhen":"11/29/2026, 10:00:00 AM","XBag":{"a":1},"XRatio":"1"}
+{"TimeGenerated":"2026-11-29T11:00:00.123Z","IPAddress":"1.2.3.4","UserPrincipalName":"b@x.com","LocationDetails":"{\"city\":\"Bergen\"}","IsInteractive":false,"Extra":"12","XCount":"","XWhen":"2026-11-29T10:00:00Z","XRatio":"0.5"}
 `)
 	// A JSON array of rows.
 	write("AzureActivity.json", `[{"TimeGenerated":"2026-11-29T10:00:00Z","CallerIpAddress":"1.2.3.4","Caller":"a@x.com"}]`)
@@ -226,6 +218,20 @@ func TestFormats(t *testing.T) {
 	}
 	if !contains(s.Tables()["SigninLogs"].Unknown, "Extra") {
 		t.Errorf("unknown columns = %v", s.Tables()["SigninLogs"].Unknown)
+	}
+	// Unknown columns are typed by inference.
+	types := map[string]string{}
+	trows, err := s.query(context.Background(), `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'SigninLogs' AND column_name LIKE 'X%' OR column_name = 'Extra'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range trows {
+		types[r["column_name"].(string)] = r["data_type"].(string)
+	}
+	for col, want := range map[string]string{"Extra": "VARCHAR", "XCount": "BIGINT", "XWhen": "TIMESTAMP", "XBag": "JSON", "XRatio": "DOUBLE"} {
+		if types[col] != want {
+			t.Errorf("inferred %s as %s, want %s (all: %v)", col, types[col], want, types)
+		}
 	}
 
 	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Limit: 10, AllColumns: true}
