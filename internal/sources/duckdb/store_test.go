@@ -134,7 +134,6 @@ func TestMsticnbHeartbeat(t *testing.T) {
 	}
 }
 
-
 func TestMissingTable(t *testing.T) {
 	s := open(t, "testdata/msticnb")
 	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Now().Add(-time.Hour), End: time.Now(), Limit: 10}
