@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Expr is a column expression that renders to both DuckDB SQL and KQL.
@@ -14,6 +15,7 @@ type Expr interface {
 }
 
 type (
+	elemExpr struct{ field string }
 	colExpr  struct{ name string }
 	strExpr  struct{ v string }
 	intExpr  struct{ v int64 }
@@ -28,6 +30,16 @@ type (
 
 // Col references a column of the facet's table (or an earlier derived column).
 func Col(name string) Expr { return colExpr{name} }
+
+// Elem reads a string field of the current array element (see
+// ArrayElement); Elem("") is the element itself as text.
+func Elem(field string) Expr { return elemExpr{field} }
+
+// ShortName is a host name's first label, lower-cased ("WEB-01.contoso.com" → "web-01").
+func ShortName(a Expr) Expr { return call("shortname", a) }
+
+// TimeBucket is the time column rounded down to the query's bucket width.
+func TimeBucket() Expr { return call("bucket") }
 
 // Str is a string literal.
 func Str(v string) Expr { return strExpr{v} }
@@ -126,6 +138,8 @@ type writer struct {
 	d    Dialect
 	b    strings.Builder
 	args []any
+	q    *Query // the query being rendered (bucket width)
+	time string // the facet's time column
 }
 
 func (w *writer) s(parts ...string) {
@@ -165,6 +179,24 @@ func (e colExpr) render(w *writer) {
 }
 
 func (e strExpr) render(w *writer) { w.literal(e.v) }
+
+func (e elemExpr) render(w *writer) {
+	if w.d == SQL {
+		path := "$"
+		if e.field != "" {
+			path = jsonPath([]string{e.field})
+		}
+		w.s("json_extract_string(_e, ")
+		w.literal(path)
+		w.s(")")
+		return
+	}
+	if e.field == "" {
+		w.s("tostring(_e)")
+		return
+	}
+	w.s("tostring(_e[", QuoteKQL(e.field), "])")
+}
 
 func (e intExpr) render(w *writer) { w.s(strconv.FormatInt(e.v, 10)) }
 
@@ -273,9 +305,12 @@ func (e callExpr) render(w *writer) {
 		}
 	case "jsonstr":
 		if sqlMode {
-			w.s("json_extract_string(")
+			// Malformed JSON yields NULL, not a failed query.
+			w.s("json_extract_string(CASE WHEN json_valid(")
 			w.expr(a[0])
-			w.s(", ")
+			w.s(") THEN ")
+			w.expr(a[0])
+			w.s(" END, ")
 			w.literal(jsonPath(e.path))
 			w.s(")")
 		} else {
@@ -296,6 +331,26 @@ func (e callExpr) render(w *writer) {
 			w.s("isempty(")
 			w.expr(a[0])
 			w.s(")")
+		}
+	case "shortname":
+		if sqlMode {
+			w.s("split_part(lower(")
+			w.expr(a[0])
+			w.s("), '.', 1)")
+		} else {
+			w.s("tostring(split(tolower(")
+			w.expr(a[0])
+			w.s("), \".\")[0])")
+		}
+	case "bucket":
+		secs := int64(w.q.Bucket / time.Second)
+		if secs < 1 {
+			secs = 3600
+		}
+		if sqlMode {
+			w.s(fmt.Sprintf("time_bucket(INTERVAL '%d seconds', %s)", secs, QuoteSQLIdent(w.time)))
+		} else {
+			w.s(fmt.Sprintf("bin(%s, %ds)", QuoteKQLIdent(w.time), secs))
 		}
 	case "istrue":
 		w.s("coalesce(")

@@ -30,16 +30,42 @@ var ipTokens = []string{
 // matches every requested key found among its candidates, and is returned
 // once per matched key.
 type KeyMatch struct {
+	All     bool           // no look-up: every row, under the one requested key (a queue)
 	Columns []string       // scalar columns holding one key each
+	Values  []Expr         // scalar expressions holding one key each (e.g. lower-cased names)
 	Texts   []Expr         // text holding IP addresses among other words (a comma list, a message)
-	Arrays  []ArrayElement // dynamic arrays whose elements (or an element field) are keys
+	Arrays  []ArrayElement // dynamic arrays (or JSON text) whose elements yield keys
 }
 
-// ArrayElement picks keys from a dynamic array column: the elements
-// themselves, or the string field Field of each object element.
+// ArrayElement picks keys from a dynamic array column (or a string column
+// holding a JSON array): one key per element and form. Forms are built
+// with Elem; without forms the element itself is the key.
 type ArrayElement struct {
 	Column string
-	Field  string
+	Forms  []Expr
+}
+
+// ElemField is the array element whose string field is a key.
+func ElemField(column, field string) ArrayElement {
+	return ArrayElement{Column: column, Forms: []Expr{Elem(field)}}
+}
+
+// prefilterable reports whether KQL's has_any can pre-select rows for the
+// array: only when every form is a plain element field (has is
+// case-insensitive, so a lower-cased one counts too).
+func (a ArrayElement) prefilterable() bool {
+	for _, f := range a.Forms {
+		switch x := f.(type) {
+		case elemExpr:
+		case callExpr:
+			if _, ok := x.args[0].(elemExpr); !ok || x.op != "lower" {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // Named is a derived column.
@@ -87,6 +113,17 @@ type Query struct {
 	Offset     int
 	Limit      int
 	AllColumns bool // Events: every table column, not only Facet.Columns
+	// In restricts columns to sets of values (e.g. the alert queue's
+	// severities and statuses).
+	In []ColumnIn
+	// Bucket is the width of TimeBucket() (timelines).
+	Bucket time.Duration
+}
+
+// ColumnIn is a "column in (values)" restriction.
+type ColumnIn struct {
+	Column string
+	Values []string
 }
 
 // Statement is rendered query text plus its bound parameters (SQL only).
@@ -106,10 +143,13 @@ func (f *Facet) Render(d Dialect, q Query) (Statement, error) {
 	if len(q.Keys) == 0 {
 		return Statement{}, fmt.Errorf("facet %s: no keys", f.Name)
 	}
+	if f.Keys.All && len(q.Keys) != 1 {
+		return Statement{}, fmt.Errorf("facet %s: a queue takes one key", f.Name)
+	}
 	if !q.End.After(q.Start) {
 		return Statement{}, fmt.Errorf("facet %s: empty timespan", f.Name)
 	}
-	w := &writer{d: d}
+	w := &writer{d: d, q: &q, time: f.Time}
 	if d == SQL {
 		f.renderSQL(w, q)
 	} else {
@@ -119,7 +159,14 @@ func (f *Facet) Render(d Dialect, q Query) (Statement, error) {
 }
 
 func (f *Facet) singleColumn() bool {
-	return len(f.Keys.Columns) == 1 && len(f.Keys.Texts) == 0 && len(f.Keys.Arrays) == 0
+	k := f.Keys
+	return !k.All && len(k.Columns) == 1 && len(k.Values) == 0 && len(k.Texts) == 0 && len(k.Arrays) == 0
+}
+
+// scalarOnly: every candidate is one value per row, so rows can be
+// pre-selected with IN before candidate lists are built.
+func (f *Facet) scalarOnly() bool {
+	return len(f.Keys.Texts) == 0 && len(f.Keys.Arrays) == 0
 }
 
 func (f *Facet) limit(q Query) (offset, limit int) {
@@ -143,9 +190,13 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 		}
 	}
 	w.s("WITH _b AS (SELECT ")
-	if f.singleColumn() {
+	switch {
+	case f.Keys.All:
+		w.literal(q.Keys[0])
+		w.s(" AS _key")
+	case f.singleColumn():
 		w.s(QuoteSQLIdent(f.Keys.Columns[0]), " AS _key")
-	} else {
+	default:
 		w.s("unnest(list_distinct(list_intersect(flatten([")
 		var parts int
 		sep := func() {
@@ -154,15 +205,10 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 			}
 			parts++
 		}
-		if len(f.Keys.Columns) > 0 {
+		if len(f.Keys.Columns)+len(f.Keys.Values) > 0 {
 			sep()
 			w.s("[")
-			for i, c := range f.Keys.Columns {
-				if i > 0 {
-					w.s(", ")
-				}
-				w.s(QuoteSQLIdent(c))
-			}
+			w.list(f.scalars(), ", ")
 			w.s("]")
 		}
 		for _, x := range f.Keys.Texts {
@@ -176,15 +222,18 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 			}
 		}
 		for _, a := range f.Keys.Arrays {
-			sep()
-			path := "$[*]"
-			if a.Field != "" {
-				path = jsonPath([]string{a.Field})
-				path = "$[*]" + path[1:]
+			forms := a.Forms
+			if len(forms) == 0 {
+				forms = []Expr{Elem("")}
 			}
-			w.s("coalesce(json_extract_string(", QuoteSQLIdent(a.Column), ", ")
-			w.literal(path)
-			w.s("), [])")
+			col := QuoteSQLIdent(a.Column)
+			for _, form := range forms {
+				sep()
+				// Malformed JSON in one row yields no keys, not a failed query.
+				w.s("coalesce(list_transform(CASE WHEN json_valid(", col, ") THEN json_extract(", col, ", '$[*]') END, _e -> ")
+				w.expr(form)
+				w.s("), [])")
+			}
 		}
 		w.s("]), [")
 		keys()
@@ -195,9 +244,32 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 	w.s("? AND ", t, " <= ")
 	w.args = append(w.args, q.End.UTC())
 	w.s("?")
-	if f.singleColumn() {
+	switch {
+	case f.singleColumn():
 		w.s(" AND ", QuoteSQLIdent(f.Keys.Columns[0]), " IN (")
 		keys()
+		w.s(")")
+	case !f.Keys.All && f.scalarOnly():
+		w.s(" AND (")
+		for i, v := range f.scalars() {
+			if i > 0 {
+				w.s(" OR ")
+			}
+			w.expr(v)
+			w.s(" IN (")
+			keys()
+			w.s(")")
+		}
+		w.s(")")
+	}
+	for _, in := range q.In {
+		w.s(" AND ", QuoteSQLIdent(in.Column), " IN (")
+		for i, v := range in.Values {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.literal(v)
+		}
 		w.s(")")
 	}
 	w.s("), _m AS (SELECT *")
@@ -265,6 +337,15 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 	}
 }
 
+// scalars lists the one-key-per-row candidates: columns, then values.
+func (f *Facet) scalars() []Expr {
+	out := make([]Expr, 0, len(f.Keys.Columns)+len(f.Keys.Values))
+	for _, c := range f.Keys.Columns {
+		out = append(out, Col(c))
+	}
+	return append(out, f.Keys.Values...)
+}
+
 // narrow is Columns plus the time column, without duplicates.
 func (f *Facet) narrow() []string {
 	out := []string{f.Time}
@@ -300,32 +381,56 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		w.s("let _m = ")
 	}
 	w.s(QuoteKQLIdent(f.Table), "\n| where ", t, " between (", kqlTime(q.Start), " .. ", kqlTime(q.End), ")")
-	if f.singleColumn() {
+	for _, in := range q.In {
+		vals := make([]string, len(in.Values))
+		for i, v := range in.Values {
+			vals[i] = QuoteKQL(v)
+		}
+		w.s("\n| where ", QuoteKQLIdent(in.Column), " in (", strings.Join(vals, ", "), ")")
+	}
+	switch {
+	case f.Keys.All:
+		w.s("\n| extend _key = ", keyList[0])
+	case f.singleColumn():
 		c := QuoteKQLIdent(f.Keys.Columns[0])
 		w.s("\n| where ", c, " in (", keys, ")\n| extend _key = tostring(", c, ")")
-	} else {
-		var pre []string
-		for _, c := range f.Keys.Columns {
-			pre = append(pre, QuoteKQLIdent(c)+" in ("+keys+")")
+	default:
+		render := func(e Expr) string {
+			sub := &writer{d: KQL, q: w.q, time: w.time}
+			sub.expr(e)
+			return sub.b.String()
+		}
+		scalars := make([]string, 0)
+		for _, v := range f.scalars() {
+			scalars = append(scalars, render(v))
 		}
 		texts := make([]string, len(f.Keys.Texts))
 		for i, x := range f.Keys.Texts {
-			sub := &writer{d: KQL}
-			sub.expr(x)
-			texts[i] = sub.b.String()
-			pre = append(pre, texts[i]+" has_any ("+keys+")")
+			texts[i] = render(x)
+		}
+		var pre []string
+		for _, v := range scalars {
+			pre = append(pre, v+" in ("+keys+")")
+		}
+		for _, x := range texts {
+			pre = append(pre, x+" has_any ("+keys+")")
 		}
 		for _, a := range f.Keys.Arrays {
+			if !a.prefilterable() {
+				pre = nil // a composed form cannot be pre-selected: scan all
+				break
+			}
 			pre = append(pre, QuoteKQLIdent(a.Column)+" has_any ("+keys+")")
 		}
-		w.s("\n| where ", strings.Join(pre, " or "))
+		if len(pre) > 0 {
+			w.s("\n| where ", strings.Join(pre, " or "))
+		}
 		var cands []string
-		if len(f.Keys.Columns) > 0 {
-			cols := make([]string, len(f.Keys.Columns))
-			for i, c := range f.Keys.Columns {
-				cols[i] = "tostring(" + QuoteKQLIdent(c) + ")"
+		if len(scalars) > 0 {
+			for i := range scalars {
+				scalars[i] = "tostring(" + scalars[i] + ")"
 			}
-			w.s("\n| extend _c0 = pack_array(", strings.Join(cols, ", "), ")")
+			w.s("\n| extend _c0 = pack_array(", strings.Join(scalars, ", "), ")")
 			cands = append(cands, "_c0")
 		}
 		for i, x := range texts {
@@ -336,13 +441,17 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			}
 		}
 		for i, a := range f.Keys.Arrays {
-			name := fmt.Sprintf("_a%d", i)
-			elem := "_e"
-			if a.Field != "" {
-				elem = "_e[" + QuoteKQL(a.Field) + "]"
+			forms := a.Forms
+			if len(forms) == 0 {
+				forms = []Expr{Elem("")}
 			}
-			w.s("\n| mv-apply _e = parse_json(", QuoteKQLIdent(a.Column), ") on (summarize ", name, " = make_set(tostring(", elem, ")))")
-			cands = append(cands, name)
+			var sets []string
+			for j, form := range forms {
+				name := fmt.Sprintf("_a%d%c", i, 'a'+j)
+				sets = append(sets, name+" = make_set("+render(form)+")")
+				cands = append(cands, name)
+			}
+			w.s("\n| mv-apply _e = parse_json(", QuoteKQLIdent(a.Column), ") on (summarize ", strings.Join(sets, ", "), ")")
 		}
 		w.s("\n| mv-expand _key = set_intersect(array_concat(", strings.Join(cands, ", "), "), dynamic([", keys, "])) to typeof(string)")
 		w.s("\n| project-away ", strings.Join(cands, ", "))

@@ -74,6 +74,9 @@ func TestFacetColumnsExist(t *testing.T) {
 		for _, a := range f.Keys.Arrays {
 			cols = append(cols, a.Column)
 		}
+		for _, v := range f.Keys.Values {
+			collectCols(v, &cols)
+		}
 		for _, e := range append(append([]Expr{}, f.Keys.Texts...), f.Where...) {
 			collectCols(e, &cols)
 		}

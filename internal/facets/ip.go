@@ -13,7 +13,7 @@ var (
 		Name: "ip.alerts", Source: "SecurityAlert", Table: "SecurityAlert", Time: "TimeGenerated",
 		Keys: KeyMatch{
 			Texts:  []Expr{JSONString(Col("ExtendedProperties"), "Source IPs"), JSONString(Col("ExtendedProperties"), "Destination IPs")},
-			Arrays: []ArrayElement{{Column: "Entities", Field: "Address"}},
+			Arrays: []ArrayElement{ElemField("Entities", "Address")},
 		},
 		Kind:    Events,
 		Columns: []string{"SystemAlertId", "AlertName", "DisplayName", "AlertSeverity", "Status", "StartTime", "EndTime", "ProviderName", "VendorName", "ProductName", "Description", "RemediationSteps", "Tactics", "Techniques", "CompromisedEntity", "ExtendedProperties", "Entities"},
@@ -96,7 +96,7 @@ var (
 	}
 	IPDeviceNetworkInfo = &Facet{
 		Name: "ip.hosts.deviceNetworkInfo", Source: "DeviceNetworkInfo", Table: "DeviceNetworkInfo", Time: "TimeGenerated",
-		Keys:    KeyMatch{Arrays: []ArrayElement{{Column: "IPAddresses", Field: "IPAddress"}}},
+		Keys:    KeyMatch{Arrays: []ArrayElement{ElemField("IPAddresses", "IPAddress")}},
 		Kind:    Summary,
 		Summary: SummarySpec{By: []string{"DeviceName", "DeviceId"}, Aggs: []Agg{{"Adapters", "make_set", Col("NetworkAdapterName")}}},
 	}

@@ -305,3 +305,24 @@ func TestBatchSplitsPerKey(t *testing.T) {
 		t.Errorf("rows per key = %v", per)
 	}
 }
+
+// TestMalformedJSON: a row with broken Entities JSON matches nothing; the
+// other rows still answer.
+func TestMalformedJSON(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "SecurityAlert.jsonl"), []byte(
+		`{"TimeGenerated":"2026-11-29T10:00:00Z","SystemAlertId":"good","Entities":"[{\"$id\":\"2\",\"Type\":\"ip\",\"Address\":\"1.2.3.4\"}]","ExtendedProperties":"{}"}
+{"TimeGenerated":"2026-11-29T10:00:00Z","SystemAlertId":"bad","Entities":"[{\"Type\":\"ip\",\"Address\":\"1.2.3.4\"","ExtendedProperties":"{\"Source IPs\": \"1.2.3.4\""}
+{"TimeGenerated":"2026-11-29T10:00:00Z","SystemAlertId":"props","Entities":"not json at all","ExtendedProperties":"{\"Source IPs\":\"9.9.9.9, 1.2.3.4\"}"}
+`), 0o644)
+	s := open(t, dir)
+	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Limit: 10}
+	rows := run(t, s, facets.IPAlerts, q)
+	ids := map[string]bool{}
+	for _, r := range rows {
+		ids[r["SystemAlertId"].(string)] = true
+	}
+	if len(ids) != 2 || !ids["good"] || !ids["props"] {
+		t.Errorf("alerts = %v, want good and props", ids)
+	}
+}
