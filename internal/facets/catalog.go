@@ -6,4 +6,19 @@ var All = []*Facet{
 	IPWindowsLogons, IPLinuxLogons, IPSigninAccounts, IPAzureActivityAccounts, IPOfficeAccounts,
 	IPDeviceNetworkInfo, IPHeartbeat, IPVMComputer, IPNetworkInterface,
 	IPNetflows, IPNetflowSummary, IPNetworkConnections, IPBookmarks, IPDnsQueries,
+
+	AccountSignins, AccountAzureActivity, AccountOfficeActivity, AccountWindowsLogons, AccountLinuxLogons,
+	AccountAlerts, AccountBookmarks, AccountSigninActivity, AccountAzureActivitySummary, AccountOfficeActivitySummary,
+	AccountProfile,
+
+	HostWindowsLogons, HostLinuxLogons, HostAlerts, HostWindowsProcesses, HostLinuxProcesses,
+	HostWindowsScheduledTasks, HostLinuxScheduledTasks, HostWindowsAccountChanges, HostLinuxAccountChanges,
+	HostWindowsNotableEvents, HostLinuxNotableEvents, HostWindowsEventSummary, HostLinuxEventSummary,
+	HostHeartbeat, HostVMComputer, HostNetworkInterface, HostDeviceInfo, HostDeviceNetworkInfo,
+	HostNetflows, HostNetworkConnections, HostBookmarks,
+
+	AlertByID, AlertQueue,
 }
+
+// IPFacets are the facets of the IpAddress entity (the full IP summary runs each once).
+var IPFacets = All[:19]

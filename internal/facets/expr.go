@@ -35,6 +35,12 @@ func Col(name string) Expr { return colExpr{name} }
 // ArrayElement); Elem("") is the element itself as text.
 func Elem(field string) Expr { return elemExpr{field} }
 
+// Contains is a case-sensitive substring test.
+func Contains(a Expr, sub string) Expr { return call("contains", a, Str(sub)) }
+
+// LastSegment is the text after the last sep ("sub/rg/vm" → "vm").
+func LastSegment(a Expr, sep string) Expr { return call("lastsegment", a, Str(sep)) }
+
 // ShortName is a host name's first label, lower-cased ("WEB-01.contoso.com" → "web-01").
 func ShortName(a Expr) Expr { return call("shortname", a) }
 
@@ -331,6 +337,34 @@ func (e callExpr) render(w *writer) {
 			w.s("isempty(")
 			w.expr(a[0])
 			w.s(")")
+		}
+	case "contains":
+		if sqlMode {
+			w.s("contains(")
+			w.expr(a[0])
+			w.s(", ")
+			w.expr(a[1])
+			w.s(")")
+		} else {
+			w.s("(")
+			w.expr(a[0])
+			w.s(" contains_cs ")
+			w.expr(a[1])
+			w.s(")")
+		}
+	case "lastsegment":
+		if sqlMode {
+			w.s("string_split(")
+			w.expr(a[0])
+			w.s(", ")
+			w.expr(a[1])
+			w.s(")[-1]")
+		} else {
+			w.s("tostring(split(")
+			w.expr(a[0])
+			w.s(", ")
+			w.expr(a[1])
+			w.s(")[-1])")
 		}
 	case "shortname":
 		if sqlMode {

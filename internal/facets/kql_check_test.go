@@ -35,7 +35,7 @@ func TestKQLAnalyzer(t *testing.T) {
 	for _, f := range All {
 		wide := goldenQuery
 		wide.AllColumns = true
-		st, err := f.Render(KQL, wide)
+		st, err := f.Render(KQL, forFacet(f, wide))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +43,7 @@ func TestKQLAnalyzer(t *testing.T) {
 
 		q := goldenQuery
 		q.Keys = hostileKeys
-		st, err = f.Render(KQL, q)
+		st, err = f.Render(KQL, forFacet(f, q))
 		if err != nil {
 			t.Fatal(err)
 		}

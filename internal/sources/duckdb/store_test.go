@@ -6,9 +6,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"entitygraph/internal/demo"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/sources"
 )
@@ -324,5 +326,42 @@ func TestMalformedJSON(t *testing.T) {
 	}
 	if len(ids) != 2 || !ids["good"] || !ids["props"] {
 		t.Errorf("alerts = %v, want good and props", ids)
+	}
+}
+
+// TestEveryFacetRuns executes every facet on the demo workspace, for keys
+// of each entity kind, and checks the stories' facets find their rows.
+func TestEveryFacetRuns(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	if _, err := demo.Write(dir, demo.Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, dir)
+	keys := map[string][]string{
+		"ip":      {demo.SprayIP, demo.BeaconIP, demo.BruteIP},
+		"account": {demo.SprayVictim, "megan.bowen", demo.BruteAccount, `contoso\administrator`},
+		"host":    {demo.BeaconHost, demo.BruteHost, "win-fs01"},
+		"alert":   {"no-such-alert"},
+		"alerts":  {"*"},
+	}
+	found := map[string]int{}
+	for _, f := range facets.All {
+		kind := strings.SplitN(f.Name, ".", 2)[0]
+		q := facets.Query{Keys: keys[kind], Start: now.Add(-48 * time.Hour), End: now, Limit: 20, Bucket: time.Hour}
+		res, err := s.Run(context.Background(), f, q)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", f.Name, err, res.Statement)
+			continue
+		}
+		found[f.Name] = len(res.Rows)
+	}
+	for _, name := range []string{"account.signins", "account.officeActivity", "account.alerts", "account.hostLogons.windows",
+		"account.hostLogons.linux", "account.activity.signins", "account.profile", "host.logons.windows", "host.logons.linux",
+		"host.alerts", "host.heartbeat", "host.vmComputer", "host.networkInterface", "host.deviceInfo", "host.netflows",
+		"host.networkConnections", "host.eventSummary.windows", "host.eventSummary.linux", "alerts.queue", "host.bookmarks", "account.bookmarks"} {
+		if found[name] == 0 {
+			t.Errorf("%s found nothing on the demo", name)
+		}
 	}
 }

@@ -1,0 +1,1 @@
+WITH _b AS (SELECT "SystemAlertId" AS _key, * FROM "SecurityAlert" WHERE "TimeGenerated" >= ? AND "TimeGenerated" <= ? AND "SystemAlertId" IN (?, ?)), _m AS (SELECT * FROM _b) SELECT * FROM _m QUALIFY row_number() OVER (PARTITION BY _key ORDER BY "TimeGenerated" DESC) BETWEEN 1 AND 1 ORDER BY _key, "TimeGenerated" DESC
