@@ -61,6 +61,7 @@ func run(log *slog.Logger) error {
 		Resolver:       &resolvers.Resolver{Config: resolvers.Config{Store: store, MaxTimespan: cfg.MaxTimespan}},
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
+		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost},
 		ExampleQuery:   workspace.ExampleQuery(cfg.Data == ""),
 	})
 	srv.SetReady()

@@ -30,6 +30,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Account() AccountResolver
+	Alert() AlertResolver
 	Host() HostResolver
 	IpAddress() IpAddressResolver
 	Query() QueryResolver
@@ -40,11 +41,61 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Account struct {
-		ID   func(childComplexity int) int
-		Name func(childComplexity int) int
+		AadUserID       func(childComplexity int) int
+		ActivitySummary func(childComplexity int) int
+		Alerts          func(childComplexity int, first *int, after *string) int
+		AzureActivity   func(childComplexity int, first *int, after *string) int
+		Bookmarks       func(childComplexity int, first *int, after *string) int
+		DisplayName     func(childComplexity int) int
+		DomainUser      func(childComplexity int) int
+		FirstSeen       func(childComplexity int) int
+		HostLogons      func(childComplexity int) int
+		Hosts           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		IPAddresses     func(childComplexity int) int
+		LastSeen        func(childComplexity int) int
+		Name            func(childComplexity int) int
+		OfficeActivity  func(childComplexity int, first *int, after *string) int
+		Signins         func(childComplexity int, first *int, after *string) int
+		Sources         func(childComplexity int) int
+		TenantID        func(childComplexity int) int
+		Timeline        func(childComplexity int, bucket *string) int
+		Timespan        func(childComplexity int) int
+		Upn             func(childComplexity int) int
+	}
+
+	AccountHost struct {
+		Count     func(childComplexity int) int
+		Failures  func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		Host      func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Os        func(childComplexity int) int
+	}
+
+	AccountIpAddress struct {
+		Count     func(childComplexity int) int
+		Failures  func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		IPAddress func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Source    func(childComplexity int) int
+	}
+
+	ActivitySummary struct {
+		App       func(childComplexity int) int
+		Count     func(childComplexity int) int
+		Failures  func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		IPAddress func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Operation func(childComplexity int) int
+		Result    func(childComplexity int) int
+		Source    func(childComplexity int) int
 	}
 
 	Alert struct {
+		Accounts           func(childComplexity int) int
 		Columns            func(childComplexity int) int
 		CompromisedEntity  func(childComplexity int) int
 		Description        func(childComplexity int) int
@@ -52,14 +103,19 @@ type ComplexityRoot struct {
 		EndTime            func(childComplexity int) int
 		Entities           func(childComplexity int) int
 		ExtendedProperties func(childComplexity int) int
+		Hosts              func(childComplexity int) int
 		ID                 func(childComplexity int) int
+		IPAddresses        func(childComplexity int) int
 		Name               func(childComplexity int) int
 		Product            func(childComplexity int) int
 		Provider           func(childComplexity int) int
+		RawEntities        func(childComplexity int) int
+		RelatedAlerts      func(childComplexity int, first *int) int
 		Remediation        func(childComplexity int) int
 		Severity           func(childComplexity int) int
 		StartTime          func(childComplexity int) int
 		Status             func(childComplexity int) int
+		SystemAlertID      func(childComplexity int) int
 		Tactics            func(childComplexity int) int
 		Techniques         func(childComplexity int) int
 		Time               func(childComplexity int) int
@@ -104,6 +160,10 @@ type ComplexityRoot struct {
 		Time             func(childComplexity int) int
 	}
 
+	AzureResourceEntity struct {
+		ResourceID func(childComplexity int) int
+	}
+
 	Bookmark struct {
 		Columns        func(childComplexity int) int
 		CreatedBy      func(childComplexity int) int
@@ -126,6 +186,11 @@ type ComplexityRoot struct {
 	BookmarkEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CloudApplicationEntity struct {
+		AppID func(childComplexity int) int
+		Name  func(childComplexity int) int
 	}
 
 	CommonSecurityLogConnection struct {
@@ -156,6 +221,11 @@ type ComplexityRoot struct {
 		Time            func(childComplexity int) int
 	}
 
+	DnsEntity struct {
+		DomainName  func(childComplexity int) int
+		IPAddresses func(childComplexity int) int
+	}
+
 	DnsQuery struct {
 		ClientIP    func(childComplexity int) int
 		Columns     func(childComplexity int) int
@@ -179,6 +249,30 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	EventSummary struct {
+		Activity  func(childComplexity int) int
+		Channel   func(childComplexity int) int
+		Count     func(childComplexity int) int
+		EventID   func(childComplexity int) int
+		Facility  func(childComplexity int) int
+		FirstSeen func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Os        func(childComplexity int) int
+		Process   func(childComplexity int) int
+		Severity  func(childComplexity int) int
+	}
+
+	FileEntity struct {
+		Directory func(childComplexity int) int
+		Hashes    func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
+	FileHashEntity struct {
+		Algorithm func(childComplexity int) int
+		Value     func(childComplexity int) int
+	}
+
 	Heartbeat struct {
 		AgentVersion    func(childComplexity int) int
 		Columns         func(childComplexity int) int
@@ -199,8 +293,67 @@ type ComplexityRoot struct {
 	}
 
 	Host struct {
-		ID   func(childComplexity int) int
-		Name func(childComplexity int) int
+		AccountChanges     func(childComplexity int, first *int, after *string) int
+		AgentID            func(childComplexity int) int
+		Alerts             func(childComplexity int, first *int, after *string) int
+		AzureResourceID    func(childComplexity int) int
+		Bookmarks          func(childComplexity int, first *int, after *string) int
+		DNSDomain          func(childComplexity int) int
+		Environment        func(childComplexity int) int
+		EventSummary       func(childComplexity int) int
+		FirstSeen          func(childComplexity int) int
+		Fqdn               func(childComplexity int) int
+		Heartbeat          func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		IPAddresses        func(childComplexity int) int
+		LastSeen           func(childComplexity int) int
+		Logons             func(childComplexity int) int
+		MdeDeviceID        func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Netflows           func(childComplexity int, first *int, after *string) int
+		NetworkConnections func(childComplexity int) int
+		NetworkInterface   func(childComplexity int) int
+		NotableEvents      func(childComplexity int, first *int, after *string) int
+		OsFamily           func(childComplexity int) int
+		OsVersion          func(childComplexity int) int
+		Processes          func(childComplexity int, first *int, after *string) int
+		ScheduledTasks     func(childComplexity int, first *int, after *string) int
+		Timeline           func(childComplexity int, bucket *string) int
+		Timespan           func(childComplexity int) int
+		VMComputer         func(childComplexity int) int
+	}
+
+	HostEvent struct {
+		Account           func(childComplexity int) int
+		Activity          func(childComplexity int) int
+		Columns           func(childComplexity int) int
+		CommandLine       func(childComplexity int) int
+		EventID           func(childComplexity int) int
+		Host              func(childComplexity int) int
+		Message           func(childComplexity int) int
+		Os                func(childComplexity int) int
+		ParentProcessName func(childComplexity int) int
+		ProcessName       func(childComplexity int) int
+		TargetAccount     func(childComplexity int) int
+		Time              func(childComplexity int) int
+	}
+
+	HostEventConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	HostEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	HostIpAddress struct {
+		IPAddress func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Source    func(childComplexity int) int
 	}
 
 	HostLogonSummary struct {
@@ -212,6 +365,7 @@ type ComplexityRoot struct {
 		LogonType func(childComplexity int) int
 		Os        func(childComplexity int) int
 		Result    func(childComplexity int) int
+		SourceIP  func(childComplexity int) int
 	}
 
 	HostSighting struct {
@@ -228,10 +382,12 @@ type ComplexityRoot struct {
 		Bookmarks          func(childComplexity int, first *int, after *string) int
 		CommonSecurityLog  func(childComplexity int, first *int, after *string) int
 		DNSQueries         func(childComplexity int, first *int, after *string) int
+		FirstSeen          func(childComplexity int) int
 		Heartbeat          func(childComplexity int) int
 		HostLogons         func(childComplexity int) int
 		Hosts              func(childComplexity int) int
 		ID                 func(childComplexity int) int
+		LastSeen           func(childComplexity int) int
 		NetflowSummary     func(childComplexity int) int
 		Netflows           func(childComplexity int, first *int, after *string) int
 		NetworkConnections func(childComplexity int) int
@@ -240,10 +396,17 @@ type ComplexityRoot struct {
 		Origin             func(childComplexity int) int
 		RelatedAccounts    func(childComplexity int) int
 		Signins            func(childComplexity int, first *int, after *string) int
+		Timeline           func(childComplexity int, bucket *string) int
 		Timespan           func(childComplexity int) int
 		Type               func(childComplexity int) int
 		VMComputer         func(childComplexity int) int
 		Version            func(childComplexity int) int
+	}
+
+	MailboxEntity struct {
+		Address     func(childComplexity int) int
+		DisplayName func(childComplexity int) int
+		Upn         func(childComplexity int) int
 	}
 
 	Netflow struct {
@@ -342,6 +505,11 @@ type ComplexityRoot struct {
 		Workload     func(childComplexity int) int
 	}
 
+	OtherEntity struct {
+		Properties func(childComplexity int) int
+		Type       func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -349,10 +517,25 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	ProcessEntity struct {
+		Account      func(childComplexity int) int
+		CommandLine  func(childComplexity int) int
+		CreationTime func(childComplexity int) int
+		Host         func(childComplexity int) int
+		ImageFile    func(childComplexity int) int
+		ProcessID    func(childComplexity int) int
+	}
+
 	Query struct {
-		IPAddress func(childComplexity int, address string, timespan *model.TimeSpanInput) int
-		Node      func(childComplexity int, id string) int
-		Workspace func(childComplexity int) int
+		Account     func(childComplexity int, name string, timespan *model.TimeSpanInput) int
+		Alert       func(childComplexity int, id string, timespan *model.TimeSpanInput) int
+		Alerts      func(childComplexity int, timespan *model.TimeSpanInput, first *int, after *string, minSeverity *model.Severity, status []string) int
+		Host        func(childComplexity int, name string, timespan *model.TimeSpanInput) int
+		IPAddress   func(childComplexity int, address string, timespan *model.TimeSpanInput) int
+		IPAddresses func(childComplexity int, addresses []string, timespan *model.TimeSpanInput) int
+		Node        func(childComplexity int, id string) int
+		Nodes       func(childComplexity int, ids []string) int
+		Workspace   func(childComplexity int) int
 	}
 
 	RelatedAccount struct {
@@ -403,6 +586,21 @@ type ComplexityRoot struct {
 		Start func(childComplexity int) int
 	}
 
+	Timeline struct {
+		Bucket func(childComplexity int) int
+		Points func(childComplexity int) int
+	}
+
+	TimelinePoint struct {
+		Count  func(childComplexity int) int
+		Source func(childComplexity int) int
+		Time   func(childComplexity int) int
+	}
+
+	UrlEntity struct {
+		URL func(childComplexity int) int
+	}
+
 	VmComputer struct {
 		AgentID         func(childComplexity int) int
 		AzureVMID       func(childComplexity int) int
@@ -439,9 +637,65 @@ type ComplexityRoot struct {
 
 type AccountResolver interface {
 	ID(ctx context.Context, obj *model.Account) (string, error)
+
+	Timespan(ctx context.Context, obj *model.Account) (*model.TimeSpan, error)
+	Upn(ctx context.Context, obj *model.Account) (*string, error)
+	DisplayName(ctx context.Context, obj *model.Account) (*string, error)
+	AadUserID(ctx context.Context, obj *model.Account) (*string, error)
+	TenantID(ctx context.Context, obj *model.Account) (*string, error)
+	DomainUser(ctx context.Context, obj *model.Account) (*string, error)
+	Sources(ctx context.Context, obj *model.Account) ([]model.AccountSource, error)
+	Signins(ctx context.Context, obj *model.Account, first *int, after *string) (*model.SigninConnection, error)
+	AzureActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AzureActivityConnection, error)
+	OfficeActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.OfficeActivityConnection, error)
+	HostLogons(ctx context.Context, obj *model.Account) ([]*model.HostLogonSummary, error)
+	Alerts(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AlertConnection, error)
+	Bookmarks(ctx context.Context, obj *model.Account, first *int, after *string) (*model.BookmarkConnection, error)
+	IPAddresses(ctx context.Context, obj *model.Account) ([]*model.AccountIPAddress, error)
+	Hosts(ctx context.Context, obj *model.Account) ([]*model.AccountHost, error)
+	ActivitySummary(ctx context.Context, obj *model.Account) ([]*model.ActivitySummary, error)
+	Timeline(ctx context.Context, obj *model.Account, bucket *string) (*model.Timeline, error)
+	FirstSeen(ctx context.Context, obj *model.Account) (*time.Time, error)
+	LastSeen(ctx context.Context, obj *model.Account) (*time.Time, error)
+}
+type AlertResolver interface {
+	ID(ctx context.Context, obj *model.Alert) (string, error)
+
+	Entities(ctx context.Context, obj *model.Alert) ([]model.AlertEntity, error)
+	IPAddresses(ctx context.Context, obj *model.Alert) ([]*model.IPAddress, error)
+	Accounts(ctx context.Context, obj *model.Alert) ([]*model.Account, error)
+	Hosts(ctx context.Context, obj *model.Alert) ([]*model.Host, error)
+	RelatedAlerts(ctx context.Context, obj *model.Alert, first *int) ([]*model.Alert, error)
 }
 type HostResolver interface {
 	ID(ctx context.Context, obj *model.Host) (string, error)
+
+	Timespan(ctx context.Context, obj *model.Host) (*model.TimeSpan, error)
+	Fqdn(ctx context.Context, obj *model.Host) (*string, error)
+	DNSDomain(ctx context.Context, obj *model.Host) (*string, error)
+	OsFamily(ctx context.Context, obj *model.Host) (*string, error)
+	OsVersion(ctx context.Context, obj *model.Host) (*string, error)
+	AzureResourceID(ctx context.Context, obj *model.Host) (*string, error)
+	AgentID(ctx context.Context, obj *model.Host) (*string, error)
+	MdeDeviceID(ctx context.Context, obj *model.Host) (*string, error)
+	Environment(ctx context.Context, obj *model.Host) (*string, error)
+	IPAddresses(ctx context.Context, obj *model.Host) ([]*model.HostIPAddress, error)
+	Logons(ctx context.Context, obj *model.Host) ([]*model.HostLogonSummary, error)
+	Alerts(ctx context.Context, obj *model.Host, first *int, after *string) (*model.AlertConnection, error)
+	Processes(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error)
+	ScheduledTasks(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error)
+	AccountChanges(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error)
+	NotableEvents(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error)
+	EventSummary(ctx context.Context, obj *model.Host) ([]*model.EventSummary, error)
+	Heartbeat(ctx context.Context, obj *model.Host) (*model.Heartbeat, error)
+	VMComputer(ctx context.Context, obj *model.Host) (*model.VMComputer, error)
+	NetworkInterface(ctx context.Context, obj *model.Host) (*model.NetworkInterface, error)
+	Netflows(ctx context.Context, obj *model.Host, first *int, after *string) (*model.NetflowConnection, error)
+	NetworkConnections(ctx context.Context, obj *model.Host) ([]*model.NetworkConnectionSummary, error)
+	Bookmarks(ctx context.Context, obj *model.Host, first *int, after *string) (*model.BookmarkConnection, error)
+	Timeline(ctx context.Context, obj *model.Host, bucket *string) (*model.Timeline, error)
+	FirstSeen(ctx context.Context, obj *model.Host) (*time.Time, error)
+	LastSeen(ctx context.Context, obj *model.Host) (*time.Time, error)
 }
 type IpAddressResolver interface {
 	ID(ctx context.Context, obj *model.IPAddress) (string, error)
@@ -466,11 +720,20 @@ type IpAddressResolver interface {
 	NetworkConnections(ctx context.Context, obj *model.IPAddress) ([]*model.NetworkConnectionSummary, error)
 	Bookmarks(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.BookmarkConnection, error)
 	DNSQueries(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.DNSQueryConnection, error)
+	Timeline(ctx context.Context, obj *model.IPAddress, bucket *string) (*model.Timeline, error)
+	FirstSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error)
+	LastSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error)
 }
 type QueryResolver interface {
 	IPAddress(ctx context.Context, address string, timespan *model.TimeSpanInput) (*model.IPAddress, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Workspace(ctx context.Context) (*model.Workspace, error)
+	Account(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Account, error)
+	Host(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Host, error)
+	Alert(ctx context.Context, id string, timespan *model.TimeSpanInput) (*model.Alert, error)
+	Alerts(ctx context.Context, timespan *model.TimeSpanInput, first *int, after *string, minSeverity *model.Severity, status []string) (*model.AlertConnection, error)
+	IPAddresses(ctx context.Context, addresses []string, timespan *model.TimeSpanInput) ([]*model.IPAddress, error)
+	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -491,19 +754,298 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Account.aadUserId":
+		if e.ComplexityRoot.Account.AadUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.AadUserID(childComplexity), true
+	case "Account.activitySummary":
+		if e.ComplexityRoot.Account.ActivitySummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.ActivitySummary(childComplexity), true
+	case "Account.alerts":
+		if e.ComplexityRoot.Account.Alerts == nil {
+			break
+		}
+
+		args, err := ec.field_Account_alerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Alerts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Account.azureActivity":
+		if e.ComplexityRoot.Account.AzureActivity == nil {
+			break
+		}
+
+		args, err := ec.field_Account_azureActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.AzureActivity(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Account.bookmarks":
+		if e.ComplexityRoot.Account.Bookmarks == nil {
+			break
+		}
+
+		args, err := ec.field_Account_bookmarks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Bookmarks(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Account.displayName":
+		if e.ComplexityRoot.Account.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.DisplayName(childComplexity), true
+	case "Account.domainUser":
+		if e.ComplexityRoot.Account.DomainUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.DomainUser(childComplexity), true
+	case "Account.firstSeen":
+		if e.ComplexityRoot.Account.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.FirstSeen(childComplexity), true
+	case "Account.hostLogons":
+		if e.ComplexityRoot.Account.HostLogons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.HostLogons(childComplexity), true
+	case "Account.hosts":
+		if e.ComplexityRoot.Account.Hosts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Hosts(childComplexity), true
 	case "Account.id":
 		if e.ComplexityRoot.Account.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.ID(childComplexity), true
+	case "Account.ipAddresses":
+		if e.ComplexityRoot.Account.IPAddresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.IPAddresses(childComplexity), true
+	case "Account.lastSeen":
+		if e.ComplexityRoot.Account.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.LastSeen(childComplexity), true
 	case "Account.name":
 		if e.ComplexityRoot.Account.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.Name(childComplexity), true
+	case "Account.officeActivity":
+		if e.ComplexityRoot.Account.OfficeActivity == nil {
+			break
+		}
 
+		args, err := ec.field_Account_officeActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.OfficeActivity(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Account.signins":
+		if e.ComplexityRoot.Account.Signins == nil {
+			break
+		}
+
+		args, err := ec.field_Account_signins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Signins(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Account.sources":
+		if e.ComplexityRoot.Account.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Sources(childComplexity), true
+	case "Account.tenantId":
+		if e.ComplexityRoot.Account.TenantID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.TenantID(childComplexity), true
+	case "Account.timeline":
+		if e.ComplexityRoot.Account.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Account_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Timeline(childComplexity, args["bucket"].(*string)), true
+	case "Account.timespan":
+		if e.ComplexityRoot.Account.Timespan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Timespan(childComplexity), true
+	case "Account.upn":
+		if e.ComplexityRoot.Account.Upn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Upn(childComplexity), true
+
+	case "AccountHost.count":
+		if e.ComplexityRoot.AccountHost.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHost.Count(childComplexity), true
+	case "AccountHost.failures":
+		if e.ComplexityRoot.AccountHost.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHost.Failures(childComplexity), true
+	case "AccountHost.firstSeen":
+		if e.ComplexityRoot.AccountHost.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHost.FirstSeen(childComplexity), true
+	case "AccountHost.host":
+		if e.ComplexityRoot.AccountHost.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHost.Host(childComplexity), true
+	case "AccountHost.lastSeen":
+		if e.ComplexityRoot.AccountHost.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHost.LastSeen(childComplexity), true
+	case "AccountHost.os":
+		if e.ComplexityRoot.AccountHost.Os == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHost.Os(childComplexity), true
+
+	case "AccountIpAddress.count":
+		if e.ComplexityRoot.AccountIpAddress.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountIpAddress.Count(childComplexity), true
+	case "AccountIpAddress.failures":
+		if e.ComplexityRoot.AccountIpAddress.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountIpAddress.Failures(childComplexity), true
+	case "AccountIpAddress.firstSeen":
+		if e.ComplexityRoot.AccountIpAddress.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountIpAddress.FirstSeen(childComplexity), true
+	case "AccountIpAddress.ipAddress":
+		if e.ComplexityRoot.AccountIpAddress.IPAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountIpAddress.IPAddress(childComplexity), true
+	case "AccountIpAddress.lastSeen":
+		if e.ComplexityRoot.AccountIpAddress.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountIpAddress.LastSeen(childComplexity), true
+	case "AccountIpAddress.source":
+		if e.ComplexityRoot.AccountIpAddress.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountIpAddress.Source(childComplexity), true
+
+	case "ActivitySummary.app":
+		if e.ComplexityRoot.ActivitySummary.App == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.App(childComplexity), true
+	case "ActivitySummary.count":
+		if e.ComplexityRoot.ActivitySummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.Count(childComplexity), true
+	case "ActivitySummary.failures":
+		if e.ComplexityRoot.ActivitySummary.Failures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.Failures(childComplexity), true
+	case "ActivitySummary.firstSeen":
+		if e.ComplexityRoot.ActivitySummary.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.FirstSeen(childComplexity), true
+	case "ActivitySummary.ipAddress":
+		if e.ComplexityRoot.ActivitySummary.IPAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.IPAddress(childComplexity), true
+	case "ActivitySummary.lastSeen":
+		if e.ComplexityRoot.ActivitySummary.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.LastSeen(childComplexity), true
+	case "ActivitySummary.operation":
+		if e.ComplexityRoot.ActivitySummary.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.Operation(childComplexity), true
+	case "ActivitySummary.result":
+		if e.ComplexityRoot.ActivitySummary.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.Result(childComplexity), true
+	case "ActivitySummary.source":
+		if e.ComplexityRoot.ActivitySummary.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivitySummary.Source(childComplexity), true
+
+	case "Alert.accounts":
+		if e.ComplexityRoot.Alert.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Accounts(childComplexity), true
 	case "Alert.columns":
 		if e.ComplexityRoot.Alert.Columns == nil {
 			break
@@ -546,12 +1088,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.ExtendedProperties(childComplexity), true
+	case "Alert.hosts":
+		if e.ComplexityRoot.Alert.Hosts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.Hosts(childComplexity), true
 	case "Alert.id":
 		if e.ComplexityRoot.Alert.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Alert.ID(childComplexity), true
+	case "Alert.ipAddresses":
+		if e.ComplexityRoot.Alert.IPAddresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.IPAddresses(childComplexity), true
 	case "Alert.name":
 		if e.ComplexityRoot.Alert.Name == nil {
 			break
@@ -570,6 +1124,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.Provider(childComplexity), true
+	case "Alert.rawEntities":
+		if e.ComplexityRoot.Alert.RawEntities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.RawEntities(childComplexity), true
+	case "Alert.relatedAlerts":
+		if e.ComplexityRoot.Alert.RelatedAlerts == nil {
+			break
+		}
+
+		args, err := ec.field_Alert_relatedAlerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Alert.RelatedAlerts(childComplexity, args["first"].(*int)), true
 	case "Alert.remediation":
 		if e.ComplexityRoot.Alert.Remediation == nil {
 			break
@@ -594,6 +1165,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.Status(childComplexity), true
+	case "Alert.systemAlertId":
+		if e.ComplexityRoot.Alert.SystemAlertID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SystemAlertID(childComplexity), true
 	case "Alert.tactics":
 		if e.ComplexityRoot.Alert.Tactics == nil {
 			break
@@ -762,6 +1339,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AzureActivityEvent.Time(childComplexity), true
 
+	case "AzureResourceEntity.resourceId":
+		if e.ComplexityRoot.AzureResourceEntity.ResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AzureResourceEntity.ResourceID(childComplexity), true
+
 	case "Bookmark.columns":
 		if e.ComplexityRoot.Bookmark.Columns == nil {
 			break
@@ -854,6 +1438,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookmarkEdge.Node(childComplexity), true
+
+	case "CloudApplicationEntity.appId":
+		if e.ComplexityRoot.CloudApplicationEntity.AppID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CloudApplicationEntity.AppID(childComplexity), true
+	case "CloudApplicationEntity.name":
+		if e.ComplexityRoot.CloudApplicationEntity.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CloudApplicationEntity.Name(childComplexity), true
 
 	case "CommonSecurityLogConnection.edges":
 		if e.ComplexityRoot.CommonSecurityLogConnection.Edges == nil {
@@ -972,6 +1569,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CommonSecurityLogEvent.Time(childComplexity), true
 
+	case "DnsEntity.domainName":
+		if e.ComplexityRoot.DnsEntity.DomainName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DnsEntity.DomainName(childComplexity), true
+	case "DnsEntity.ipAddresses":
+		if e.ComplexityRoot.DnsEntity.IPAddresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DnsEntity.IPAddresses(childComplexity), true
+
 	case "DnsQuery.clientIp":
 		if e.ComplexityRoot.DnsQuery.ClientIP == nil {
 			break
@@ -1058,6 +1668,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DnsQueryEdge.Node(childComplexity), true
+
+	case "EventSummary.activity":
+		if e.ComplexityRoot.EventSummary.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.Activity(childComplexity), true
+	case "EventSummary.channel":
+		if e.ComplexityRoot.EventSummary.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.Channel(childComplexity), true
+	case "EventSummary.count":
+		if e.ComplexityRoot.EventSummary.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.Count(childComplexity), true
+	case "EventSummary.eventId":
+		if e.ComplexityRoot.EventSummary.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.EventID(childComplexity), true
+	case "EventSummary.facility":
+		if e.ComplexityRoot.EventSummary.Facility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.Facility(childComplexity), true
+	case "EventSummary.firstSeen":
+		if e.ComplexityRoot.EventSummary.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.FirstSeen(childComplexity), true
+	case "EventSummary.lastSeen":
+		if e.ComplexityRoot.EventSummary.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.LastSeen(childComplexity), true
+	case "EventSummary.os":
+		if e.ComplexityRoot.EventSummary.Os == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.Os(childComplexity), true
+	case "EventSummary.process":
+		if e.ComplexityRoot.EventSummary.Process == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.Process(childComplexity), true
+	case "EventSummary.severity":
+		if e.ComplexityRoot.EventSummary.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventSummary.Severity(childComplexity), true
+
+	case "FileEntity.directory":
+		if e.ComplexityRoot.FileEntity.Directory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileEntity.Directory(childComplexity), true
+	case "FileEntity.hashes":
+		if e.ComplexityRoot.FileEntity.Hashes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileEntity.Hashes(childComplexity), true
+	case "FileEntity.name":
+		if e.ComplexityRoot.FileEntity.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileEntity.Name(childComplexity), true
+
+	case "FileHashEntity.algorithm":
+		if e.ComplexityRoot.FileHashEntity.Algorithm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileHashEntity.Algorithm(childComplexity), true
+	case "FileHashEntity.value":
+		if e.ComplexityRoot.FileHashEntity.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileHashEntity.Value(childComplexity), true
 
 	case "Heartbeat.agentVersion":
 		if e.ComplexityRoot.Heartbeat.AgentVersion == nil {
@@ -1156,18 +1859,344 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Heartbeat.VMUUID(childComplexity), true
 
+	case "Host.accountChanges":
+		if e.ComplexityRoot.Host.AccountChanges == nil {
+			break
+		}
+
+		args, err := ec.field_Host_accountChanges_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.AccountChanges(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.agentId":
+		if e.ComplexityRoot.Host.AgentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.AgentID(childComplexity), true
+	case "Host.alerts":
+		if e.ComplexityRoot.Host.Alerts == nil {
+			break
+		}
+
+		args, err := ec.field_Host_alerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.Alerts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.azureResourceId":
+		if e.ComplexityRoot.Host.AzureResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.AzureResourceID(childComplexity), true
+	case "Host.bookmarks":
+		if e.ComplexityRoot.Host.Bookmarks == nil {
+			break
+		}
+
+		args, err := ec.field_Host_bookmarks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.Bookmarks(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.dnsDomain":
+		if e.ComplexityRoot.Host.DNSDomain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.DNSDomain(childComplexity), true
+	case "Host.environment":
+		if e.ComplexityRoot.Host.Environment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.Environment(childComplexity), true
+	case "Host.eventSummary":
+		if e.ComplexityRoot.Host.EventSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.EventSummary(childComplexity), true
+	case "Host.firstSeen":
+		if e.ComplexityRoot.Host.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.FirstSeen(childComplexity), true
+	case "Host.fqdn":
+		if e.ComplexityRoot.Host.Fqdn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.Fqdn(childComplexity), true
+	case "Host.heartbeat":
+		if e.ComplexityRoot.Host.Heartbeat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.Heartbeat(childComplexity), true
 	case "Host.id":
 		if e.ComplexityRoot.Host.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Host.ID(childComplexity), true
+	case "Host.ipAddresses":
+		if e.ComplexityRoot.Host.IPAddresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.IPAddresses(childComplexity), true
+	case "Host.lastSeen":
+		if e.ComplexityRoot.Host.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.LastSeen(childComplexity), true
+	case "Host.logons":
+		if e.ComplexityRoot.Host.Logons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.Logons(childComplexity), true
+	case "Host.mdeDeviceId":
+		if e.ComplexityRoot.Host.MdeDeviceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.MdeDeviceID(childComplexity), true
 	case "Host.name":
 		if e.ComplexityRoot.Host.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Host.Name(childComplexity), true
+	case "Host.netflows":
+		if e.ComplexityRoot.Host.Netflows == nil {
+			break
+		}
+
+		args, err := ec.field_Host_netflows_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.Netflows(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.networkConnections":
+		if e.ComplexityRoot.Host.NetworkConnections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.NetworkConnections(childComplexity), true
+	case "Host.networkInterface":
+		if e.ComplexityRoot.Host.NetworkInterface == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.NetworkInterface(childComplexity), true
+	case "Host.notableEvents":
+		if e.ComplexityRoot.Host.NotableEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Host_notableEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.NotableEvents(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.osFamily":
+		if e.ComplexityRoot.Host.OsFamily == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.OsFamily(childComplexity), true
+	case "Host.osVersion":
+		if e.ComplexityRoot.Host.OsVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.OsVersion(childComplexity), true
+	case "Host.processes":
+		if e.ComplexityRoot.Host.Processes == nil {
+			break
+		}
+
+		args, err := ec.field_Host_processes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.Processes(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.scheduledTasks":
+		if e.ComplexityRoot.Host.ScheduledTasks == nil {
+			break
+		}
+
+		args, err := ec.field_Host_scheduledTasks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.ScheduledTasks(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.timeline":
+		if e.ComplexityRoot.Host.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Host_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.Timeline(childComplexity, args["bucket"].(*string)), true
+	case "Host.timespan":
+		if e.ComplexityRoot.Host.Timespan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.Timespan(childComplexity), true
+	case "Host.vmComputer":
+		if e.ComplexityRoot.Host.VMComputer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.VMComputer(childComplexity), true
+
+	case "HostEvent.account":
+		if e.ComplexityRoot.HostEvent.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.Account(childComplexity), true
+	case "HostEvent.activity":
+		if e.ComplexityRoot.HostEvent.Activity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.Activity(childComplexity), true
+	case "HostEvent.columns":
+		if e.ComplexityRoot.HostEvent.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.Columns(childComplexity), true
+	case "HostEvent.commandLine":
+		if e.ComplexityRoot.HostEvent.CommandLine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.CommandLine(childComplexity), true
+	case "HostEvent.eventId":
+		if e.ComplexityRoot.HostEvent.EventID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.EventID(childComplexity), true
+	case "HostEvent.host":
+		if e.ComplexityRoot.HostEvent.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.Host(childComplexity), true
+	case "HostEvent.message":
+		if e.ComplexityRoot.HostEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.Message(childComplexity), true
+	case "HostEvent.os":
+		if e.ComplexityRoot.HostEvent.Os == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.Os(childComplexity), true
+	case "HostEvent.parentProcessName":
+		if e.ComplexityRoot.HostEvent.ParentProcessName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.ParentProcessName(childComplexity), true
+	case "HostEvent.processName":
+		if e.ComplexityRoot.HostEvent.ProcessName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.ProcessName(childComplexity), true
+	case "HostEvent.targetAccount":
+		if e.ComplexityRoot.HostEvent.TargetAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.TargetAccount(childComplexity), true
+	case "HostEvent.time":
+		if e.ComplexityRoot.HostEvent.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEvent.Time(childComplexity), true
+
+	case "HostEventConnection.edges":
+		if e.ComplexityRoot.HostEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEventConnection.Edges(childComplexity), true
+	case "HostEventConnection.nodes":
+		if e.ComplexityRoot.HostEventConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEventConnection.Nodes(childComplexity), true
+	case "HostEventConnection.pageInfo":
+		if e.ComplexityRoot.HostEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEventConnection.PageInfo(childComplexity), true
+	case "HostEventConnection.totalCount":
+		if e.ComplexityRoot.HostEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEventConnection.TotalCount(childComplexity), true
+
+	case "HostEventEdge.cursor":
+		if e.ComplexityRoot.HostEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEventEdge.Cursor(childComplexity), true
+	case "HostEventEdge.node":
+		if e.ComplexityRoot.HostEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostEventEdge.Node(childComplexity), true
+
+	case "HostIpAddress.ipAddress":
+		if e.ComplexityRoot.HostIpAddress.IPAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostIpAddress.IPAddress(childComplexity), true
+	case "HostIpAddress.lastSeen":
+		if e.ComplexityRoot.HostIpAddress.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostIpAddress.LastSeen(childComplexity), true
+	case "HostIpAddress.source":
+		if e.ComplexityRoot.HostIpAddress.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostIpAddress.Source(childComplexity), true
 
 	case "HostLogonSummary.account":
 		if e.ComplexityRoot.HostLogonSummary.Account == nil {
@@ -1217,6 +2246,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.HostLogonSummary.Result(childComplexity), true
+	case "HostLogonSummary.sourceIp":
+		if e.ComplexityRoot.HostLogonSummary.SourceIP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostLogonSummary.SourceIP(childComplexity), true
 
 	case "HostSighting.host":
 		if e.ComplexityRoot.HostSighting.Host == nil {
@@ -1304,6 +2339,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.DNSQueries(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "IpAddress.firstSeen":
+		if e.ComplexityRoot.IpAddress.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IpAddress.FirstSeen(childComplexity), true
 	case "IpAddress.heartbeat":
 		if e.ComplexityRoot.IpAddress.Heartbeat == nil {
 			break
@@ -1328,6 +2369,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.ID(childComplexity), true
+	case "IpAddress.lastSeen":
+		if e.ComplexityRoot.IpAddress.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IpAddress.LastSeen(childComplexity), true
 	case "IpAddress.netflowSummary":
 		if e.ComplexityRoot.IpAddress.NetflowSummary == nil {
 			break
@@ -1391,6 +2438,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.Signins(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "IpAddress.timeline":
+		if e.ComplexityRoot.IpAddress.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_IpAddress_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IpAddress.Timeline(childComplexity, args["bucket"].(*string)), true
 	case "IpAddress.timespan":
 		if e.ComplexityRoot.IpAddress.Timespan == nil {
 			break
@@ -1415,6 +2473,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.Version(childComplexity), true
+
+	case "MailboxEntity.address":
+		if e.ComplexityRoot.MailboxEntity.Address == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxEntity.Address(childComplexity), true
+	case "MailboxEntity.displayName":
+		if e.ComplexityRoot.MailboxEntity.DisplayName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxEntity.DisplayName(childComplexity), true
+	case "MailboxEntity.upn":
+		if e.ComplexityRoot.MailboxEntity.Upn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MailboxEntity.Upn(childComplexity), true
 
 	case "Netflow.allowedInFlows":
 		if e.ComplexityRoot.Netflow.AllowedInFlows == nil {
@@ -1839,6 +2916,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OfficeActivityEvent.Workload(childComplexity), true
 
+	case "OtherEntity.properties":
+		if e.ComplexityRoot.OtherEntity.Properties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OtherEntity.Properties(childComplexity), true
+	case "OtherEntity.type":
+		if e.ComplexityRoot.OtherEntity.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OtherEntity.Type(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1864,6 +2954,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "ProcessEntity.account":
+		if e.ComplexityRoot.ProcessEntity.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessEntity.Account(childComplexity), true
+	case "ProcessEntity.commandLine":
+		if e.ComplexityRoot.ProcessEntity.CommandLine == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessEntity.CommandLine(childComplexity), true
+	case "ProcessEntity.creationTime":
+		if e.ComplexityRoot.ProcessEntity.CreationTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessEntity.CreationTime(childComplexity), true
+	case "ProcessEntity.host":
+		if e.ComplexityRoot.ProcessEntity.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessEntity.Host(childComplexity), true
+	case "ProcessEntity.imageFile":
+		if e.ComplexityRoot.ProcessEntity.ImageFile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessEntity.ImageFile(childComplexity), true
+	case "ProcessEntity.processId":
+		if e.ComplexityRoot.ProcessEntity.ProcessID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProcessEntity.ProcessID(childComplexity), true
+
+	case "Query.account":
+		if e.ComplexityRoot.Query.Account == nil {
+			break
+		}
+
+		args, err := ec.field_Query_account_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Account(childComplexity, args["name"].(string), args["timespan"].(*model.TimeSpanInput)), true
+	case "Query.alert":
+		if e.ComplexityRoot.Query.Alert == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alert_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Alert(childComplexity, args["id"].(string), args["timespan"].(*model.TimeSpanInput)), true
+	case "Query.alerts":
+		if e.ComplexityRoot.Query.Alerts == nil {
+			break
+		}
+
+		args, err := ec.field_Query_alerts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Alerts(childComplexity, args["timespan"].(*model.TimeSpanInput), args["first"].(*int), args["after"].(*string), args["minSeverity"].(*model.Severity), args["status"].([]string)), true
+	case "Query.host":
+		if e.ComplexityRoot.Query.Host == nil {
+			break
+		}
+
+		args, err := ec.field_Query_host_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Host(childComplexity, args["name"].(string), args["timespan"].(*model.TimeSpanInput)), true
 	case "Query.ipAddress":
 		if e.ComplexityRoot.Query.IPAddress == nil {
 			break
@@ -1875,6 +3046,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.IPAddress(childComplexity, args["address"].(string), args["timespan"].(*model.TimeSpanInput)), true
+	case "Query.ipAddresses":
+		if e.ComplexityRoot.Query.IPAddresses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ipAddresses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IPAddresses(childComplexity, args["addresses"].([]string), args["timespan"].(*model.TimeSpanInput)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1887,6 +3069,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
 	case "Query.workspace":
 		if e.ComplexityRoot.Query.Workspace == nil {
 			break
@@ -2097,6 +3290,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TimeSpan.Start(childComplexity), true
 
+	case "Timeline.bucket":
+		if e.ComplexityRoot.Timeline.Bucket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Timeline.Bucket(childComplexity), true
+	case "Timeline.points":
+		if e.ComplexityRoot.Timeline.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Timeline.Points(childComplexity), true
+
+	case "TimelinePoint.count":
+		if e.ComplexityRoot.TimelinePoint.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelinePoint.Count(childComplexity), true
+	case "TimelinePoint.source":
+		if e.ComplexityRoot.TimelinePoint.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelinePoint.Source(childComplexity), true
+	case "TimelinePoint.time":
+		if e.ComplexityRoot.TimelinePoint.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimelinePoint.Time(childComplexity), true
+
+	case "UrlEntity.url":
+		if e.ComplexityRoot.UrlEntity.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UrlEntity.URL(childComplexity), true
+
 	case "VmComputer.agentId":
 		if e.ComplexityRoot.VmComputer.AgentID == nil {
 			break
@@ -2291,16 +3523,230 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../entities.graphqls", Input: `type Account implements Node {
+	{Name: "../entities.graphqls", Input: `extend type Query {
+  """An account by a canonical name: UPN, DOMAIN\\user, the bare user name, or an Entra object id (case-insensitive, exact)."""
+  account(name: String!, timespan: TimeSpanInput): Account
+  """A host by name (short name or FQDN; matched on the lower-cased short name)."""
+  host(name: String!, timespan: TimeSpanInput): Host
+  """An alert by SystemAlertId or global id; null when not found in the timespan (default: the last 30 days)."""
+  alert(id: ID!, timespan: TimeSpanInput): Alert
+  """The triage queue: alerts of the timespan, newest first."""
+  alerts(timespan: TimeSpanInput, first: Int = 20, after: String, minSeverity: Severity, status: [String!]): AlertConnection
+  """Up to 100 IP addresses at once (automation); each is batched with the others on every facet."""
+  ipAddresses(addresses: [String!]!, timespan: TimeSpanInput): [IpAddress!]!
+  """Refetch entities by global id (up to 100)."""
+  nodes(ids: [ID!]!): [Node]!
+}
+
+type Account implements Node {
   id: ID!
+  "The canonical key: lower-cased UPN, DOMAIN\\user, bare user or object id, as asked."
   name: String!
+  timespan: TimeSpan!
+  "From the newest sign-in (SigninLogs)."
+  upn: String
+  displayName: String
+  aadUserId: String
+  tenantId: String
+  "DOMAIN\\user as Windows logons record it."
+  domainUser: String
+  "The sources the account appears in during the timespan."
+  sources: [AccountSource!]
+  signins(first: Int = 20, after: String): SigninConnection
+  azureActivity(first: Int = 20, after: String): AzureActivityConnection
+  officeActivity(first: Int = 20, after: String): OfficeActivityConnection
+  "Windows (4624/4625) and Linux (sshd) logons, by host, source IP, logon type and result."
+  hostLogons: [HostLogonSummary!]
+  alerts(first: Int = 20, after: String): AlertConnection
+  bookmarks(first: Int = 20, after: String): BookmarkConnection
+  "The IP addresses the account used, per source (the notebook's ip_summary)."
+  ipAddresses: [AccountIpAddress!]
+  "Hosts the account logged on to."
+  hosts: [AccountHost!]
+  "Cloud activity grouped by source, operation, app or provider, IP and result."
+  activitySummary: [ActivitySummary!]
+  timeline(bucket: String = "1h"): Timeline
+  firstSeen: DateTime
+  lastSeen: DateTime
+}
+
+type AccountIpAddress {
+  ipAddress: IpAddress!
+  source: AccountSource!
+  count: Int!
+  failures: Int!
+  firstSeen: DateTime
+  lastSeen: DateTime
+}
+
+type AccountHost {
+  host: Host!
+  os: OsFamily!
+  count: Int!
+  failures: Int!
+  firstSeen: DateTime
+  lastSeen: DateTime
+}
+
+type ActivitySummary {
+  source: AccountSource!
+  operation: String
+  "App (sign-ins), resource provider (Azure) or workload (Office)."
+  app: String
+  ipAddress: IpAddress
+  result: String
+  count: Int!
+  failures: Int!
+  firstSeen: DateTime
+  lastSeen: DateTime
 }
 
 type Host implements Node {
   id: ID!
+  "The canonical key: the lower-cased short host name."
   name: String!
+  timespan: TimeSpan!
+  fqdn: String
+  dnsDomain: String
+  osFamily: String
+  osVersion: String
+  azureResourceId: String
+  agentId: String
+  mdeDeviceId: String
+  environment: String
+  "Addresses the host owns, per source (Heartbeat, VMComputer, NSG interface, MDE)."
+  ipAddresses: [HostIpAddress!]
+  "Logons to the host, by account, source IP, logon type and result."
+  logons: [HostLogonSummary!]
+  alerts(first: Int = 20, after: String): AlertConnection
+  "Process creation: Windows 4688 and Sysmon for Linux (EventID 1)."
+  processes(first: Int = 20, after: String): HostEventConnection
+  "Windows 4697/4698/4700/4702 and cron activity."
+  scheduledTasks(first: Int = 20, after: String): HostEventConnection
+  "Windows account and group changes (4720…4767) and Linux useradd/usermod/groupadd/…"
+  accountChanges(first: Int = 20, after: String): HostEventConnection
+  "Windows 1102 (log cleared), 4657, 4719, 4794; Linux syslog at emerg/alert/crit."
+  notableEvents(first: Int = 20, after: String): HostEventConnection
+  "Event counts by EventID/Channel/Activity (Windows) and Facility/Severity/Process (Linux)."
+  eventSummary: [EventSummary!]
+  heartbeat: Heartbeat
+  vmComputer: VmComputer
+  networkInterface: NetworkInterface
+  netflows(first: Int = 20, after: String): NetflowConnection
+  networkConnections: [NetworkConnectionSummary!]
+  bookmarks(first: Int = 20, after: String): BookmarkConnection
+  timeline(bucket: String = "1h"): Timeline
+  firstSeen: DateTime
+  lastSeen: DateTime
 }
 
+type HostIpAddress {
+  ipAddress: IpAddress!
+  source: HostSource!
+  lastSeen: DateTime
+}
+
+type HostEvent {
+  time: DateTime
+  os: OsFamily!
+  host: Host
+  "Windows EventID, or the Sysmon event id."
+  eventId: Int
+  "Windows Activity, or the Linux process that logged."
+  activity: String
+  "The acting account."
+  account: Account
+  "The account acted on (account changes)."
+  targetAccount: Account
+  processName: String
+  commandLine: String
+  parentProcessName: String
+  "The Syslog message (Linux)."
+  message: String
+  columns: JSON!
+}
+type HostEventConnection { totalCount: Int! pageInfo: PageInfo! nodes: [HostEvent!]! edges: [HostEventEdge!]! }
+type HostEventEdge { cursor: String! node: HostEvent! }
+
+type EventSummary {
+  os: OsFamily!
+  eventId: Int
+  channel: String
+  activity: String
+  facility: String
+  severity: String
+  process: String
+  count: Int!
+  firstSeen: DateTime
+  lastSeen: DateTime
+}
+
+type Timeline {
+  bucket: String!
+  "One point per source and bucket that has events, in time order."
+  points: [TimelinePoint!]!
+}
+
+type TimelinePoint {
+  time: DateTime!
+  source: String!
+  count: Int!
+}
+
+"""Severity, ordered: INFORMATIONAL < LOW < MEDIUM < HIGH."""
+enum Severity {
+  INFORMATIONAL
+  LOW
+  MEDIUM
+  HIGH
+}
+
+type Alert implements Node {
+  id: ID!
+  systemAlertId: String!
+  name: String
+  displayName: String
+  severity: Severity
+  status: String
+  time: DateTime
+  startTime: DateTime
+  endTime: DateTime
+  provider: String
+  vendor: String
+  product: String
+  description: String
+  remediation: String
+  tactics: [String!]!
+  techniques: [String!]!
+  compromisedEntity: String
+  extendedProperties: JSON
+  "Entities parsed from the alert's Entities JSON, $ref references resolved."
+  entities: [AlertEntity!]
+  ipAddresses: [IpAddress!]
+  accounts: [Account!]
+  hosts: [Host!]
+  "Other alerts of the timespan that share an IP, account or host with this one, newest first."
+  relatedAlerts(first: Int = 20): [Alert!]
+  "The Entities JSON as stored."
+  rawEntities: JSON
+  columns: JSON!
+}
+
+type AlertConnection { totalCount: Int! pageInfo: PageInfo! nodes: [Alert!]! edges: [AlertEdge!]! }
+type AlertEdge { cursor: String! node: Alert! }
+
+union AlertEntity = IpAddress | Account | Host | UrlEntity | FileHashEntity | FileEntity | ProcessEntity | MailboxEntity | DnsEntity | CloudApplicationEntity | AzureResourceEntity | OtherEntity
+
+type UrlEntity { url: String! }
+type FileHashEntity { algorithm: String, value: String! }
+type FileEntity { name: String, directory: String, hashes: [FileHashEntity!]! }
+type ProcessEntity { processId: String, commandLine: String, creationTime: String, imageFile: FileEntity, account: Account, host: Host }
+type MailboxEntity { address: String!, displayName: String, upn: String }
+type DnsEntity { domainName: String!, ipAddresses: [IpAddress!]! }
+type CloudApplicationEntity { name: String, appId: String }
+type AzureResourceEntity { resourceId: String! }
+"Any other entity type, with its properties as sent."
+type OtherEntity { type: String!, properties: JSON! }
 `, BuiltIn: false},
 	{Name: "../ip.graphqls", Input: `"""IANA special-purpose classification of an address (RFC 6890 registries)."""
 enum IpAddressType {
@@ -2365,39 +3811,12 @@ type IpAddress implements Node {
   bookmarks(first: Int = 20, after: String): BookmarkConnection
   "DnsEvents lookups from the IP (ClientIP) or resolving to it (IPAddresses)."
   dnsQueries(first: Int = 20, after: String): DnsQueryConnection
+  "Event counts per source per time bucket (e.g. \"15m\", \"1h\", \"1d\") over the timespan."
+  timeline(bucket: String = "1h"): Timeline
+  "The first and last event about the IP across sources."
+  firstSeen: DateTime
+  lastSeen: DateTime
 }
-
-enum Severity {
-  INFORMATIONAL
-  LOW
-  MEDIUM
-  HIGH
-}
-
-type Alert {
-  id: String!
-  name: String
-  displayName: String
-  severity: Severity
-  status: String
-  time: DateTime
-  startTime: DateTime
-  endTime: DateTime
-  provider: String
-  vendor: String
-  product: String
-  description: String
-  remediation: String
-  tactics: [String!]!
-  techniques: [String!]!
-  compromisedEntity: String
-  extendedProperties: JSON
-  entities: JSON
-  columns: JSON!
-}
-
-type AlertConnection { totalCount: Int! pageInfo: PageInfo! nodes: [Alert!]! edges: [AlertEdge!]! }
-type AlertEdge { cursor: String! node: Alert! }
 
 type Signin {
   time: DateTime
@@ -2484,6 +3903,8 @@ enum LogonResult {
 type HostLogonSummary {
   host: Host!
   account: Account!
+  "The client address the logon came from (Account and Host summaries)."
+  sourceIp: IpAddress
   os: OsFamily!
   logonType: String
   result: LogonResult!
@@ -2716,14 +4137,114 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Account_name(ctx, field)
+	case "timespan":
+		return ec.fieldContext_Account_timespan(ctx, field)
+	case "upn":
+		return ec.fieldContext_Account_upn(ctx, field)
+	case "displayName":
+		return ec.fieldContext_Account_displayName(ctx, field)
+	case "aadUserId":
+		return ec.fieldContext_Account_aadUserId(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_Account_tenantId(ctx, field)
+	case "domainUser":
+		return ec.fieldContext_Account_domainUser(ctx, field)
+	case "sources":
+		return ec.fieldContext_Account_sources(ctx, field)
+	case "signins":
+		return ec.fieldContext_Account_signins(ctx, field)
+	case "azureActivity":
+		return ec.fieldContext_Account_azureActivity(ctx, field)
+	case "officeActivity":
+		return ec.fieldContext_Account_officeActivity(ctx, field)
+	case "hostLogons":
+		return ec.fieldContext_Account_hostLogons(ctx, field)
+	case "alerts":
+		return ec.fieldContext_Account_alerts(ctx, field)
+	case "bookmarks":
+		return ec.fieldContext_Account_bookmarks(ctx, field)
+	case "ipAddresses":
+		return ec.fieldContext_Account_ipAddresses(ctx, field)
+	case "hosts":
+		return ec.fieldContext_Account_hosts(ctx, field)
+	case "activitySummary":
+		return ec.fieldContext_Account_activitySummary(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Account_timeline(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Account_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Account_lastSeen(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountHost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "host":
+		return ec.fieldContext_AccountHost_host(ctx, field)
+	case "os":
+		return ec.fieldContext_AccountHost_os(ctx, field)
+	case "count":
+		return ec.fieldContext_AccountHost_count(ctx, field)
+	case "failures":
+		return ec.fieldContext_AccountHost_failures(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_AccountHost_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_AccountHost_lastSeen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountHost", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountIpAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ipAddress":
+		return ec.fieldContext_AccountIpAddress_ipAddress(ctx, field)
+	case "source":
+		return ec.fieldContext_AccountIpAddress_source(ctx, field)
+	case "count":
+		return ec.fieldContext_AccountIpAddress_count(ctx, field)
+	case "failures":
+		return ec.fieldContext_AccountIpAddress_failures(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_AccountIpAddress_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_AccountIpAddress_lastSeen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountIpAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivitySummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "source":
+		return ec.fieldContext_ActivitySummary_source(ctx, field)
+	case "operation":
+		return ec.fieldContext_ActivitySummary_operation(ctx, field)
+	case "app":
+		return ec.fieldContext_ActivitySummary_app(ctx, field)
+	case "ipAddress":
+		return ec.fieldContext_ActivitySummary_ipAddress(ctx, field)
+	case "result":
+		return ec.fieldContext_ActivitySummary_result(ctx, field)
+	case "count":
+		return ec.fieldContext_ActivitySummary_count(ctx, field)
+	case "failures":
+		return ec.fieldContext_ActivitySummary_failures(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_ActivitySummary_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_ActivitySummary_lastSeen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivitySummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
 		return ec.fieldContext_Alert_id(ctx, field)
+	case "systemAlertId":
+		return ec.fieldContext_Alert_systemAlertId(ctx, field)
 	case "name":
 		return ec.fieldContext_Alert_name(ctx, field)
 	case "displayName":
@@ -2758,6 +4279,16 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 		return ec.fieldContext_Alert_extendedProperties(ctx, field)
 	case "entities":
 		return ec.fieldContext_Alert_entities(ctx, field)
+	case "ipAddresses":
+		return ec.fieldContext_Alert_ipAddresses(ctx, field)
+	case "accounts":
+		return ec.fieldContext_Alert_accounts(ctx, field)
+	case "hosts":
+		return ec.fieldContext_Alert_hosts(ctx, field)
+	case "relatedAlerts":
+		return ec.fieldContext_Alert_relatedAlerts(ctx, field)
+	case "rawEntities":
+		return ec.fieldContext_Alert_rawEntities(ctx, field)
 	case "columns":
 		return ec.fieldContext_Alert_columns(ctx, field)
 	}
@@ -2990,6 +4521,54 @@ func (ec *executionContext) childFields_DnsQueryEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type DnsQueryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_EventSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "os":
+		return ec.fieldContext_EventSummary_os(ctx, field)
+	case "eventId":
+		return ec.fieldContext_EventSummary_eventId(ctx, field)
+	case "channel":
+		return ec.fieldContext_EventSummary_channel(ctx, field)
+	case "activity":
+		return ec.fieldContext_EventSummary_activity(ctx, field)
+	case "facility":
+		return ec.fieldContext_EventSummary_facility(ctx, field)
+	case "severity":
+		return ec.fieldContext_EventSummary_severity(ctx, field)
+	case "process":
+		return ec.fieldContext_EventSummary_process(ctx, field)
+	case "count":
+		return ec.fieldContext_EventSummary_count(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_EventSummary_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_EventSummary_lastSeen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_FileEntity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_FileEntity_name(ctx, field)
+	case "directory":
+		return ec.fieldContext_FileEntity_directory(ctx, field)
+	case "hashes":
+		return ec.fieldContext_FileEntity_hashes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileEntity", field.Name)
+}
+
+func (ec *executionContext) childFields_FileHashEntity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "algorithm":
+		return ec.fieldContext_FileHashEntity_algorithm(ctx, field)
+	case "value":
+		return ec.fieldContext_FileHashEntity_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileHashEntity", field.Name)
+}
+
 func (ec *executionContext) childFields_Heartbeat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "time":
@@ -3034,8 +4613,126 @@ func (ec *executionContext) childFields_Host(ctx context.Context, field graphql.
 		return ec.fieldContext_Host_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Host_name(ctx, field)
+	case "timespan":
+		return ec.fieldContext_Host_timespan(ctx, field)
+	case "fqdn":
+		return ec.fieldContext_Host_fqdn(ctx, field)
+	case "dnsDomain":
+		return ec.fieldContext_Host_dnsDomain(ctx, field)
+	case "osFamily":
+		return ec.fieldContext_Host_osFamily(ctx, field)
+	case "osVersion":
+		return ec.fieldContext_Host_osVersion(ctx, field)
+	case "azureResourceId":
+		return ec.fieldContext_Host_azureResourceId(ctx, field)
+	case "agentId":
+		return ec.fieldContext_Host_agentId(ctx, field)
+	case "mdeDeviceId":
+		return ec.fieldContext_Host_mdeDeviceId(ctx, field)
+	case "environment":
+		return ec.fieldContext_Host_environment(ctx, field)
+	case "ipAddresses":
+		return ec.fieldContext_Host_ipAddresses(ctx, field)
+	case "logons":
+		return ec.fieldContext_Host_logons(ctx, field)
+	case "alerts":
+		return ec.fieldContext_Host_alerts(ctx, field)
+	case "processes":
+		return ec.fieldContext_Host_processes(ctx, field)
+	case "scheduledTasks":
+		return ec.fieldContext_Host_scheduledTasks(ctx, field)
+	case "accountChanges":
+		return ec.fieldContext_Host_accountChanges(ctx, field)
+	case "notableEvents":
+		return ec.fieldContext_Host_notableEvents(ctx, field)
+	case "eventSummary":
+		return ec.fieldContext_Host_eventSummary(ctx, field)
+	case "heartbeat":
+		return ec.fieldContext_Host_heartbeat(ctx, field)
+	case "vmComputer":
+		return ec.fieldContext_Host_vmComputer(ctx, field)
+	case "networkInterface":
+		return ec.fieldContext_Host_networkInterface(ctx, field)
+	case "netflows":
+		return ec.fieldContext_Host_netflows(ctx, field)
+	case "networkConnections":
+		return ec.fieldContext_Host_networkConnections(ctx, field)
+	case "bookmarks":
+		return ec.fieldContext_Host_bookmarks(ctx, field)
+	case "timeline":
+		return ec.fieldContext_Host_timeline(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_Host_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_Host_lastSeen(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Host", field.Name)
+}
+
+func (ec *executionContext) childFields_HostEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "time":
+		return ec.fieldContext_HostEvent_time(ctx, field)
+	case "os":
+		return ec.fieldContext_HostEvent_os(ctx, field)
+	case "host":
+		return ec.fieldContext_HostEvent_host(ctx, field)
+	case "eventId":
+		return ec.fieldContext_HostEvent_eventId(ctx, field)
+	case "activity":
+		return ec.fieldContext_HostEvent_activity(ctx, field)
+	case "account":
+		return ec.fieldContext_HostEvent_account(ctx, field)
+	case "targetAccount":
+		return ec.fieldContext_HostEvent_targetAccount(ctx, field)
+	case "processName":
+		return ec.fieldContext_HostEvent_processName(ctx, field)
+	case "commandLine":
+		return ec.fieldContext_HostEvent_commandLine(ctx, field)
+	case "parentProcessName":
+		return ec.fieldContext_HostEvent_parentProcessName(ctx, field)
+	case "message":
+		return ec.fieldContext_HostEvent_message(ctx, field)
+	case "columns":
+		return ec.fieldContext_HostEvent_columns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HostEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_HostEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_HostEventConnection_totalCount(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_HostEventConnection_pageInfo(ctx, field)
+	case "nodes":
+		return ec.fieldContext_HostEventConnection_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_HostEventConnection_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HostEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_HostEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_HostEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_HostEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HostEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_HostIpAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ipAddress":
+		return ec.fieldContext_HostIpAddress_ipAddress(ctx, field)
+	case "source":
+		return ec.fieldContext_HostIpAddress_source(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_HostIpAddress_lastSeen(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HostIpAddress", field.Name)
 }
 
 func (ec *executionContext) childFields_HostLogonSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3044,6 +4741,8 @@ func (ec *executionContext) childFields_HostLogonSummary(ctx context.Context, fi
 		return ec.fieldContext_HostLogonSummary_host(ctx, field)
 	case "account":
 		return ec.fieldContext_HostLogonSummary_account(ctx, field)
+	case "sourceIp":
+		return ec.fieldContext_HostLogonSummary_sourceIp(ctx, field)
 	case "os":
 		return ec.fieldContext_HostLogonSummary_os(ctx, field)
 	case "logonType":
@@ -3120,6 +4819,12 @@ func (ec *executionContext) childFields_IpAddress(ctx context.Context, field gra
 		return ec.fieldContext_IpAddress_bookmarks(ctx, field)
 	case "dnsQueries":
 		return ec.fieldContext_IpAddress_dnsQueries(ctx, field)
+	case "timeline":
+		return ec.fieldContext_IpAddress_timeline(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_IpAddress_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_IpAddress_lastSeen(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IpAddress", field.Name)
 }
@@ -3426,6 +5131,28 @@ func (ec *executionContext) childFields_TimeSpan(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type TimeSpan", field.Name)
 }
 
+func (ec *executionContext) childFields_Timeline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bucket":
+		return ec.fieldContext_Timeline_bucket(ctx, field)
+	case "points":
+		return ec.fieldContext_Timeline_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Timeline", field.Name)
+}
+
+func (ec *executionContext) childFields_TimelinePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "time":
+		return ec.fieldContext_TimelinePoint_time(ctx, field)
+	case "source":
+		return ec.fieldContext_TimelinePoint_source(ctx, field)
+	case "count":
+		return ec.fieldContext_TimelinePoint_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimelinePoint", field.Name)
+}
+
 func (ec *executionContext) childFields_VmComputer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "time":
@@ -3599,6 +5326,312 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Account_alerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_azureActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_bookmarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_officeActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_signins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Alert_relatedAlerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_accountChanges_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_alerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_bookmarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_netflows_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_notableEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_processes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_scheduledTasks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_IpAddress_alerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -3776,6 +5809,20 @@ func (ec *executionContext) field_IpAddress_signins_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_IpAddress_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3787,6 +5834,118 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_account_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "timespan",
+		func(ctx context.Context, v any) (*model.TimeSpanInput, error) {
+			return ec.unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpanInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timespan"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_alert_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "timespan",
+		func(ctx context.Context, v any) (*model.TimeSpanInput, error) {
+			return ec.unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpanInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timespan"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_alerts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "timespan",
+		func(ctx context.Context, v any) (*model.TimeSpanInput, error) {
+			return ec.unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpanInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timespan"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "minSeverity",
+		func(ctx context.Context, v any) (*model.Severity, error) {
+			return ec.unmarshalOSeverity2ᚖentitygraphᚋgraphᚋmodelᚐSeverity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSeverity"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_host_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "timespan",
+		func(ctx context.Context, v any) (*model.TimeSpanInput, error) {
+			return ec.unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpanInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timespan"] = arg1
 	return args, nil
 }
 
@@ -3812,6 +5971,28 @@ func (ec *executionContext) field_Query_ipAddress_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_ipAddresses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "addresses",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["addresses"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "timespan",
+		func(ctx context.Context, v any) (*model.TimeSpanInput, error) {
+			return ec.unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpanInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timespan"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3823,6 +6004,20 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "ids",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ids"] = arg0
 	return args, nil
 }
 
@@ -3946,6 +6141,1124 @@ func (ec *executionContext) fieldContext_Account_name(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Account", field, false, false, "String")
 }
 
+func (ec *executionContext) _Account_timespan(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_timespan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Timespan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimeSpan) graphql.Marshaler {
+			return ec.marshalNTimeSpan2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_timespan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeSpan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_upn(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_upn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Upn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_upn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "String")
+}
+
+func (ec *executionContext) _Account_displayName(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().DisplayName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "String")
+}
+
+func (ec *executionContext) _Account_aadUserId(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_aadUserId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().AadUserID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_aadUserId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "String")
+}
+
+func (ec *executionContext) _Account_tenantId(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_tenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().TenantID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "String")
+}
+
+func (ec *executionContext) _Account_domainUser(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_domainUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().DomainUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_domainUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "String")
+}
+
+func (ec *executionContext) _Account_sources(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Sources(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AccountSource) graphql.Marshaler {
+			return ec.marshalOAccountSource2ᚕentitygraphᚋgraphᚋmodelᚐAccountSourceᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "AccountSource")
+}
+
+func (ec *executionContext) _Account_signins(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_signins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().Signins(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SigninConnection) graphql.Marshaler {
+			return ec.marshalOSigninConnection2ᚖentitygraphᚋgraphᚋmodelᚐSigninConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_signins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigninConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_signins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_azureActivity(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_azureActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().AzureActivity(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AzureActivityConnection) graphql.Marshaler {
+			return ec.marshalOAzureActivityConnection2ᚖentitygraphᚋgraphᚋmodelᚐAzureActivityConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_azureActivity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AzureActivityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_azureActivity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_officeActivity(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_officeActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().OfficeActivity(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OfficeActivityConnection) graphql.Marshaler {
+			return ec.marshalOOfficeActivityConnection2ᚖentitygraphᚋgraphᚋmodelᚐOfficeActivityConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_officeActivity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfficeActivityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_officeActivity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_hostLogons(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_hostLogons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().HostLogons(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HostLogonSummary) graphql.Marshaler {
+			return ec.marshalOHostLogonSummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostLogonSummaryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_hostLogons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostLogonSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_alerts(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().Alerts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
+			return ec.marshalOAlertConnection2ᚖentitygraphᚋgraphᚋmodelᚐAlertConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_alerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_alerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_bookmarks(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_bookmarks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().Bookmarks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BookmarkConnection) graphql.Marshaler {
+			return ec.marshalOBookmarkConnection2ᚖentitygraphᚋgraphᚋmodelᚐBookmarkConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_bookmarks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookmarkConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_bookmarks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_ipAddresses(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_ipAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().IPAddresses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccountIPAddress) graphql.Marshaler {
+			return ec.marshalOAccountIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountIPAddressᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_ipAddresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountIpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_hosts(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_hosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Hosts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccountHost) graphql.Marshaler {
+			return ec.marshalOAccountHost2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountHostᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_hosts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountHost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_activitySummary(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_activitySummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().ActivitySummary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ActivitySummary) graphql.Marshaler {
+			return ec.marshalOActivitySummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐActivitySummaryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_activitySummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivitySummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_timeline(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().Timeline(ctx, obj, fc.Args["bucket"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Timeline) graphql.Marshaler {
+			return ec.marshalOTimeline2ᚖentitygraphᚋgraphᚋmodelᚐTimeline(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Timeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().FirstSeen(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Account_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().LastSeen(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _AccountHost_host(ctx context.Context, field graphql.CollectedField, obj *model.AccountHost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHost_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalNHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHost_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHost",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountHost_os(ctx context.Context, field graphql.CollectedField, obj *model.AccountHost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHost_os(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Os, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OsFamily) graphql.Marshaler {
+			return ec.marshalNOsFamily2entitygraphᚋgraphᚋmodelᚐOsFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHost_os(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHost", field, false, false, "OsFamily")
+}
+
+func (ec *executionContext) _AccountHost_count(ctx context.Context, field graphql.CollectedField, obj *model.AccountHost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHost_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHost_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHost", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountHost_failures(ctx context.Context, field graphql.CollectedField, obj *model.AccountHost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHost_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHost_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHost", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountHost_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.AccountHost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHost_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHost_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHost", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AccountHost_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.AccountHost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHost_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHost_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHost", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AccountIpAddress_ipAddress(ctx context.Context, field graphql.CollectedField, obj *model.AccountIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountIpAddress_ipAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IPAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+			return ec.marshalNIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountIpAddress_ipAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountIpAddress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountIpAddress_source(ctx context.Context, field graphql.CollectedField, obj *model.AccountIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountIpAddress_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AccountSource) graphql.Marshaler {
+			return ec.marshalNAccountSource2entitygraphᚋgraphᚋmodelᚐAccountSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountIpAddress_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountIpAddress", field, false, false, "AccountSource")
+}
+
+func (ec *executionContext) _AccountIpAddress_count(ctx context.Context, field graphql.CollectedField, obj *model.AccountIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountIpAddress_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountIpAddress_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountIpAddress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountIpAddress_failures(ctx context.Context, field graphql.CollectedField, obj *model.AccountIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountIpAddress_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountIpAddress_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountIpAddress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountIpAddress_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.AccountIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountIpAddress_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountIpAddress_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountIpAddress", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AccountIpAddress_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.AccountIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountIpAddress_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountIpAddress_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountIpAddress", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivitySummary_source(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AccountSource) graphql.Marshaler {
+			return ec.marshalNAccountSource2entitygraphᚋgraphᚋmodelᚐAccountSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "AccountSource")
+}
+
+func (ec *executionContext) _ActivitySummary_operation(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivitySummary_app(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_app(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.App, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_app(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivitySummary_ipAddress(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_ipAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IPAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+			return ec.marshalOIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_ipAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActivitySummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActivitySummary_result(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_result(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Result, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_result(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActivitySummary_count(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActivitySummary_failures(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_failures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_failures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ActivitySummary_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ActivitySummary_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.ActivitySummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivitySummary_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActivitySummary_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivitySummary", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3955,7 +7268,30 @@ func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_Alert_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return ec.Resolvers.Alert().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Alert_systemAlertId(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_systemAlertId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SystemAlertID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3965,7 +7301,7 @@ func (ec *executionContext) _Alert_id(ctx context.Context, field graphql.Collect
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Alert_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Alert_systemAlertId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "String")
 }
 
@@ -4346,7 +7682,170 @@ func (ec *executionContext) _Alert_entities(ctx context.Context, field graphql.C
 			return ec.fieldContext_Alert_entities(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Entities, nil
+			return ec.Resolvers.Alert().Entities(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AlertEntity) graphql.Marshaler {
+			return ec.marshalOAlertEntity2ᚕentitygraphᚋgraphᚋmodelᚐAlertEntityᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_entities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, true, true, "AlertEntity")
+}
+
+func (ec *executionContext) _Alert_ipAddresses(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_ipAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Alert().IPAddresses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IPAddress) graphql.Marshaler {
+			return ec.marshalOIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐIPAddressᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_ipAddresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_accounts(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_accounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Alert().Accounts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_accounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_hosts(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_hosts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Alert().Hosts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_hosts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_relatedAlerts(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_relatedAlerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Alert().RelatedAlerts(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Alert) graphql.Marshaler {
+			return ec.marshalOAlert2ᚕᚖentitygraphᚋgraphᚋmodelᚐAlertᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_relatedAlerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Alert",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Alert_relatedAlerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Alert_rawEntities(ctx context.Context, field graphql.CollectedField, obj *model.Alert) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_rawEntities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RawEntities, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
@@ -4356,7 +7855,7 @@ func (ec *executionContext) _Alert_entities(ctx context.Context, field graphql.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Alert_entities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Alert_rawEntities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, "JSON")
 }
 
@@ -4993,6 +8492,29 @@ func (ec *executionContext) fieldContext_AzureActivityEvent_columns(_ context.Co
 	return graphql.NewScalarFieldContext("AzureActivityEvent", field, false, false, "JSON")
 }
 
+func (ec *executionContext) _AzureResourceEntity_resourceId(ctx context.Context, field graphql.CollectedField, obj *model.AzureResourceEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AzureResourceEntity_resourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AzureResourceEntity_resourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AzureResourceEntity", field, false, false, "String")
+}
+
 func (ec *executionContext) _Bookmark_id(ctx context.Context, field graphql.CollectedField, obj *model.Bookmark) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5372,6 +8894,52 @@ func (ec *executionContext) fieldContext_BookmarkEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CloudApplicationEntity_name(ctx context.Context, field graphql.CollectedField, obj *model.CloudApplicationEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CloudApplicationEntity_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CloudApplicationEntity_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CloudApplicationEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _CloudApplicationEntity_appId(ctx context.Context, field graphql.CollectedField, obj *model.CloudApplicationEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CloudApplicationEntity_appId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CloudApplicationEntity_appId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CloudApplicationEntity", field, false, false, "String")
 }
 
 func (ec *executionContext) _CommonSecurityLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CommonSecurityLogConnection) (ret graphql.Marshaler) {
@@ -5847,6 +9415,61 @@ func (ec *executionContext) fieldContext_CommonSecurityLogEvent_columns(_ contex
 	return graphql.NewScalarFieldContext("CommonSecurityLogEvent", field, false, false, "JSON")
 }
 
+func (ec *executionContext) _DnsEntity_domainName(ctx context.Context, field graphql.CollectedField, obj *model.DNSEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DnsEntity_domainName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DomainName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DnsEntity_domainName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DnsEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _DnsEntity_ipAddresses(ctx context.Context, field graphql.CollectedField, obj *model.DNSEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DnsEntity_ipAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IPAddresses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IPAddress) graphql.Marshaler {
+			return ec.marshalNIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐIPAddressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DnsEntity_ipAddresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DnsEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DnsQuery_time(ctx context.Context, field graphql.CollectedField, obj *model.DNSQuery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6203,6 +9826,360 @@ func (ec *executionContext) fieldContext_DnsQueryEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EventSummary_os(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_os(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Os, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OsFamily) graphql.Marshaler {
+			return ec.marshalNOsFamily2entitygraphᚋgraphᚋmodelᚐOsFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_os(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "OsFamily")
+}
+
+func (ec *executionContext) _EventSummary_eventId(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventSummary_channel(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventSummary_activity(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Activity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventSummary_facility(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_facility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Facility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_facility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventSummary_severity(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_severity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Severity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventSummary_process(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_process(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Process, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_process(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventSummary_count(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EventSummary_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EventSummary_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.EventSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventSummary_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EventSummary_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventSummary", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _FileEntity_name(ctx context.Context, field graphql.CollectedField, obj *model.FileEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileEntity_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileEntity_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileEntity_directory(ctx context.Context, field graphql.CollectedField, obj *model.FileEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileEntity_directory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Directory, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileEntity_directory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileEntity_hashes(ctx context.Context, field graphql.CollectedField, obj *model.FileEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileEntity_hashes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hashes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.FileHashEntity) graphql.Marshaler {
+			return ec.marshalNFileHashEntity2ᚕᚖentitygraphᚋgraphᚋmodelᚐFileHashEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileEntity_hashes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FileEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileHashEntity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FileHashEntity_algorithm(ctx context.Context, field graphql.CollectedField, obj *model.FileHashEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileHashEntity_algorithm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Algorithm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileHashEntity_algorithm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileHashEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileHashEntity_value(ctx context.Context, field graphql.CollectedField, obj *model.FileHashEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileHashEntity_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileHashEntity_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileHashEntity", field, false, false, "String")
 }
 
 func (ec *executionContext) _Heartbeat_time(ctx context.Context, field graphql.CollectedField, obj *model.Heartbeat) (ret graphql.Marshaler) {
@@ -6628,6 +10605,1399 @@ func (ec *executionContext) fieldContext_Host_name(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Host", field, false, false, "String")
 }
 
+func (ec *executionContext) _Host_timespan(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_timespan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().Timespan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TimeSpan) graphql.Marshaler {
+			return ec.marshalNTimeSpan2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Host_timespan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeSpan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_fqdn(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_fqdn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().Fqdn(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_fqdn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_dnsDomain(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_dnsDomain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().DNSDomain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_dnsDomain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_osFamily(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_osFamily(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().OsFamily(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_osFamily(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_osVersion(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_osVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().OsVersion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_osVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_azureResourceId(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_azureResourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().AzureResourceID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_azureResourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_agentId(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_agentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().AgentID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_agentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_mdeDeviceId(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_mdeDeviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().MdeDeviceID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_mdeDeviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_environment(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_environment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().Environment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_environment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "String")
+}
+
+func (ec *executionContext) _Host_ipAddresses(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_ipAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().IPAddresses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HostIPAddress) graphql.Marshaler {
+			return ec.marshalOHostIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostIPAddressᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_ipAddresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostIpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_logons(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_logons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().Logons(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HostLogonSummary) graphql.Marshaler {
+			return ec.marshalOHostLogonSummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostLogonSummaryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_logons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostLogonSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_alerts(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().Alerts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
+			return ec.marshalOAlertConnection2ᚖentitygraphᚋgraphᚋmodelᚐAlertConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_alerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_alerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_processes(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_processes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().Processes(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HostEventConnection) graphql.Marshaler {
+			return ec.marshalOHostEventConnection2ᚖentitygraphᚋgraphᚋmodelᚐHostEventConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_processes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_processes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_scheduledTasks(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_scheduledTasks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().ScheduledTasks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HostEventConnection) graphql.Marshaler {
+			return ec.marshalOHostEventConnection2ᚖentitygraphᚋgraphᚋmodelᚐHostEventConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_scheduledTasks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_scheduledTasks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_accountChanges(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_accountChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().AccountChanges(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HostEventConnection) graphql.Marshaler {
+			return ec.marshalOHostEventConnection2ᚖentitygraphᚋgraphᚋmodelᚐHostEventConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_accountChanges(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_accountChanges_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_notableEvents(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_notableEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().NotableEvents(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HostEventConnection) graphql.Marshaler {
+			return ec.marshalOHostEventConnection2ᚖentitygraphᚋgraphᚋmodelᚐHostEventConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_notableEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_notableEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_eventSummary(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_eventSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().EventSummary(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EventSummary) graphql.Marshaler {
+			return ec.marshalOEventSummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐEventSummaryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_eventSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_heartbeat(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_heartbeat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().Heartbeat(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Heartbeat) graphql.Marshaler {
+			return ec.marshalOHeartbeat2ᚖentitygraphᚋgraphᚋmodelᚐHeartbeat(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_heartbeat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Heartbeat(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_vmComputer(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_vmComputer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().VMComputer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VMComputer) graphql.Marshaler {
+			return ec.marshalOVmComputer2ᚖentitygraphᚋgraphᚋmodelᚐVMComputer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_vmComputer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VmComputer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_networkInterface(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_networkInterface(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().NetworkInterface(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetworkInterface) graphql.Marshaler {
+			return ec.marshalONetworkInterface2ᚖentitygraphᚋgraphᚋmodelᚐNetworkInterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_networkInterface(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkInterface(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_netflows(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_netflows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().Netflows(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NetflowConnection) graphql.Marshaler {
+			return ec.marshalONetflowConnection2ᚖentitygraphᚋgraphᚋmodelᚐNetflowConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_netflows(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetflowConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_netflows_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_networkConnections(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_networkConnections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().NetworkConnections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NetworkConnectionSummary) graphql.Marshaler {
+			return ec.marshalONetworkConnectionSummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐNetworkConnectionSummaryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_networkConnections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NetworkConnectionSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_bookmarks(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_bookmarks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().Bookmarks(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BookmarkConnection) graphql.Marshaler {
+			return ec.marshalOBookmarkConnection2ᚖentitygraphᚋgraphᚋmodelᚐBookmarkConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_bookmarks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BookmarkConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_bookmarks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_timeline(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().Timeline(ctx, obj, fc.Args["bucket"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Timeline) graphql.Marshaler {
+			return ec.marshalOTimeline2ᚖentitygraphᚋgraphᚋmodelᚐTimeline(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Timeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().FirstSeen(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Host_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().LastSeen(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Host", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _HostEvent_time(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _HostEvent_os(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_os(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Os, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.OsFamily) graphql.Marshaler {
+			return ec.marshalNOsFamily2entitygraphᚋgraphᚋmodelᚐOsFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_os(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "OsFamily")
+}
+
+func (ec *executionContext) _HostEvent_host(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostEvent_eventId(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EventID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HostEvent_activity(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_activity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Activity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_activity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostEvent_account(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostEvent_targetAccount(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_targetAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TargetAccount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_targetAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostEvent_processName(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_processName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_processName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostEvent_commandLine(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_commandLine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommandLine, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_commandLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostEvent_parentProcessName(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_parentProcessName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentProcessName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_parentProcessName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostEvent_message(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostEvent_columns(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEvent_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEvent_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEvent", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _HostEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.HostEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _HostEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.HostEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentitygraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostEventConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.HostEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEventConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HostEvent) graphql.Marshaler {
+			return ec.marshalNHostEvent2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEventConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.HostEventConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HostEventEdge) graphql.Marshaler {
+			return ec.marshalNHostEventEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostEventEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.HostEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.HostEventEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.HostEvent) graphql.Marshaler {
+			return ec.marshalNHostEvent2ᚖentitygraphᚋgraphᚋmodelᚐHostEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostIpAddress_ipAddress(ctx context.Context, field graphql.CollectedField, obj *model.HostIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostIpAddress_ipAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IPAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+			return ec.marshalNIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostIpAddress_ipAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostIpAddress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostIpAddress_source(ctx context.Context, field graphql.CollectedField, obj *model.HostIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostIpAddress_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.HostSource) graphql.Marshaler {
+			return ec.marshalNHostSource2entitygraphᚋgraphᚋmodelᚐHostSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostIpAddress_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostIpAddress", field, false, false, "HostSource")
+}
+
+func (ec *executionContext) _HostIpAddress_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.HostIPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostIpAddress_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostIpAddress_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostIpAddress", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _HostLogonSummary_host(ctx context.Context, field graphql.CollectedField, obj *model.HostLogonSummary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6687,6 +12057,38 @@ func (ec *executionContext) fieldContext_HostLogonSummary_account(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HostLogonSummary_sourceIp(ctx context.Context, field graphql.CollectedField, obj *model.HostLogonSummary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostLogonSummary_sourceIp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceIP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+			return ec.marshalOIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HostLogonSummary_sourceIp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HostLogonSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7684,6 +13086,165 @@ func (ec *executionContext) fieldContext_IpAddress_dnsQueries(ctx context.Contex
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_timeline(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IpAddress().Timeline(ctx, obj, fc.Args["bucket"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Timeline) graphql.Marshaler {
+			return ec.marshalOTimeline2ᚖentitygraphᚋgraphᚋmodelᚐTimeline(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Timeline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IpAddress_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IpAddress().FirstSeen(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IpAddress", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _IpAddress_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IpAddress().LastSeen(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IpAddress", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _MailboxEntity_address(ctx context.Context, field graphql.CollectedField, obj *model.MailboxEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxEntity_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Address, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxEntity_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailboxEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailboxEntity_displayName(ctx context.Context, field graphql.CollectedField, obj *model.MailboxEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxEntity_displayName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxEntity_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailboxEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _MailboxEntity_upn(ctx context.Context, field graphql.CollectedField, obj *model.MailboxEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MailboxEntity_upn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MailboxEntity_upn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MailboxEntity", field, false, false, "String")
 }
 
 func (ec *executionContext) _Netflow_flowStartTime(ctx context.Context, field graphql.CollectedField, obj *model.Netflow) (ret graphql.Marshaler) {
@@ -9372,6 +14933,52 @@ func (ec *executionContext) fieldContext_OfficeActivityEvent_columns(_ context.C
 	return graphql.NewScalarFieldContext("OfficeActivityEvent", field, false, false, "JSON")
 }
 
+func (ec *executionContext) _OtherEntity_type(ctx context.Context, field graphql.CollectedField, obj *model.OtherEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OtherEntity_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OtherEntity_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OtherEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _OtherEntity_properties(ctx context.Context, field graphql.CollectedField, obj *model.OtherEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OtherEntity_properties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Properties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OtherEntity_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OtherEntity", field, false, false, "JSON")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9462,6 +15069,171 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessEntity_processId(ctx context.Context, field graphql.CollectedField, obj *model.ProcessEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessEntity_processId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProcessID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessEntity_processId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessEntity_commandLine(ctx context.Context, field graphql.CollectedField, obj *model.ProcessEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessEntity_commandLine(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommandLine, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessEntity_commandLine(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessEntity_creationTime(ctx context.Context, field graphql.CollectedField, obj *model.ProcessEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessEntity_creationTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreationTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessEntity_creationTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProcessEntity", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProcessEntity_imageFile(ctx context.Context, field graphql.CollectedField, obj *model.ProcessEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessEntity_imageFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageFile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FileEntity) graphql.Marshaler {
+			return ec.marshalOFileEntity2ᚖentitygraphᚋgraphᚋmodelᚐFileEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessEntity_imageFile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileEntity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessEntity_account(ctx context.Context, field graphql.CollectedField, obj *model.ProcessEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessEntity_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessEntity_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProcessEntity_host(ctx context.Context, field graphql.CollectedField, obj *model.ProcessEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProcessEntity_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProcessEntity_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProcessEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_ipAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -9580,6 +15352,270 @@ func (ec *executionContext) fieldContext_Query_workspace(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Workspace(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_account(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Account(ctx, fc.Args["name"].(string), fc.Args["timespan"].(*model.TimeSpanInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_account(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_account_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_host(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Host(ctx, fc.Args["name"].(string), fc.Args["timespan"].(*model.TimeSpanInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_host(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_host_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_alert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_alert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Alert(ctx, fc.Args["id"].(string), fc.Args["timespan"].(*model.TimeSpanInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Alert) graphql.Marshaler {
+			return ec.marshalOAlert2ᚖentitygraphᚋgraphᚋmodelᚐAlert(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_alert(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Alert(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_alert_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_alerts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Alerts(ctx, fc.Args["timespan"].(*model.TimeSpanInput), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["minSeverity"].(*model.Severity), fc.Args["status"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
+			return ec.marshalOAlertConnection2ᚖentitygraphᚋgraphᚋmodelᚐAlertConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_alerts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AlertConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_alerts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ipAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ipAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IPAddresses(ctx, fc.Args["addresses"].([]string), fc.Args["timespan"].(*model.TimeSpanInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IPAddress) graphql.Marshaler {
+			return ec.marshalNIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐIPAddressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ipAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ipAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["ids"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕentitygraphᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -10471,6 +16507,153 @@ func (ec *executionContext) _TimeSpan_end(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_TimeSpan_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TimeSpan", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Timeline_bucket(ctx context.Context, field graphql.CollectedField, obj *model.Timeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Timeline_bucket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bucket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Timeline_bucket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Timeline", field, false, false, "String")
+}
+
+func (ec *executionContext) _Timeline_points(ctx context.Context, field graphql.CollectedField, obj *model.Timeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Timeline_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TimelinePoint) graphql.Marshaler {
+			return ec.marshalNTimelinePoint2ᚕᚖentitygraphᚋgraphᚋmodelᚐTimelinePointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Timeline_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timeline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimelinePoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimelinePoint_time(ctx context.Context, field graphql.CollectedField, obj *model.TimelinePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelinePoint_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelinePoint_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelinePoint", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _TimelinePoint_source(ctx context.Context, field graphql.CollectedField, obj *model.TimelinePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelinePoint_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelinePoint_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelinePoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _TimelinePoint_count(ctx context.Context, field graphql.CollectedField, obj *model.TimelinePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimelinePoint_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimelinePoint_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimelinePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UrlEntity_url(ctx context.Context, field graphql.CollectedField, obj *model.URLEntity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UrlEntity_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UrlEntity_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UrlEntity", field, false, false, "String")
 }
 
 func (ec *executionContext) _VmComputer_time(ctx context.Context, field graphql.CollectedField, obj *model.VMComputer) (ret graphql.Marshaler) {
@@ -12084,7 +18267,7 @@ func UnmarshalTimeSpanInput(ctx context.Context, raw any) (model.TimeSpanInput, 
 
 // region    ************************** interface.gotpl ***************************
 
-func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+func (ec *executionContext) _AlertEntity(ctx context.Context, sel ast.SelectionSet, obj model.AlertEntity) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
@@ -12109,6 +18292,110 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Account(ctx, sel, obj)
+	case model.URLEntity:
+		return ec._UrlEntity(ctx, sel, &obj)
+	case *model.URLEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._UrlEntity(ctx, sel, obj)
+	case model.ProcessEntity:
+		return ec._ProcessEntity(ctx, sel, &obj)
+	case *model.ProcessEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProcessEntity(ctx, sel, obj)
+	case model.OtherEntity:
+		return ec._OtherEntity(ctx, sel, &obj)
+	case *model.OtherEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._OtherEntity(ctx, sel, obj)
+	case model.MailboxEntity:
+		return ec._MailboxEntity(ctx, sel, &obj)
+	case *model.MailboxEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._MailboxEntity(ctx, sel, obj)
+	case model.FileHashEntity:
+		return ec._FileHashEntity(ctx, sel, &obj)
+	case *model.FileHashEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._FileHashEntity(ctx, sel, obj)
+	case model.FileEntity:
+		return ec._FileEntity(ctx, sel, &obj)
+	case *model.FileEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._FileEntity(ctx, sel, obj)
+	case model.DNSEntity:
+		return ec._DnsEntity(ctx, sel, &obj)
+	case *model.DNSEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._DnsEntity(ctx, sel, obj)
+	case model.CloudApplicationEntity:
+		return ec._CloudApplicationEntity(ctx, sel, &obj)
+	case *model.CloudApplicationEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CloudApplicationEntity(ctx, sel, obj)
+	case model.AzureResourceEntity:
+		return ec._AzureResourceEntity(ctx, sel, &obj)
+	case *model.AzureResourceEntity:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AzureResourceEntity(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of AlertEntity must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case model.IPAddress:
+		return ec._IpAddress(ctx, sel, &obj)
+	case *model.IPAddress:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._IpAddress(ctx, sel, obj)
+	case model.Host:
+		return ec._Host(ctx, sel, &obj)
+	case *model.Host:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Host(ctx, sel, obj)
+	case model.Alert:
+		return ec._Alert(ctx, sel, &obj)
+	case *model.Alert:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Alert(ctx, sel, obj)
+	case model.Account:
+		return ec._Account(ctx, sel, &obj)
+	case *model.Account:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Account(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -12122,7 +18409,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
-var accountImplementors = []string{"Account", "Node"}
+var accountImplementors = []string{"Account", "Node", "AlertEntity"}
 
 func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, obj *model.Account) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountImplementors)
@@ -12144,6 +18431,120 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "timespan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_timespan(ctx, field, obj)
+				})
+		case "upn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_upn(ctx, field, obj)
+				})
+		case "displayName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_displayName(ctx, field, obj)
+				})
+		case "aadUserId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_aadUserId(ctx, field, obj)
+				})
+		case "tenantId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_tenantId(ctx, field, obj)
+				})
+		case "domainUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_domainUser(ctx, field, obj)
+				})
+		case "sources":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_sources(ctx, field, obj)
+				})
+		case "signins":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_signins(ctx, field, obj)
+				})
+		case "azureActivity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_azureActivity(ctx, field, obj)
+				})
+		case "officeActivity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_officeActivity(ctx, field, obj)
+				})
+		case "hostLogons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_hostLogons(ctx, field, obj)
+				})
+		case "alerts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_alerts(ctx, field, obj)
+				})
+		case "bookmarks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_bookmarks(ctx, field, obj)
+				})
+		case "ipAddresses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_ipAddresses(ctx, field, obj)
+				})
+		case "hosts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_hosts(ctx, field, obj)
+				})
+		case "activitySummary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_activitySummary(ctx, field, obj)
+				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_timeline(ctx, field, obj)
+				})
+		case "firstSeen":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_firstSeen(ctx, field, obj)
+				})
+		case "lastSeen":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_lastSeen(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12161,7 +18562,196 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
-var alertImplementors = []string{"Alert"}
+var accountHostImplementors = []string{"AccountHost"}
+
+func (ec *executionContext) _AccountHost(ctx context.Context, sel ast.SelectionSet, obj *model.AccountHost) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountHostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountHost")
+		case "host":
+			out.Values[i] = ec._AccountHost_host(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "os":
+			out.Values[i] = ec._AccountHost_os(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._AccountHost_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._AccountHost_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._AccountHost_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._AccountHost_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountIpAddressImplementors = []string{"AccountIpAddress"}
+
+func (ec *executionContext) _AccountIpAddress(ctx context.Context, sel ast.SelectionSet, obj *model.AccountIPAddress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountIpAddressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountIpAddress")
+		case "ipAddress":
+			out.Values[i] = ec._AccountIpAddress_ipAddress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._AccountIpAddress_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._AccountIpAddress_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._AccountIpAddress_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._AccountIpAddress_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._AccountIpAddress_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var activitySummaryImplementors = []string{"ActivitySummary"}
+
+func (ec *executionContext) _ActivitySummary(ctx context.Context, sel ast.SelectionSet, obj *model.ActivitySummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, activitySummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActivitySummary")
+		case "source":
+			out.Values[i] = ec._ActivitySummary_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operation":
+			out.Values[i] = ec._ActivitySummary_operation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "app":
+			out.Values[i] = ec._ActivitySummary_app(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ipAddress":
+			out.Values[i] = ec._ActivitySummary_ipAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "result":
+			out.Values[i] = ec._ActivitySummary_result(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ActivitySummary_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failures":
+			out.Values[i] = ec._ActivitySummary_failures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._ActivitySummary_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._ActivitySummary_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var alertImplementors = []string{"Alert", "Node"}
 
 func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, obj *model.Alert) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, alertImplementors)
@@ -12173,99 +18763,135 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Alert")
 		case "id":
-			out.Values[i] = ec._Alert_id(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_id(ctx, field, obj)
+				})
+		case "systemAlertId":
+			out.Values[i] = ec._Alert_systemAlertId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Alert_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "displayName":
 			out.Values[i] = ec._Alert_displayName(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "severity":
 			out.Values[i] = ec._Alert_severity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._Alert_status(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "time":
 			out.Values[i] = ec._Alert_time(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "startTime":
 			out.Values[i] = ec._Alert_startTime(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "endTime":
 			out.Values[i] = ec._Alert_endTime(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "provider":
 			out.Values[i] = ec._Alert_provider(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "vendor":
 			out.Values[i] = ec._Alert_vendor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "product":
 			out.Values[i] = ec._Alert_product(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Alert_description(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "remediation":
 			out.Values[i] = ec._Alert_remediation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tactics":
 			out.Values[i] = ec._Alert_tactics(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "techniques":
 			out.Values[i] = ec._Alert_techniques(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "compromisedEntity":
 			out.Values[i] = ec._Alert_compromisedEntity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "extendedProperties":
 			out.Values[i] = ec._Alert_extendedProperties(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "entities":
-			out.Values[i] = ec._Alert_entities(ctx, field, obj)
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_entities(ctx, field, obj)
+				})
+		case "ipAddresses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_ipAddresses(ctx, field, obj)
+				})
+		case "accounts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_accounts(ctx, field, obj)
+				})
+		case "hosts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_hosts(ctx, field, obj)
+				})
+		case "relatedAlerts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Alert_relatedAlerts(ctx, field, obj)
+				})
+		case "rawEntities":
+			out.Values[i] = ec._Alert_rawEntities(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "columns":
 			out.Values[i] = ec._Alert_columns(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -12539,6 +19165,39 @@ func (ec *executionContext) _AzureActivityEvent(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var azureResourceEntityImplementors = []string{"AzureResourceEntity", "AlertEntity"}
+
+func (ec *executionContext) _AzureResourceEntity(ctx context.Context, sel ast.SelectionSet, obj *model.AzureResourceEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, azureResourceEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AzureResourceEntity")
+		case "resourceId":
+			out.Values[i] = ec._AzureResourceEntity_resourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var bookmarkImplementors = []string{"Bookmark"}
 
 func (ec *executionContext) _Bookmark(ctx context.Context, sel ast.SelectionSet, obj *model.Bookmark) graphql.Marshaler {
@@ -12679,6 +19338,44 @@ func (ec *executionContext) _BookmarkEdge(ctx context.Context, sel ast.Selection
 		case "node":
 			out.Values[i] = ec._BookmarkEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cloudApplicationEntityImplementors = []string{"CloudApplicationEntity", "AlertEntity"}
+
+func (ec *executionContext) _CloudApplicationEntity(ctx context.Context, sel ast.SelectionSet, obj *model.CloudApplicationEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cloudApplicationEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CloudApplicationEntity")
+		case "name":
+			out.Values[i] = ec._CloudApplicationEntity_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "appId":
+			out.Values[i] = ec._CloudApplicationEntity_appId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -12877,6 +19574,44 @@ func (ec *executionContext) _CommonSecurityLogEvent(ctx context.Context, sel ast
 	return out
 }
 
+var dnsEntityImplementors = []string{"DnsEntity", "AlertEntity"}
+
+func (ec *executionContext) _DnsEntity(ctx context.Context, sel ast.SelectionSet, obj *model.DNSEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dnsEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DnsEntity")
+		case "domainName":
+			out.Values[i] = ec._DnsEntity_domainName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ipAddresses":
+			out.Values[i] = ec._DnsEntity_ipAddresses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dnsQueryImplementors = []string{"DnsQuery"}
 
 func (ec *executionContext) _DnsQuery(ctx context.Context, sel ast.SelectionSet, obj *model.DNSQuery) graphql.Marshaler {
@@ -13031,6 +19766,165 @@ func (ec *executionContext) _DnsQueryEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var eventSummaryImplementors = []string{"EventSummary"}
+
+func (ec *executionContext) _EventSummary(ctx context.Context, sel ast.SelectionSet, obj *model.EventSummary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventSummary")
+		case "os":
+			out.Values[i] = ec._EventSummary_os(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventId":
+			out.Values[i] = ec._EventSummary_eventId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._EventSummary_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "activity":
+			out.Values[i] = ec._EventSummary_activity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "facility":
+			out.Values[i] = ec._EventSummary_facility(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "severity":
+			out.Values[i] = ec._EventSummary_severity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "process":
+			out.Values[i] = ec._EventSummary_process(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._EventSummary_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._EventSummary_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._EventSummary_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileEntityImplementors = []string{"FileEntity", "AlertEntity"}
+
+func (ec *executionContext) _FileEntity(ctx context.Context, sel ast.SelectionSet, obj *model.FileEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileEntity")
+		case "name":
+			out.Values[i] = ec._FileEntity_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "directory":
+			out.Values[i] = ec._FileEntity_directory(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hashes":
+			out.Values[i] = ec._FileEntity_hashes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileHashEntityImplementors = []string{"FileHashEntity", "AlertEntity"}
+
+func (ec *executionContext) _FileHashEntity(ctx context.Context, sel ast.SelectionSet, obj *model.FileHashEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileHashEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileHashEntity")
+		case "algorithm":
+			out.Values[i] = ec._FileHashEntity_algorithm(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._FileHashEntity_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var heartbeatImplementors = []string{"Heartbeat"}
 
 func (ec *executionContext) _Heartbeat(ctx context.Context, sel ast.SelectionSet, obj *model.Heartbeat) graphql.Marshaler {
@@ -13139,7 +20033,7 @@ func (ec *executionContext) _Heartbeat(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var hostImplementors = []string{"Host", "Node"}
+var hostImplementors = []string{"Host", "Node", "AlertEntity"}
 
 func (ec *executionContext) _Host(ctx context.Context, sel ast.SelectionSet, obj *model.Host) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, hostImplementors)
@@ -13160,6 +20054,379 @@ func (ec *executionContext) _Host(ctx context.Context, sel ast.SelectionSet, obj
 			out.Values[i] = ec._Host_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "timespan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_timespan(ctx, field, obj)
+				})
+		case "fqdn":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_fqdn(ctx, field, obj)
+				})
+		case "dnsDomain":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_dnsDomain(ctx, field, obj)
+				})
+		case "osFamily":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_osFamily(ctx, field, obj)
+				})
+		case "osVersion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_osVersion(ctx, field, obj)
+				})
+		case "azureResourceId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_azureResourceId(ctx, field, obj)
+				})
+		case "agentId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_agentId(ctx, field, obj)
+				})
+		case "mdeDeviceId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_mdeDeviceId(ctx, field, obj)
+				})
+		case "environment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_environment(ctx, field, obj)
+				})
+		case "ipAddresses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_ipAddresses(ctx, field, obj)
+				})
+		case "logons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_logons(ctx, field, obj)
+				})
+		case "alerts":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_alerts(ctx, field, obj)
+				})
+		case "processes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_processes(ctx, field, obj)
+				})
+		case "scheduledTasks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_scheduledTasks(ctx, field, obj)
+				})
+		case "accountChanges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_accountChanges(ctx, field, obj)
+				})
+		case "notableEvents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_notableEvents(ctx, field, obj)
+				})
+		case "eventSummary":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_eventSummary(ctx, field, obj)
+				})
+		case "heartbeat":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_heartbeat(ctx, field, obj)
+				})
+		case "vmComputer":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_vmComputer(ctx, field, obj)
+				})
+		case "networkInterface":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_networkInterface(ctx, field, obj)
+				})
+		case "netflows":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_netflows(ctx, field, obj)
+				})
+		case "networkConnections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_networkConnections(ctx, field, obj)
+				})
+		case "bookmarks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_bookmarks(ctx, field, obj)
+				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_timeline(ctx, field, obj)
+				})
+		case "firstSeen":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_firstSeen(ctx, field, obj)
+				})
+		case "lastSeen":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_lastSeen(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hostEventImplementors = []string{"HostEvent"}
+
+func (ec *executionContext) _HostEvent(ctx context.Context, sel ast.SelectionSet, obj *model.HostEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hostEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HostEvent")
+		case "time":
+			out.Values[i] = ec._HostEvent_time(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "os":
+			out.Values[i] = ec._HostEvent_os(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "host":
+			out.Values[i] = ec._HostEvent_host(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "eventId":
+			out.Values[i] = ec._HostEvent_eventId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "activity":
+			out.Values[i] = ec._HostEvent_activity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._HostEvent_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "targetAccount":
+			out.Values[i] = ec._HostEvent_targetAccount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "processName":
+			out.Values[i] = ec._HostEvent_processName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "commandLine":
+			out.Values[i] = ec._HostEvent_commandLine(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "parentProcessName":
+			out.Values[i] = ec._HostEvent_parentProcessName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._HostEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "columns":
+			out.Values[i] = ec._HostEvent_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hostEventConnectionImplementors = []string{"HostEventConnection"}
+
+func (ec *executionContext) _HostEventConnection(ctx context.Context, sel ast.SelectionSet, obj *model.HostEventConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hostEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HostEventConnection")
+		case "totalCount":
+			out.Values[i] = ec._HostEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._HostEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._HostEventConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._HostEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hostEventEdgeImplementors = []string{"HostEventEdge"}
+
+func (ec *executionContext) _HostEventEdge(ctx context.Context, sel ast.SelectionSet, obj *model.HostEventEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hostEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HostEventEdge")
+		case "cursor":
+			out.Values[i] = ec._HostEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._HostEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hostIpAddressImplementors = []string{"HostIpAddress"}
+
+func (ec *executionContext) _HostIpAddress(ctx context.Context, sel ast.SelectionSet, obj *model.HostIPAddress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hostIpAddressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HostIpAddress")
+		case "ipAddress":
+			out.Values[i] = ec._HostIpAddress_ipAddress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._HostIpAddress_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._HostIpAddress_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13197,6 +20464,11 @@ func (ec *executionContext) _HostLogonSummary(ctx context.Context, sel ast.Selec
 		case "account":
 			out.Values[i] = ec._HostLogonSummary_account(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceIp":
+			out.Values[i] = ec._HostLogonSummary_sourceIp(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "os":
@@ -13294,7 +20566,7 @@ func (ec *executionContext) _HostSighting(ctx context.Context, sel ast.Selection
 	return out
 }
 
-var ipAddressImplementors = []string{"IpAddress", "Node"}
+var ipAddressImplementors = []string{"IpAddress", "AlertEntity", "Node"}
 
 func (ec *executionContext) _IpAddress(ctx context.Context, sel ast.SelectionSet, obj *model.IPAddress) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, ipAddressImplementors)
@@ -13437,6 +20709,67 @@ func (ec *executionContext) _IpAddress(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IpAddress_dnsQueries(ctx, field, obj)
 				})
+		case "timeline":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_timeline(ctx, field, obj)
+				})
+		case "firstSeen":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_firstSeen(ctx, field, obj)
+				})
+		case "lastSeen":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_lastSeen(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mailboxEntityImplementors = []string{"MailboxEntity", "AlertEntity"}
+
+func (ec *executionContext) _MailboxEntity(ctx context.Context, sel ast.SelectionSet, obj *model.MailboxEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mailboxEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MailboxEntity")
+		case "address":
+			out.Values[i] = ec._MailboxEntity_address(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "displayName":
+			out.Values[i] = ec._MailboxEntity_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "upn":
+			out.Values[i] = ec._MailboxEntity_upn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14051,6 +21384,44 @@ func (ec *executionContext) _OfficeActivityEvent(ctx context.Context, sel ast.Se
 	return out
 }
 
+var otherEntityImplementors = []string{"OtherEntity", "AlertEntity"}
+
+func (ec *executionContext) _OtherEntity(ctx context.Context, sel ast.SelectionSet, obj *model.OtherEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, otherEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OtherEntity")
+		case "type":
+			out.Values[i] = ec._OtherEntity_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "properties":
+			out.Values[i] = ec._OtherEntity_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -14079,6 +21450,64 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var processEntityImplementors = []string{"ProcessEntity", "AlertEntity"}
+
+func (ec *executionContext) _ProcessEntity(ctx context.Context, sel ast.SelectionSet, obj *model.ProcessEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, processEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProcessEntity")
+		case "processId":
+			out.Values[i] = ec._ProcessEntity_processId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "commandLine":
+			out.Values[i] = ec._ProcessEntity_commandLine(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "creationTime":
+			out.Values[i] = ec._ProcessEntity_creationTime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "imageFile":
+			out.Values[i] = ec._ProcessEntity_imageFile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._ProcessEntity_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "host":
+			out.Values[i] = ec._ProcessEntity_host(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -14135,6 +21564,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workspace(ctx, field)
+				})
+		case "account":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_account(ctx, field)
+				})
+		case "host":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_host(ctx, field)
+				})
+		case "alert":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_alert(ctx, field)
+				})
+		case "alerts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_alerts(ctx, field)
+				})
+		case "ipAddresses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ipAddresses(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -14452,6 +21917,120 @@ func (ec *executionContext) _TimeSpan(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "end":
 			out.Values[i] = ec._TimeSpan_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelineImplementors = []string{"Timeline"}
+
+func (ec *executionContext) _Timeline(ctx context.Context, sel ast.SelectionSet, obj *model.Timeline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Timeline")
+		case "bucket":
+			out.Values[i] = ec._Timeline_bucket(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._Timeline_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var timelinePointImplementors = []string{"TimelinePoint"}
+
+func (ec *executionContext) _TimelinePoint(ctx context.Context, sel ast.SelectionSet, obj *model.TimelinePoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timelinePointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimelinePoint")
+		case "time":
+			out.Values[i] = ec._TimelinePoint_time(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._TimelinePoint_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._TimelinePoint_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var urlEntityImplementors = []string{"UrlEntity", "AlertEntity"}
+
+func (ec *executionContext) _UrlEntity(ctx context.Context, sel ast.SelectionSet, obj *model.URLEntity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, urlEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UrlEntity")
+		case "url":
+			out.Values[i] = ec._UrlEntity_url(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15026,6 +22605,22 @@ func (ec *executionContext) marshalNAccount2ᚖentitygraphᚋgraphᚋmodelᚐAcc
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAccountHost2ᚖentitygraphᚋgraphᚋmodelᚐAccountHost(ctx context.Context, sel ast.SelectionSet, v *model.AccountHost) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountHost!")
+		return graphql.Null
+	}
+	return ec._AccountHost(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccountIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐAccountIPAddress(ctx context.Context, sel ast.SelectionSet, v *model.AccountIPAddress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountIpAddress!")
+		return graphql.Null
+	}
+	return ec._AccountIpAddress(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNAccountSource2entitygraphᚋgraphᚋmodelᚐAccountSource(ctx context.Context, v any) (model.AccountSource, error) {
 	var res model.AccountSource
 	err := res.UnmarshalGQL(v)
@@ -15034,6 +22629,14 @@ func (ec *executionContext) unmarshalNAccountSource2entitygraphᚋgraphᚋmodel�
 
 func (ec *executionContext) marshalNAccountSource2entitygraphᚋgraphᚋmodelᚐAccountSource(ctx context.Context, sel ast.SelectionSet, v model.AccountSource) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNActivitySummary2ᚖentitygraphᚋgraphᚋmodelᚐActivitySummary(ctx context.Context, sel ast.SelectionSet, v *model.ActivitySummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActivitySummary!")
+		return graphql.Null
+	}
+	return ec._ActivitySummary(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAlert2ᚕᚖentitygraphᚋgraphᚋmodelᚐAlertᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Alert) graphql.Marshaler {
@@ -15082,6 +22685,14 @@ func (ec *executionContext) marshalNAlertEdge2ᚖentitygraphᚋgraphᚋmodelᚐA
 		return graphql.Null
 	}
 	return ec._AlertEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAlertEntity2entitygraphᚋgraphᚋmodelᚐAlertEntity(ctx context.Context, sel ast.SelectionSet, v model.AlertEntity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AlertEntity!")
+		return graphql.Null
+	}
+	return ec._AlertEntity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNAzureActivityEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐAzureActivityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AzureActivityEdge) graphql.Marshaler {
@@ -15304,12 +22915,100 @@ func (ec *executionContext) marshalNDnsQueryEdge2ᚖentitygraphᚋgraphᚋmodel�
 	return ec._DnsQueryEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEventSummary2ᚖentitygraphᚋgraphᚋmodelᚐEventSummary(ctx context.Context, sel ast.SelectionSet, v *model.EventSummary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventSummary!")
+		return graphql.Null
+	}
+	return ec._EventSummary(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFileHashEntity2ᚕᚖentitygraphᚋgraphᚋmodelᚐFileHashEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.FileHashEntity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFileHashEntity2ᚖentitygraphᚋgraphᚋmodelᚐFileHashEntity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFileHashEntity2ᚖentitygraphᚋgraphᚋmodelᚐFileHashEntity(ctx context.Context, sel ast.SelectionSet, v *model.FileHashEntity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FileHashEntity!")
+		return graphql.Null
+	}
+	return ec._FileHashEntity(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx context.Context, sel ast.SelectionSet, v *model.Host) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Host!")
 		return graphql.Null
 	}
 	return ec._Host(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHostEvent2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HostEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHostEvent2ᚖentitygraphᚋgraphᚋmodelᚐHostEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHostEvent2ᚖentitygraphᚋgraphᚋmodelᚐHostEvent(ctx context.Context, sel ast.SelectionSet, v *model.HostEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HostEvent!")
+		return graphql.Null
+	}
+	return ec._HostEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHostEventEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostEventEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HostEventEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHostEventEdge2ᚖentitygraphᚋgraphᚋmodelᚐHostEventEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHostEventEdge2ᚖentitygraphᚋgraphᚋmodelᚐHostEventEdge(ctx context.Context, sel ast.SelectionSet, v *model.HostEventEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HostEventEdge!")
+		return graphql.Null
+	}
+	return ec._HostEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHostIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐHostIPAddress(ctx context.Context, sel ast.SelectionSet, v *model.HostIPAddress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HostIpAddress!")
+		return graphql.Null
+	}
+	return ec._HostIpAddress(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNHostLogonSummary2ᚖentitygraphᚋgraphᚋmodelᚐHostLogonSummary(ctx context.Context, sel ast.SelectionSet, v *model.HostLogonSummary) graphql.Marshaler {
@@ -15352,6 +23051,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15364,6 +23092,30 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐIPAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IPAddress) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx context.Context, sel ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IpAddress!")
+		return graphql.Null
+	}
+	return ec._IpAddress(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNIpAddressType2entitygraphᚋgraphᚋmodelᚐIPAddressType(ctx context.Context, v any) (model.IPAddressType, error) {
@@ -15466,6 +23218,16 @@ func (ec *executionContext) marshalNNetworkConnectionSummary2ᚖentitygraphᚋgr
 		return graphql.Null
 	}
 	return ec._NetworkConnectionSummary(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNNode2ᚕentitygraphᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2entitygraphᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalNOfficeActivityEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐOfficeActivityEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OfficeActivityEdge) graphql.Marshaler {
@@ -15639,6 +23401,30 @@ func (ec *executionContext) marshalNTimeSpan2ᚖentitygraphᚋgraphᚋmodelᚐTi
 		return graphql.Null
 	}
 	return ec._TimeSpan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTimelinePoint2ᚕᚖentitygraphᚋgraphᚋmodelᚐTimelinePointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TimelinePoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimelinePoint2ᚖentitygraphᚋgraphᚋmodelᚐTimelinePoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimelinePoint2ᚖentitygraphᚋgraphᚋmodelᚐTimelinePoint(ctx context.Context, sel ast.SelectionSet, v *model.TimelinePoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TimelinePoint!")
+		return graphql.Null
+	}
+	return ec._TimelinePoint(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkspace2ᚖentitygraphᚋgraphᚋmodelᚐWorkspace(ctx context.Context, sel ast.SelectionSet, v *model.Workspace) graphql.Marshaler {
@@ -15815,6 +23601,25 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAccount2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Account) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx context.Context, sel ast.SelectionSet, v *model.Account) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15822,11 +23627,149 @@ func (ec *executionContext) marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAcc
 	return ec._Account(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOAccountHost2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountHostᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountHost) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccountHost2ᚖentitygraphᚋgraphᚋmodelᚐAccountHost(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAccountIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountIPAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountIPAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccountIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐAccountIPAddress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAccountSource2ᚕentitygraphᚋgraphᚋmodelᚐAccountSourceᚄ(ctx context.Context, v any) ([]model.AccountSource, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.AccountSource, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccountSource2entitygraphᚋgraphᚋmodelᚐAccountSource(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAccountSource2ᚕentitygraphᚋgraphᚋmodelᚐAccountSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AccountSource) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccountSource2entitygraphᚋgraphᚋmodelᚐAccountSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOActivitySummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐActivitySummaryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ActivitySummary) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivitySummary2ᚖentitygraphᚋgraphᚋmodelᚐActivitySummary(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAlert2ᚕᚖentitygraphᚋgraphᚋmodelᚐAlertᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Alert) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlert2ᚖentitygraphᚋgraphᚋmodelᚐAlert(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAlert2ᚖentitygraphᚋgraphᚋmodelᚐAlert(ctx context.Context, sel ast.SelectionSet, v *model.Alert) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Alert(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAlertConnection2ᚖentitygraphᚋgraphᚋmodelᚐAlertConnection(ctx context.Context, sel ast.SelectionSet, v *model.AlertConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AlertConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAlertEntity2ᚕentitygraphᚋgraphᚋmodelᚐAlertEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AlertEntity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAlertEntity2entitygraphᚋgraphᚋmodelᚐAlertEntity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOAzureActivityConnection2ᚖentitygraphᚋgraphᚋmodelᚐAzureActivityConnection(ctx context.Context, sel ast.SelectionSet, v *model.AzureActivityConnection) graphql.Marshaler {
@@ -15905,6 +23848,32 @@ func (ec *executionContext) marshalODnsQueryConnection2ᚖentitygraphᚋgraphᚋ
 	return ec._DnsQueryConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEventSummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐEventSummaryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventSummary) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventSummary2ᚖentitygraphᚋgraphᚋmodelᚐEventSummary(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOFileEntity2ᚖentitygraphᚋgraphᚋmodelᚐFileEntity(ctx context.Context, sel ast.SelectionSet, v *model.FileEntity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FileEntity(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOHeartbeat2ᚖentitygraphᚋgraphᚋmodelᚐHeartbeat(ctx context.Context, sel ast.SelectionSet, v *model.Heartbeat) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -15912,11 +23881,56 @@ func (ec *executionContext) marshalOHeartbeat2ᚖentitygraphᚋgraphᚋmodelᚐH
 	return ec._Heartbeat(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOHost2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Host) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx context.Context, sel ast.SelectionSet, v *model.Host) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Host(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOHostEventConnection2ᚖentitygraphᚋgraphᚋmodelᚐHostEventConnection(ctx context.Context, sel ast.SelectionSet, v *model.HostEventConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._HostEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOHostIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostIPAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HostIPAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHostIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐHostIPAddress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOHostLogonSummary2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostLogonSummaryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HostLogonSummary) graphql.Marshaler {
@@ -15973,6 +23987,25 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐIPAddressᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IPAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx context.Context, sel ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
@@ -16124,6 +24157,41 @@ func (ec *executionContext) marshalOSigninConnection2ᚖentitygraphᚋgraphᚋmo
 	return ec._SigninConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -16148,6 +24216,13 @@ func (ec *executionContext) unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmod
 	}
 	res, err := ec.unmarshalInputTimeSpanInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTimeline2ᚖentitygraphᚋgraphᚋmodelᚐTimeline(ctx context.Context, sel ast.SelectionSet, v *model.Timeline) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Timeline(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOVmComputer2ᚖentitygraphᚋgraphᚋmodelᚐVMComputer(ctx context.Context, sel ast.SelectionSet, v *model.VMComputer) graphql.Marshaler {

@@ -10,32 +10,45 @@ import (
 	"time"
 )
 
+type AlertEntity interface {
+	IsAlertEntity()
+}
+
 // An object with a global id that `Query.node` refetches.
 type Node interface {
 	IsNode()
 	GetID() string
 }
 
-type Alert struct {
-	ID                 string     `json:"id"`
-	Name               *string    `json:"name,omitempty"`
-	DisplayName        *string    `json:"displayName,omitempty"`
-	Severity           *Severity  `json:"severity,omitempty"`
-	Status             *string    `json:"status,omitempty"`
-	Time               *time.Time `json:"time,omitempty"`
-	StartTime          *time.Time `json:"startTime,omitempty"`
-	EndTime            *time.Time `json:"endTime,omitempty"`
-	Provider           *string    `json:"provider,omitempty"`
-	Vendor             *string    `json:"vendor,omitempty"`
-	Product            *string    `json:"product,omitempty"`
-	Description        *string    `json:"description,omitempty"`
-	Remediation        *string    `json:"remediation,omitempty"`
-	Tactics            []string   `json:"tactics"`
-	Techniques         []string   `json:"techniques"`
-	CompromisedEntity  *string    `json:"compromisedEntity,omitempty"`
-	ExtendedProperties any        `json:"extendedProperties,omitempty"`
-	Entities           any        `json:"entities,omitempty"`
-	Columns            any        `json:"columns"`
+type AccountHost struct {
+	Host      *Host      `json:"host"`
+	Os        OsFamily   `json:"os"`
+	Count     int        `json:"count"`
+	Failures  int        `json:"failures"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+}
+
+type AccountIPAddress struct {
+	IPAddress *IPAddress    `json:"ipAddress"`
+	Source    AccountSource `json:"source"`
+	Count     int           `json:"count"`
+	Failures  int           `json:"failures"`
+	FirstSeen *time.Time    `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time    `json:"lastSeen,omitempty"`
+}
+
+type ActivitySummary struct {
+	Source    AccountSource `json:"source"`
+	Operation *string       `json:"operation,omitempty"`
+	// App (sign-ins), resource provider (Azure) or workload (Office).
+	App       *string    `json:"app,omitempty"`
+	IPAddress *IPAddress `json:"ipAddress,omitempty"`
+	Result    *string    `json:"result,omitempty"`
+	Count     int        `json:"count"`
+	Failures  int        `json:"failures"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
 }
 
 type AlertConnection struct {
@@ -76,6 +89,12 @@ type AzureActivityEvent struct {
 	Columns          any        `json:"columns"`
 }
 
+type AzureResourceEntity struct {
+	ResourceID string `json:"resourceId"`
+}
+
+func (AzureResourceEntity) IsAlertEntity() {}
+
 type Bookmark struct {
 	ID             *string    `json:"id,omitempty"`
 	Name           *string    `json:"name,omitempty"`
@@ -99,6 +118,13 @@ type BookmarkEdge struct {
 	Cursor string    `json:"cursor"`
 	Node   *Bookmark `json:"node"`
 }
+
+type CloudApplicationEntity struct {
+	Name  *string `json:"name,omitempty"`
+	AppID *string `json:"appId,omitempty"`
+}
+
+func (CloudApplicationEntity) IsAlertEntity() {}
 
 type CommonSecurityLogConnection struct {
 	TotalCount int                       `json:"totalCount"`
@@ -128,6 +154,13 @@ type CommonSecurityLogEvent struct {
 	Columns         any        `json:"columns"`
 }
 
+type DNSEntity struct {
+	DomainName  string       `json:"domainName"`
+	IPAddresses []*IPAddress `json:"ipAddresses"`
+}
+
+func (DNSEntity) IsAlertEntity() {}
+
 type DNSQuery struct {
 	Time        *time.Time `json:"time,omitempty"`
 	Name        *string    `json:"name,omitempty"`
@@ -151,6 +184,34 @@ type DNSQueryEdge struct {
 	Node   *DNSQuery `json:"node"`
 }
 
+type EventSummary struct {
+	Os        OsFamily   `json:"os"`
+	EventID   *int       `json:"eventId,omitempty"`
+	Channel   *string    `json:"channel,omitempty"`
+	Activity  *string    `json:"activity,omitempty"`
+	Facility  *string    `json:"facility,omitempty"`
+	Severity  *string    `json:"severity,omitempty"`
+	Process   *string    `json:"process,omitempty"`
+	Count     int        `json:"count"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+}
+
+type FileEntity struct {
+	Name      *string           `json:"name,omitempty"`
+	Directory *string           `json:"directory,omitempty"`
+	Hashes    []*FileHashEntity `json:"hashes"`
+}
+
+func (FileEntity) IsAlertEntity() {}
+
+type FileHashEntity struct {
+	Algorithm *string `json:"algorithm,omitempty"`
+	Value     string  `json:"value"`
+}
+
+func (FileHashEntity) IsAlertEntity() {}
+
 type Heartbeat struct {
 	Time            *time.Time `json:"time,omitempty"`
 	Host            *Host      `json:"host,omitempty"`
@@ -170,9 +231,49 @@ type Heartbeat struct {
 	Columns         any        `json:"columns"`
 }
 
+type HostEvent struct {
+	Time *time.Time `json:"time,omitempty"`
+	Os   OsFamily   `json:"os"`
+	Host *Host      `json:"host,omitempty"`
+	// Windows EventID, or the Sysmon event id.
+	EventID *int `json:"eventId,omitempty"`
+	// Windows Activity, or the Linux process that logged.
+	Activity *string `json:"activity,omitempty"`
+	// The acting account.
+	Account *Account `json:"account,omitempty"`
+	// The account acted on (account changes).
+	TargetAccount     *Account `json:"targetAccount,omitempty"`
+	ProcessName       *string  `json:"processName,omitempty"`
+	CommandLine       *string  `json:"commandLine,omitempty"`
+	ParentProcessName *string  `json:"parentProcessName,omitempty"`
+	// The Syslog message (Linux).
+	Message *string `json:"message,omitempty"`
+	Columns any     `json:"columns"`
+}
+
+type HostEventConnection struct {
+	TotalCount int              `json:"totalCount"`
+	PageInfo   *PageInfo        `json:"pageInfo"`
+	Nodes      []*HostEvent     `json:"nodes"`
+	Edges      []*HostEventEdge `json:"edges"`
+}
+
+type HostEventEdge struct {
+	Cursor string     `json:"cursor"`
+	Node   *HostEvent `json:"node"`
+}
+
+type HostIPAddress struct {
+	IPAddress *IPAddress `json:"ipAddress"`
+	Source    HostSource `json:"source"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+}
+
 type HostLogonSummary struct {
-	Host      *Host       `json:"host"`
-	Account   *Account    `json:"account"`
+	Host    *Host    `json:"host"`
+	Account *Account `json:"account"`
+	// The client address the logon came from (Account and Host summaries).
+	SourceIP  *IPAddress  `json:"sourceIp,omitempty"`
 	Os        OsFamily    `json:"os"`
 	LogonType *string     `json:"logonType,omitempty"`
 	Result    LogonResult `json:"result"`
@@ -188,6 +289,14 @@ type HostSighting struct {
 	SourceID *string    `json:"sourceId,omitempty"`
 	LastSeen *time.Time `json:"lastSeen,omitempty"`
 }
+
+type MailboxEntity struct {
+	Address     string  `json:"address"`
+	DisplayName *string `json:"displayName,omitempty"`
+	Upn         *string `json:"upn,omitempty"`
+}
+
+func (MailboxEntity) IsAlertEntity() {}
 
 type Netflow struct {
 	FlowStartTime   *time.Time `json:"flowStartTime,omitempty"`
@@ -285,12 +394,31 @@ type OfficeActivityEvent struct {
 	Columns      any        `json:"columns"`
 }
 
+// Any other entity type, with its properties as sent.
+type OtherEntity struct {
+	Type       string `json:"type"`
+	Properties any    `json:"properties"`
+}
+
+func (OtherEntity) IsAlertEntity() {}
+
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
 	HasPreviousPage bool    `json:"hasPreviousPage"`
 	StartCursor     *string `json:"startCursor,omitempty"`
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
+
+type ProcessEntity struct {
+	ProcessID    *string     `json:"processId,omitempty"`
+	CommandLine  *string     `json:"commandLine,omitempty"`
+	CreationTime *string     `json:"creationTime,omitempty"`
+	ImageFile    *FileEntity `json:"imageFile,omitempty"`
+	Account      *Account    `json:"account,omitempty"`
+	Host         *Host       `json:"host,omitempty"`
+}
+
+func (ProcessEntity) IsAlertEntity() {}
 
 type Query struct {
 }
@@ -350,6 +478,24 @@ type TimeSpanInput struct {
 	End   *time.Time `json:"end,omitempty"`
 	Last  *string    `json:"last,omitempty"`
 }
+
+type Timeline struct {
+	Bucket string `json:"bucket"`
+	// One point per source and bucket that has events, in time order.
+	Points []*TimelinePoint `json:"points"`
+}
+
+type TimelinePoint struct {
+	Time   time.Time `json:"time"`
+	Source string    `json:"source"`
+	Count  int       `json:"count"`
+}
+
+type URLEntity struct {
+	URL string `json:"url"`
+}
+
+func (URLEntity) IsAlertEntity() {}
 
 type VMComputer struct {
 	Time            *time.Time `json:"time,omitempty"`
@@ -756,6 +902,7 @@ func (e OsFamily) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Severity, ordered: INFORMATIONAL < LOW < MEDIUM < HIGH.
 type Severity string
 
 const (

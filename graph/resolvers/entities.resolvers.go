@@ -9,6 +9,8 @@ import (
 	"context"
 	"entitygraph/graph/generated"
 	"entitygraph/graph/model"
+	"entitygraph/internal/facets"
+	"time"
 )
 
 // ID is the resolver for the id field.
@@ -16,18 +18,365 @@ func (r *accountResolver) ID(ctx context.Context, obj *model.Account) (string, e
 	return obj.GetID(), nil
 }
 
+// Timespan is the resolver for the timespan field.
+func (r *accountResolver) Timespan(ctx context.Context, obj *model.Account) (*model.TimeSpan, error) {
+	return &model.TimeSpan{Start: obj.Span.Start, End: obj.Span.End}, nil
+}
+
+// Upn is the resolver for the upn field.
+func (r *accountResolver) Upn(ctx context.Context, obj *model.Account) (*string, error) {
+	r0, err := accountProfile(ctx, obj)
+	return str(r0, "UserPrincipalName"), err
+}
+
+// DisplayName is the resolver for the displayName field.
+func (r *accountResolver) DisplayName(ctx context.Context, obj *model.Account) (*string, error) {
+	r0, err := accountProfile(ctx, obj)
+	return str(r0, "UserDisplayName"), err
+}
+
+// AadUserID is the resolver for the aadUserId field.
+func (r *accountResolver) AadUserID(ctx context.Context, obj *model.Account) (*string, error) {
+	r0, err := accountProfile(ctx, obj)
+	return str(r0, "UserId"), err
+}
+
+// TenantID is the resolver for the tenantId field.
+func (r *accountResolver) TenantID(ctx context.Context, obj *model.Account) (*string, error) {
+	r0, err := accountProfile(ctx, obj)
+	return firstNonNil(str(r0, "AADTenantId"), str(r0, "TenantId")), err
+}
+
+// DomainUser is the resolver for the domainUser field.
+func (r *accountResolver) DomainUser(ctx context.Context, obj *model.Account) (*string, error) {
+	return accountDomainUser(ctx, obj)
+}
+
+// Sources is the resolver for the sources field.
+func (r *accountResolver) Sources(ctx context.Context, obj *model.Account) ([]model.AccountSource, error) {
+	return accountSources(ctx, obj)
+}
+
+// Signins is the resolver for the signins field.
+func (r *accountResolver) Signins(ctx context.Context, obj *model.Account, first *int, after *string) (*model.SigninConnection, error) {
+	rows, offset, total, err := loadPage(ctx, facets.AccountSignins, obj.Span, obj.Name, first, after)
+	if err != nil {
+		return nil, err
+	}
+	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.Signin { return signinFromRow(rw, obj.Span) }, func(c string, n *model.Signin) *model.SigninEdge { return &model.SigninEdge{Cursor: c, Node: n} })
+	return &model.SigninConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+// AzureActivity is the resolver for the azureActivity field.
+func (r *accountResolver) AzureActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AzureActivityConnection, error) {
+	rows, offset, total, err := loadPage(ctx, facets.AccountAzureActivity, obj.Span, obj.Name, first, after)
+	if err != nil {
+		return nil, err
+	}
+	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.AzureActivityEvent { return azureActivityFromRow(rw, obj.Span) }, func(c string, n *model.AzureActivityEvent) *model.AzureActivityEdge {
+		return &model.AzureActivityEdge{Cursor: c, Node: n}
+	})
+	return &model.AzureActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+// OfficeActivity is the resolver for the officeActivity field.
+func (r *accountResolver) OfficeActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.OfficeActivityConnection, error) {
+	rows, offset, total, err := loadPage(ctx, facets.AccountOfficeActivity, obj.Span, obj.Name, first, after)
+	if err != nil {
+		return nil, err
+	}
+	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.OfficeActivityEvent { return officeActivityFromRow(rw, obj.Span) }, func(c string, n *model.OfficeActivityEvent) *model.OfficeActivityEdge {
+		return &model.OfficeActivityEdge{Cursor: c, Node: n}
+	})
+	return &model.OfficeActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+// HostLogons is the resolver for the hostLogons field.
+func (r *accountResolver) HostLogons(ctx context.Context, obj *model.Account) ([]*model.HostLogonSummary, error) {
+	return accountHostLogons(ctx, obj)
+}
+
+// Alerts is the resolver for the alerts field.
+func (r *accountResolver) Alerts(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AlertConnection, error) {
+	return alertConnection(ctx, facets.AccountAlerts, obj.Span, obj.Name, first, after)
+}
+
+// Bookmarks is the resolver for the bookmarks field.
+func (r *accountResolver) Bookmarks(ctx context.Context, obj *model.Account, first *int, after *string) (*model.BookmarkConnection, error) {
+	return bookmarkConnection(ctx, facets.AccountBookmarks, obj.Span, obj.Name, first, after)
+}
+
+// IPAddresses is the resolver for the ipAddresses field.
+func (r *accountResolver) IPAddresses(ctx context.Context, obj *model.Account) ([]*model.AccountIPAddress, error) {
+	return accountIPAddresses(ctx, obj)
+}
+
+// Hosts is the resolver for the hosts field.
+func (r *accountResolver) Hosts(ctx context.Context, obj *model.Account) ([]*model.AccountHost, error) {
+	return accountHosts(ctx, obj)
+}
+
+// ActivitySummary is the resolver for the activitySummary field.
+func (r *accountResolver) ActivitySummary(ctx context.Context, obj *model.Account) ([]*model.ActivitySummary, error) {
+	return accountActivitySummary(ctx, obj)
+}
+
+// Timeline is the resolver for the timeline field.
+func (r *accountResolver) Timeline(ctx context.Context, obj *model.Account, bucket *string) (*model.Timeline, error) {
+	return timeline(ctx, facets.AccountTimeline, obj.Span, obj.Name, bucket)
+}
+
+// FirstSeen is the resolver for the firstSeen field.
+func (r *accountResolver) FirstSeen(ctx context.Context, obj *model.Account) (*time.Time, error) {
+	return seen(ctx, facets.AccountTimeline, obj.Span, obj.Name, false)
+}
+
+// LastSeen is the resolver for the lastSeen field.
+func (r *accountResolver) LastSeen(ctx context.Context, obj *model.Account) (*time.Time, error) {
+	return seen(ctx, facets.AccountTimeline, obj.Span, obj.Name, true)
+}
+
+// ID is the resolver for the id field.
+func (r *alertResolver) ID(ctx context.Context, obj *model.Alert) (string, error) {
+	return obj.GetID(), nil
+}
+
+// Entities is the resolver for the entities field.
+func (r *alertResolver) Entities(ctx context.Context, obj *model.Alert) ([]model.AlertEntity, error) {
+	return alertEntities(ctx, obj)
+}
+
+// IPAddresses is the resolver for the ipAddresses field.
+func (r *alertResolver) IPAddresses(ctx context.Context, obj *model.Alert) ([]*model.IPAddress, error) {
+	ips, _, _, err := alertEdges(ctx, obj)
+	return ips, err
+}
+
+// Accounts is the resolver for the accounts field.
+func (r *alertResolver) Accounts(ctx context.Context, obj *model.Alert) ([]*model.Account, error) {
+	_, accounts, _, err := alertEdges(ctx, obj)
+	return accounts, err
+}
+
+// Hosts is the resolver for the hosts field.
+func (r *alertResolver) Hosts(ctx context.Context, obj *model.Alert) ([]*model.Host, error) {
+	_, _, hosts, err := alertEdges(ctx, obj)
+	return hosts, err
+}
+
+// RelatedAlerts is the resolver for the relatedAlerts field.
+func (r *alertResolver) RelatedAlerts(ctx context.Context, obj *model.Alert, first *int) ([]*model.Alert, error) {
+	return relatedAlerts(ctx, obj, first)
+}
+
 // ID is the resolver for the id field.
 func (r *hostResolver) ID(ctx context.Context, obj *model.Host) (string, error) {
 	return obj.GetID(), nil
 }
 
+// Timespan is the resolver for the timespan field.
+func (r *hostResolver) Timespan(ctx context.Context, obj *model.Host) (*model.TimeSpan, error) {
+	return &model.TimeSpan{Start: obj.Span.Start, End: obj.Span.End}, nil
+}
+
+// Fqdn is the resolver for the fqdn field.
+func (r *hostResolver) Fqdn(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, (*hostProfile).fqdn)
+}
+
+// DNSDomain is the resolver for the dnsDomain field.
+func (r *hostResolver) DNSDomain(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, (*hostProfile).dnsDomain)
+}
+
+// OsFamily is the resolver for the osFamily field.
+func (r *hostResolver) OsFamily(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, (*hostProfile).osFamily)
+}
+
+// OsVersion is the resolver for the osVersion field.
+func (r *hostResolver) OsVersion(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, (*hostProfile).osVersion)
+}
+
+// AzureResourceID is the resolver for the azureResourceId field.
+func (r *hostResolver) AzureResourceID(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, func(p *hostProfile) *string {
+		return firstNonNil(str(p.heartbeat, "ResourceId"), str(p.vm, "_ResourceId"))
+	})
+}
+
+// AgentID is the resolver for the agentId field.
+func (r *hostResolver) AgentID(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, func(p *hostProfile) *string {
+		return firstNonNil(str(p.vm, "AgentId"), str(p.heartbeat, "SourceComputerId"))
+	})
+}
+
+// MdeDeviceID is the resolver for the mdeDeviceId field.
+func (r *hostResolver) MdeDeviceID(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, func(p *hostProfile) *string { return str(p.device, "DeviceId") })
+}
+
+// Environment is the resolver for the environment field.
+func (r *hostResolver) Environment(ctx context.Context, obj *model.Host) (*string, error) {
+	return hostAttr(ctx, obj, func(p *hostProfile) *string { return str(p.heartbeat, "ComputerEnvironment") })
+}
+
+// IPAddresses is the resolver for the ipAddresses field.
+func (r *hostResolver) IPAddresses(ctx context.Context, obj *model.Host) ([]*model.HostIPAddress, error) {
+	return hostIPAddresses(ctx, obj)
+}
+
+// Logons is the resolver for the logons field.
+func (r *hostResolver) Logons(ctx context.Context, obj *model.Host) ([]*model.HostLogonSummary, error) {
+	return hostLogonSummaries(ctx, obj)
+}
+
+// Alerts is the resolver for the alerts field.
+func (r *hostResolver) Alerts(ctx context.Context, obj *model.Host, first *int, after *string) (*model.AlertConnection, error) {
+	return alertConnection(ctx, facets.HostAlerts, obj.Span, obj.Name, first, after)
+}
+
+// Processes is the resolver for the processes field.
+func (r *hostResolver) Processes(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error) {
+	return hostEvents(ctx, obj, facets.HostWindowsProcesses, facets.HostLinuxProcesses, first, after)
+}
+
+// ScheduledTasks is the resolver for the scheduledTasks field.
+func (r *hostResolver) ScheduledTasks(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error) {
+	return hostEvents(ctx, obj, facets.HostWindowsScheduledTasks, facets.HostLinuxScheduledTasks, first, after)
+}
+
+// AccountChanges is the resolver for the accountChanges field.
+func (r *hostResolver) AccountChanges(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error) {
+	return hostEvents(ctx, obj, facets.HostWindowsAccountChanges, facets.HostLinuxAccountChanges, first, after)
+}
+
+// NotableEvents is the resolver for the notableEvents field.
+func (r *hostResolver) NotableEvents(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error) {
+	return hostEvents(ctx, obj, facets.HostWindowsNotableEvents, facets.HostLinuxNotableEvents, first, after)
+}
+
+// EventSummary is the resolver for the eventSummary field.
+func (r *hostResolver) EventSummary(ctx context.Context, obj *model.Host) ([]*model.EventSummary, error) {
+	return hostEventSummary(ctx, obj)
+}
+
+// Heartbeat is the resolver for the heartbeat field.
+func (r *hostResolver) Heartbeat(ctx context.Context, obj *model.Host) (*model.Heartbeat, error) {
+	rw, err := latest(ctx, facets.HostHeartbeat, obj.Span, obj.Name)
+	if rw == nil || err != nil {
+		return nil, err
+	}
+	return heartbeatFromRow(rw, obj.Span), nil
+}
+
+// VMComputer is the resolver for the vmComputer field.
+func (r *hostResolver) VMComputer(ctx context.Context, obj *model.Host) (*model.VMComputer, error) {
+	rw, err := latest(ctx, facets.HostVMComputer, obj.Span, obj.Name)
+	if rw == nil || err != nil {
+		return nil, err
+	}
+	return vmComputerFromRow(rw, obj.Span), nil
+}
+
+// NetworkInterface is the resolver for the networkInterface field.
+func (r *hostResolver) NetworkInterface(ctx context.Context, obj *model.Host) (*model.NetworkInterface, error) {
+	rw, err := latest(ctx, facets.HostNetworkInterface, obj.Span, obj.Name)
+	if rw == nil || err != nil {
+		return nil, err
+	}
+	return networkInterfaceFromRow(rw, obj.Span), nil
+}
+
+// Netflows is the resolver for the netflows field.
+func (r *hostResolver) Netflows(ctx context.Context, obj *model.Host, first *int, after *string) (*model.NetflowConnection, error) {
+	return netflowConnection(ctx, facets.HostNetflows, obj.Span, obj.Name, first, after)
+}
+
+// NetworkConnections is the resolver for the networkConnections field.
+func (r *hostResolver) NetworkConnections(ctx context.Context, obj *model.Host) ([]*model.NetworkConnectionSummary, error) {
+	return networkConnections(ctx, facets.HostNetworkConnections, obj.Span, obj.Name)
+}
+
+// Bookmarks is the resolver for the bookmarks field.
+func (r *hostResolver) Bookmarks(ctx context.Context, obj *model.Host, first *int, after *string) (*model.BookmarkConnection, error) {
+	return bookmarkConnection(ctx, facets.HostBookmarks, obj.Span, obj.Name, first, after)
+}
+
+// Timeline is the resolver for the timeline field.
+func (r *hostResolver) Timeline(ctx context.Context, obj *model.Host, bucket *string) (*model.Timeline, error) {
+	return timeline(ctx, facets.HostTimeline, obj.Span, obj.Name, bucket)
+}
+
+// FirstSeen is the resolver for the firstSeen field.
+func (r *hostResolver) FirstSeen(ctx context.Context, obj *model.Host) (*time.Time, error) {
+	return seen(ctx, facets.HostTimeline, obj.Span, obj.Name, false)
+}
+
+// LastSeen is the resolver for the lastSeen field.
+func (r *hostResolver) LastSeen(ctx context.Context, obj *model.Host) (*time.Time, error) {
+	return seen(ctx, facets.HostTimeline, obj.Span, obj.Name, true)
+}
+
+// Account is the resolver for the account field.
+func (r *queryResolver) Account(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Account, error) {
+	key, err := AccountKey(name)
+	if err != nil {
+		return nil, badInput(ctx, "name", "%v", err)
+	}
+	span, err := r.resolveSpan(ctx, timespan)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Account{Name: key, Span: span}, nil
+}
+
+// Host is the resolver for the host field.
+func (r *queryResolver) Host(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Host, error) {
+	key, err := hostKeyOf(name)
+	if err != nil {
+		return nil, badInput(ctx, "name", "%v", err)
+	}
+	span, err := r.resolveSpan(ctx, timespan)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Host{Name: key, Span: span}, nil
+}
+
+// Alert is the resolver for the alert field.
+func (r *queryResolver) Alert(ctx context.Context, id string, timespan *model.TimeSpanInput) (*model.Alert, error) {
+	return r.alertByID(ctx, id, timespan)
+}
+
+// Alerts is the resolver for the alerts field.
+func (r *queryResolver) Alerts(ctx context.Context, timespan *model.TimeSpanInput, first *int, after *string, minSeverity *model.Severity, status []string) (*model.AlertConnection, error) {
+	return r.alertQueue(ctx, timespan, first, after, minSeverity, status)
+}
+
+// IPAddresses is the resolver for the ipAddresses field.
+func (r *queryResolver) IPAddresses(ctx context.Context, addresses []string, timespan *model.TimeSpanInput) ([]*model.IPAddress, error) {
+	return r.ipAddresses(ctx, addresses, timespan)
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	return r.nodes(ctx, ids)
+}
+
 // Account returns generated.AccountResolver implementation.
 func (r *Resolver) Account() generated.AccountResolver { return &accountResolver{r} }
+
+// Alert returns generated.AlertResolver implementation.
+func (r *Resolver) Alert() generated.AlertResolver { return &alertResolver{r} }
 
 // Host returns generated.HostResolver implementation.
 func (r *Resolver) Host() generated.HostResolver { return &hostResolver{r} }
 
 type (
 	accountResolver struct{ *Resolver }
+	alertResolver   struct{ *Resolver }
 	hostResolver    struct{ *Resolver }
 )

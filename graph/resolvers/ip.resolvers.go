@@ -11,7 +11,7 @@ import (
 	"entitygraph/graph/model"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
-	"entitygraph/internal/loaders"
+	"time"
 )
 
 // ID is the resolver for the id field.
@@ -49,12 +49,7 @@ func (r *ipAddressResolver) Timespan(ctx context.Context, obj *model.IPAddress) 
 
 // Alerts is the resolver for the alerts field.
 func (r *ipAddressResolver) Alerts(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.AlertConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPAlerts, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, alertFromRow, func(c string, n *model.Alert) *model.AlertEdge { return &model.AlertEdge{Cursor: c, Node: n} })
-	return &model.AlertConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return alertConnection(ctx, facets.IPAlerts, obj.Span, obj.Addr.String(), first, after)
 }
 
 // Signins is the resolver for the signins field.
@@ -120,7 +115,7 @@ func (r *ipAddressResolver) Hosts(ctx context.Context, obj *model.IPAddress) ([]
 
 // Heartbeat is the resolver for the heartbeat field.
 func (r *ipAddressResolver) Heartbeat(ctx context.Context, obj *model.IPAddress) (*model.Heartbeat, error) {
-	rw, err := latest(ctx, facets.IPHeartbeat, obj)
+	rw, err := latest(ctx, facets.IPHeartbeat, obj.Span, obj.Addr.String())
 	if rw == nil || err != nil {
 		return nil, err
 	}
@@ -129,7 +124,7 @@ func (r *ipAddressResolver) Heartbeat(ctx context.Context, obj *model.IPAddress)
 
 // VMComputer is the resolver for the vmComputer field.
 func (r *ipAddressResolver) VMComputer(ctx context.Context, obj *model.IPAddress) (*model.VMComputer, error) {
-	rw, err := latest(ctx, facets.IPVMComputer, obj)
+	rw, err := latest(ctx, facets.IPVMComputer, obj.Span, obj.Addr.String())
 	if rw == nil || err != nil {
 		return nil, err
 	}
@@ -138,7 +133,7 @@ func (r *ipAddressResolver) VMComputer(ctx context.Context, obj *model.IPAddress
 
 // NetworkInterface is the resolver for the networkInterface field.
 func (r *ipAddressResolver) NetworkInterface(ctx context.Context, obj *model.IPAddress) (*model.NetworkInterface, error) {
-	rw, err := latest(ctx, facets.IPNetworkInterface, obj)
+	rw, err := latest(ctx, facets.IPNetworkInterface, obj.Span, obj.Addr.String())
 	if rw == nil || err != nil {
 		return nil, err
 	}
@@ -147,17 +142,12 @@ func (r *ipAddressResolver) NetworkInterface(ctx context.Context, obj *model.IPA
 
 // Netflows is the resolver for the netflows field.
 func (r *ipAddressResolver) Netflows(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.NetflowConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPNetflows, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, netflowFromRow, func(c string, n *model.Netflow) *model.NetflowEdge { return &model.NetflowEdge{Cursor: c, Node: n} })
-	return &model.NetflowConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return netflowConnection(ctx, facets.IPNetflows, obj.Span, obj.Addr.String(), first, after)
 }
 
 // NetflowSummary is the resolver for the netflowSummary field.
 func (r *ipAddressResolver) NetflowSummary(ctx context.Context, obj *model.IPAddress) ([]*model.NetflowSummary, error) {
-	rows, err := load(ctx, facets.IPNetflowSummary, obj.Span, loaders.Page{}, obj.Addr.String())
+	rows, err := load(ctx, facets.IPNetflowSummary, obj.Span, obj.Addr.String())
 	if err != nil {
 		return nil, err
 	}
@@ -170,25 +160,12 @@ func (r *ipAddressResolver) NetflowSummary(ctx context.Context, obj *model.IPAdd
 
 // NetworkConnections is the resolver for the networkConnections field.
 func (r *ipAddressResolver) NetworkConnections(ctx context.Context, obj *model.IPAddress) ([]*model.NetworkConnectionSummary, error) {
-	rows, err := load(ctx, facets.IPNetworkConnections, obj.Span, loaders.Page{}, obj.Addr.String())
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.NetworkConnectionSummary, 0, len(rows))
-	for _, rw := range rows {
-		out = append(out, networkConnectionFromRow(rw, obj.Span))
-	}
-	return out, nil
+	return networkConnections(ctx, facets.IPNetworkConnections, obj.Span, obj.Addr.String())
 }
 
 // Bookmarks is the resolver for the bookmarks field.
 func (r *ipAddressResolver) Bookmarks(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.BookmarkConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPBookmarks, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, bookmarkFromRow, func(c string, n *model.Bookmark) *model.BookmarkEdge { return &model.BookmarkEdge{Cursor: c, Node: n} })
-	return &model.BookmarkConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return bookmarkConnection(ctx, facets.IPBookmarks, obj.Span, obj.Addr.String(), first, after)
 }
 
 // DNSQueries is the resolver for the dnsQueries field.
@@ -199,6 +176,21 @@ func (r *ipAddressResolver) DNSQueries(ctx context.Context, obj *model.IPAddress
 	}
 	nodes, edges, pi := connection(rows, offset, total, dnsQueryFromRow, func(c string, n *model.DNSQuery) *model.DNSQueryEdge { return &model.DNSQueryEdge{Cursor: c, Node: n} })
 	return &model.DNSQueryConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+// Timeline is the resolver for the timeline field.
+func (r *ipAddressResolver) Timeline(ctx context.Context, obj *model.IPAddress, bucket *string) (*model.Timeline, error) {
+	return timeline(ctx, facets.IPTimeline, obj.Span, obj.Addr.String(), bucket)
+}
+
+// FirstSeen is the resolver for the firstSeen field.
+func (r *ipAddressResolver) FirstSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error) {
+	return seen(ctx, facets.IPTimeline, obj.Span, obj.Addr.String(), false)
+}
+
+// LastSeen is the resolver for the lastSeen field.
+func (r *ipAddressResolver) LastSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error) {
+	return seen(ctx, facets.IPTimeline, obj.Span, obj.Addr.String(), true)
 }
 
 // IpAddress returns generated.IpAddressResolver implementation.

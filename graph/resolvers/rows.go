@@ -20,13 +20,23 @@ import (
 
 type row = sources.Row
 
-// load runs one facet for one key through the request's loaders.
-func load(ctx context.Context, f *facets.Facet, span model.Span, pg loaders.Page, key string) ([]row, error) {
+// spanQuery is the query template of an entity's timespan.
+func spanQuery(span model.Span) facets.Query {
+	return facets.Query{Start: span.Start, End: span.End}
+}
+
+// load runs one facet for one key over the entity's timespan.
+func load(ctx context.Context, f *facets.Facet, span model.Span, key string) ([]row, error) {
+	return loadQuery(ctx, f, spanQuery(span), key)
+}
+
+// loadQuery runs one facet for one key through the request's loaders.
+func loadQuery(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]row, error) {
 	l, err := loaders.For(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := l.Load(ctx, f, loaders.Span{Start: span.Start, End: span.End}, pg, key)
+	rows, err := l.Load(ctx, f, q, key)
 	if err != nil {
 		return nil, sourceError(ctx, f, l.SourceName(), err)
 	}
@@ -43,8 +53,9 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 	if fetch == 0 {
 		fetch = 1 // still learn the total
 	}
-	all := wantsColumns(ctx)
-	rows, err = load(ctx, f, span, loaders.Page{Offset: offset, Limit: fetch, AllColumns: all}, key)
+	q := spanQuery(span)
+	q.Offset, q.Limit, q.AllColumns = offset, fetch, wantsColumns(ctx)
+	rows, err = loadQuery(ctx, f, q, key)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -52,7 +63,8 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		total = intOf(rows[0][facets.TotalColumn])
 	} else if offset > 0 {
 		// Past the end: learn the total from the first page.
-		first, err := load(ctx, f, span, loaders.Page{Offset: 0, Limit: 1, AllColumns: all}, key)
+		q.Offset, q.Limit = 0, 1
+		first, err := loadQuery(ctx, f, q, key)
 		if err != nil {
 			return nil, 0, 0, err
 		}

@@ -29,24 +29,7 @@ func (r *queryResolver) IPAddress(ctx context.Context, address string, timespan 
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
-	typ, key, err := model.DecodeID(id)
-	if err != nil {
-		return nil, badInput(ctx, "id", "%v", err)
-	}
-	span, _ := r.resolveSpan(ctx, nil)
-	switch typ {
-	case "IpAddress":
-		addr, err := ipclass.Parse(key)
-		if err != nil {
-			return nil, badInput(ctx, "id", "not an entitygraph id")
-		}
-		return &model.IPAddress{Addr: addr, Span: span}, nil
-	case "Account":
-		return &model.Account{Name: key, Span: span}, nil
-	case "Host":
-		return &model.Host{Name: key, Span: span}, nil
-	}
-	return nil, badInput(ctx, "id", "not an entitygraph id")
+	return r.node(ctx, id, "id")
 }
 
 // Workspace is the resolver for the workspace field.

@@ -22,16 +22,19 @@ type Config struct {
 	MemoryLimit    string        `yaml:"memoryLimit"`    // DuckDB memory_limit, e.g. "4GB"
 	CacheTTL       time.Duration `yaml:"cacheTTL"`       // how long facet results are reused; 0 disables the cache
 	CacheMB        int           `yaml:"cacheMB"`        // cache size
+	MaxDepth       int           `yaml:"maxDepth"`       // deepest selection a query may have
+	MaxCost        int           `yaml:"maxCost"`        // estimated resolver calls a query may cause
 }
 
 // Defaults are used for anything no source sets.
 func Defaults() Config {
-	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256}
+	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000}
 }
 
 // Load resolves the configuration from args (flags), the environment
 // (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_SCALE, EG_MAX_TIMESPAN,
-// EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT, EG_CACHE_TTL, EG_CACHE_MB) and the YAML file named by --config.
+// EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT, EG_CACHE_TTL, EG_CACHE_MB,
+// EG_MAX_DEPTH, EG_MAX_COST) and the YAML file named by --config.
 func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("gql", flag.ContinueOnError)
 	listen := fs.String("listen", "", "address to listen on (env EG_LISTEN; default 127.0.0.1:8080)")
@@ -43,6 +46,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	mem := fs.String("memory-limit", "", "DuckDB memory limit, e.g. 4GB (env EG_MEMORY_LIMIT)")
 	cacheTTL := fs.Duration("cache-ttl", -1, "reuse facet results this long; 0 disables (env EG_CACHE_TTL; default 5m)")
 	cacheMB := fs.Int("cache-mb", 0, "facet-result cache size in MB (env EG_CACHE_MB; default 256)")
+	maxDepth := fs.Int("max-depth", 0, "deepest selection a query may have (env EG_MAX_DEPTH; default 15)")
+	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -79,6 +84,15 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.CacheMB, err = intSetting(*cacheMB, getenv("EG_CACHE_MB"), cfg.CacheMB); err != nil {
 		return Config{}, fmt.Errorf("EG_CACHE_MB: %w", err)
+	}
+	if cfg.MaxDepth, err = intSetting(*maxDepth, getenv("EG_MAX_DEPTH"), cfg.MaxDepth); err != nil {
+		return Config{}, fmt.Errorf("EG_MAX_DEPTH: %w", err)
+	}
+	if cfg.MaxCost, err = intSetting(*maxCost, getenv("EG_MAX_COST"), cfg.MaxCost); err != nil {
+		return Config{}, fmt.Errorf("EG_MAX_COST: %w", err)
+	}
+	if cfg.MaxDepth < 2 || cfg.MaxCost < 1 {
+		return Config{}, fmt.Errorf("max-depth must be at least 2 and max-cost at least 1")
 	}
 	if cfg.CacheMB < 1 {
 		return Config{}, fmt.Errorf("cache-mb must be at least 1")

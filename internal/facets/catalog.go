@@ -20,5 +20,11 @@ var All = []*Facet{
 	AlertByID, AlertQueue,
 }
 
+func init() {
+	All = append(All, IPTimeline...)
+	All = append(All, AccountTimeline...)
+	All = append(All, HostTimeline...)
+}
+
 // IPFacets are the facets of the IpAddress entity (the full IP summary runs each once).
 var IPFacets = All[:19]

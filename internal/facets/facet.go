@@ -120,6 +120,17 @@ type Query struct {
 	Bucket time.Duration
 }
 
+// Signature identifies everything but the keys: queries with equal
+// signatures can be batched into one, and their rows cached per key.
+func (q Query) Signature() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%d|%d|%d|%t|%d", q.Start.UnixNano(), q.End.UnixNano(), q.Offset, q.Limit, q.AllColumns, int64(q.Bucket))
+	for _, in := range q.In {
+		fmt.Fprintf(&b, "|%q=%q", in.Column, in.Values)
+	}
+	return b.String()
+}
+
 // ColumnIn is a "column in (values)" restriction.
 type ColumnIn struct {
 	Column string

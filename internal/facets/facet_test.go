@@ -28,9 +28,7 @@ func forFacet(f *Facet, q Query) Query {
 		q.In = []ColumnIn{{Column: "AlertSeverity", Values: q.Keys}, {Column: "Status", Values: []string{"New", "InProgress"}}}
 		q.Keys = []string{"*"}
 	}
-	if f.Kind == Summary {
-		q.Bucket = 0
-	}
+	q.Bucket = time.Hour
 	return q
 }
 

@@ -25,21 +25,9 @@ const MaxBatch = 100
 // resolvers of one level call Load within microseconds of each other.
 const batchWait = 2 * time.Millisecond
 
-// Span is a resolved, absolute timespan.
-type Span struct {
-	Start, End time.Time
-}
-
-// Page selects rows of an Events facet per key.
-type Page struct {
-	Offset, Limit int
-	AllColumns    bool // every table column, not only those the typed model reads
-}
-
 type loaderKey struct {
-	facet string
-	span  Span
-	page  Page
+	facet     string
+	signature string // facets.Query.Signature: all but the keys
 }
 
 // Loaders holds one request's dataloaders.
@@ -71,13 +59,16 @@ func (l *Loaders) Close() { l.cancel() }
 // Trace returns the request's backend-call trace.
 func (l *Loaders) Trace() *Trace { return l.trace }
 
-// Load returns the rows of facet f for one key.
-func (l *Loaders) Load(ctx context.Context, f *facets.Facet, span Span, page Page, key string) ([]sources.Row, error) {
-	lk := loaderKey{facet: f.Name, span: span, page: page}
+// Load returns the rows of facet f for one key; q holds everything else
+// (timespan, page, filters). Keys loaded with equal f and q within a short
+// window are batched into one query.
+func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]sources.Row, error) {
+	q.Keys = nil
+	lk := loaderKey{facet: f.Name, signature: q.Signature()}
 	l.mu.Lock()
 	ld, ok := l.loaders[lk]
 	if !ok {
-		ld = dataloader.NewBatchedLoader(l.batchFn(f, span, page),
+		ld = dataloader.NewBatchedLoader(l.batchFn(f, q, lk.signature),
 			dataloader.WithBatchCapacity[string, []sources.Row](MaxBatch),
 			dataloader.WithWait[string, []sources.Row](batchWait))
 		l.loaders[lk] = ld
@@ -86,12 +77,10 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, span Span, page Pag
 	return ld.Load(ctx, key)()
 }
 
-func (l *Loaders) batchFn(f *facets.Facet, span Span, page Page) dataloader.BatchFunc[string, []sources.Row] {
+func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature string) dataloader.BatchFunc[string, []sources.Row] {
 	return func(_ context.Context, all []string) []*dataloader.Result[[]sources.Row] {
 		out := make([]*dataloader.Result[[]sources.Row], len(all))
-		cacheKey := func(k string) string {
-			return fmt.Sprintf("%s|%d|%d|%d|%d|%t|%s", f.Name, span.Start.UnixNano(), span.End.UnixNano(), page.Offset, page.Limit, page.AllColumns, k)
-		}
+		cacheKey := func(k string) string { return f.Name + "|" + signature + "|" + k }
 		var keys []string
 		var pos []int
 		hits, hitRows := 0, 0
@@ -111,7 +100,8 @@ func (l *Loaders) batchFn(f *facets.Facet, span Span, page Page) dataloader.Batc
 		if len(keys) == 0 {
 			return out
 		}
-		q := facets.Query{Keys: keys, Start: span.Start, End: span.End, Offset: page.Offset, Limit: page.Limit, AllColumns: page.AllColumns}
+		q := template
+		q.Keys = keys
 		started := time.Now()
 		res, err := l.src.Run(l.base, f, q)
 		call := Call{

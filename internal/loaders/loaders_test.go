@@ -48,7 +48,7 @@ func TestBatchesAndCaps(t *testing.T) {
 		{"same key from two paths", 10, 2, 1},
 		{"fan-out over the cap is split", MaxBatch + 30, 1, 2},
 	}
-	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			src := &echoSource{}
@@ -61,7 +61,7 @@ func TestBatchesAndCaps(t *testing.T) {
 					go func() {
 						defer wg.Done()
 						key := fmt.Sprintf("10.0.%d.%d", i/250, i%250)
-						rows, err := l.Load(context.Background(), facets.IPSignins, span, Page{Limit: 10}, key)
+						rows, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), key)
 						if err != nil || len(rows) != 1 || rows[0][facets.KeyColumn] != key {
 							t.Errorf("Load(%s) = %v, %v", key, rows, err)
 						}
@@ -85,17 +85,17 @@ func TestDetachedContext(t *testing.T) {
 	l := New(context.Background(), src, nil, &Trace{})
 	defer l.Close()
 	first, cancel := context.WithCancel(context.Background())
-	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		l.Load(first, facets.IPAlerts, span, Page{}, "1.1.1.1")
+		l.Load(first, facets.IPAlerts, span, "1.1.1.1")
 	}()
 	cancel() // the first caller gives up at once
 	go func() {
 		defer wg.Done()
-		if _, err := l.Load(context.Background(), facets.IPAlerts, span, Page{}, "2.2.2.2"); err != nil {
+		if _, err := l.Load(context.Background(), facets.IPAlerts, span, "2.2.2.2"); err != nil {
 			t.Errorf("second caller: %v", err)
 		}
 	}()
@@ -109,17 +109,14 @@ func TestDistinctLoadersPerPageAndSpan(t *testing.T) {
 	src := &echoSource{}
 	l := New(context.Background(), src, nil, &Trace{})
 	defer l.Close()
-	a := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
-	b := Span{Start: time.Unix(0, 0), End: time.Unix(7200, 0)}
+	a := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	b := facets.Query{Start: time.Unix(0, 0), End: time.Unix(7200, 0)}
 	var wg sync.WaitGroup
-	for _, q := range []struct {
-		span Span
-		page Page
-	}{{a, Page{Limit: 10}}, {a, Page{Limit: 10}}, {a, Page{Offset: 10, Limit: 10}}, {b, Page{Limit: 10}}} {
+	for _, q := range []facets.Query{withPage(a, 0, 10), withPage(a, 0, 10), withPage(a, 10, 10), withPage(b, 0, 10)} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.Load(context.Background(), facets.IPSignins, q.span, q.page, "1.1.1.1")
+			l.Load(context.Background(), facets.IPSignins, q, "1.1.1.1")
 		}()
 	}
 	wg.Wait()
@@ -135,9 +132,9 @@ func TestSharedCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	first := New(context.Background(), src, c, &Trace{})
-	first.Load(context.Background(), facets.IPSignins, span, Page{Limit: 5}, "1.1.1.1")
+	first.Load(context.Background(), facets.IPSignins, withPage(span, 0, 5), "1.1.1.1")
 	first.Close()
 	c.Wait()
 	second := New(context.Background(), src, c, &Trace{})
@@ -147,7 +144,7 @@ func TestSharedCache(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rows, err := second.Load(context.Background(), facets.IPSignins, span, Page{Limit: 5}, k)
+			rows, err := second.Load(context.Background(), facets.IPSignins, withPage(span, 0, 5), k)
 			if err != nil || len(rows) != 1 || rows[0][facets.KeyColumn] != k {
 				t.Errorf("Load(%s) = %v, %v", k, rows, err)
 			}
@@ -183,10 +180,10 @@ func TestErrorsAreNotCached(t *testing.T) {
 	src := &failSource{}
 	c, _ := cache.New[[]sources.Row](1<<20, time.Minute)
 	defer c.Close()
-	span := Span{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	for i := 0; i < 2; i++ {
 		l := New(context.Background(), src, c, &Trace{})
-		if _, err := l.Load(context.Background(), facets.IPAlerts, span, Page{}, "1.1.1.1"); err == nil {
+		if _, err := l.Load(context.Background(), facets.IPAlerts, span, "1.1.1.1"); err == nil {
 			t.Fatal("no error")
 		}
 		l.Close()
@@ -195,4 +192,9 @@ func TestErrorsAreNotCached(t *testing.T) {
 	if src.calls.Load() != 2 {
 		t.Errorf("%d calls: an error was cached", src.calls.Load())
 	}
+}
+
+func withPage(q facets.Query, offset, limit int) facets.Query {
+	q.Offset, q.Limit = offset, limit
+	return q
 }

@@ -16,7 +16,8 @@ func withRequestID(next http.Handler) http.Handler {
 		rand.Read(b)
 		id := hex.EncodeToString(b)
 		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		ctx := withCostHolder(context.WithValue(r.Context(), requestIDKey{}, id))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

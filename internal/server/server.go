@@ -28,13 +28,13 @@ import (
 
 // Options configure the HTTP server.
 type Options struct {
-	Source          sources.LogSource
-	Cache           *cache.Cache[[]sources.Row] // shared facet-result cache; nil: none
-	Resolver        *resolvers.Resolver
-	Logger          *slog.Logger
-	RequestTimeout  time.Duration // per GraphQL request; 0 means 60 s
-	ComplexityLimit int           // 0 means 2000
-	ExampleQuery    string        // GraphiQL's default tab
+	Source         sources.LogSource
+	Cache          *cache.Cache[[]sources.Row] // shared facet-result cache; nil: none
+	Resolver       *resolvers.Resolver
+	Logger         *slog.Logger
+	RequestTimeout time.Duration // per GraphQL request; 0 means 60 s
+	Limits         Limits        // depth and cost limits
+	ExampleQuery   string        // GraphiQL's default tab
 }
 
 // Server is the entitygraph HTTP handler.
@@ -51,9 +51,6 @@ func New(opts Options) *Server {
 	}
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 60 * time.Second
-	}
-	if opts.ComplexityLimit == 0 {
-		opts.ComplexityLimit = 2000
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
@@ -86,7 +83,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	h.Use(extension.Introspection{})
 	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	h.Use(extension.FixedComplexityLimit(s.opts.ComplexityLimit))
+	h.Use(limitsExtension{limits: s.opts.Limits})
 	h.Use(traceExtension{})
 	log := s.opts.Logger
 	h.SetRecoverFunc(func(ctx context.Context, p any) error {

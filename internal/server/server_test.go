@@ -122,7 +122,7 @@ func num(v any) int {
 
 const fullSummary = `query($ip: String!) { ipAddress(address: $ip) {
   address version type origin timespan { start end }
-  alerts(first: 10) { totalCount nodes { id name severity tactics entities } }
+  alerts(first: 10) { totalCount nodes { id systemAlertId name severity tactics rawEntities } }
   signins(first: 5) { totalCount pageInfo { hasNextPage endCursor } nodes { userPrincipalName resultType success countryOrRegion account { name } } }
   azureActivity { totalCount }
   officeActivity(first: 20) { totalCount nodes { operation clientIp account { name } } }
@@ -276,13 +276,13 @@ func assertOneQueryPerFacet(t *testing.T, trace []loaders.Call) {
 			t.Errorf("trace call %+v", c)
 		}
 	}
-	for _, f := range facets.All {
+	for _, f := range facets.IPFacets {
 		if seen[f.Name] != 1 {
 			t.Errorf("facet %s ran %d times", f.Name, seen[f.Name])
 		}
 	}
-	if len(trace) != len(facets.All) {
-		t.Errorf("full summary issued %d queries, want %d (one per facet)", len(trace), len(facets.All))
+	if len(trace) != len(facets.IPFacets) {
+		t.Errorf("full summary issued %d queries, want %d (one per facet)", len(trace), len(facets.IPFacets))
 	}
 }
 
@@ -564,8 +564,8 @@ func TestCacheAcrossRequests(t *testing.T) {
 			t.Errorf("second request queried: %+v", call)
 		}
 	}
-	if len(second.Extensions.Trace) != len(facets.All) {
-		t.Errorf("%d cached calls, want %d", len(second.Extensions.Trace), len(facets.All))
+	if len(second.Extensions.Trace) != len(facets.IPFacets) {
+		t.Errorf("%d cached calls, want %d", len(second.Extensions.Trace), len(facets.IPFacets))
 	}
 }
 

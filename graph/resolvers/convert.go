@@ -10,7 +10,6 @@ import (
 	"entitygraph/graph/model"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
-	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
 )
 
@@ -47,9 +46,9 @@ var severities = map[string]model.Severity{
 	"medium": model.SeverityMedium, "high": model.SeverityHigh,
 }
 
-func alertFromRow(r row) *model.Alert {
+func alertFromRow(r row, span model.Span) *model.Alert {
 	a := &model.Alert{
-		ID:                 strOr(r, "SystemAlertId", ""),
+		SystemAlertID:      strOr(r, "SystemAlertId", ""),
 		Name:               str(r, "AlertName"),
 		DisplayName:        str(r, "DisplayName"),
 		Status:             str(r, "Status"),
@@ -65,8 +64,10 @@ func alertFromRow(r row) *model.Alert {
 		Techniques:         list(r, "Techniques"),
 		CompromisedEntity:  str(r, "CompromisedEntity"),
 		ExtendedProperties: jsonValue(r, "ExtendedProperties"),
-		Entities:           jsonValue(r, "Entities"),
+		RawEntities:        jsonValue(r, "Entities"),
 		Columns:            columns(r),
+		Span:               span,
+		Row:                r,
 	}
 	if s, ok := severities[strings.ToLower(strOr(r, "AlertSeverity", ""))]; ok {
 		a.Severity = &s
@@ -339,16 +340,16 @@ func dnsQueryFromRow(r row) *model.DNSQuery {
 }
 
 // latest returns the newest row of a Latest facet, or nil.
-func latest(ctx context.Context, f *facets.Facet, ip *model.IPAddress) (row, error) {
-	rows, err := load(ctx, f, ip.Span, loaders.Page{}, ip.Addr.String())
+func latest(ctx context.Context, f *facets.Facet, span model.Span, key string) (row, error) {
+	rows, err := load(ctx, f, span, key)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
 	return rows[0], nil
 }
 
-// parallel runs the look-ups concurrently and returns their results in order.
-func parallel(ctx context.Context, fs []*facets.Facet, ip *model.IPAddress) ([][]row, []error) {
+// parallel runs one key's look-ups concurrently and returns their results in order.
+func parallel(ctx context.Context, fs []*facets.Facet, q facets.Query, key string) ([][]row, []error) {
 	rows := make([][]row, len(fs))
 	errs := make([]error, len(fs))
 	var wg sync.WaitGroup
@@ -356,7 +357,7 @@ func parallel(ctx context.Context, fs []*facets.Facet, ip *model.IPAddress) ([][
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rows[i], errs[i] = load(ctx, f, ip.Span, loaders.Page{}, ip.Addr.String())
+			rows[i], errs[i] = loadQuery(ctx, f, q, key)
 		}()
 	}
 	wg.Wait()
@@ -393,7 +394,7 @@ func combine(ctx context.Context, errs []error) (fatal error) {
 func hostLogons(ctx context.Context, ip *model.IPAddress) ([]*model.HostLogonSummary, error) {
 	fs := []*facets.Facet{facets.IPWindowsLogons, facets.IPLinuxLogons}
 	oses := []model.OsFamily{model.OsFamilyWindows, model.OsFamilyLinux}
-	rows, errs := parallel(ctx, fs, ip)
+	rows, errs := parallel(ctx, fs, spanQuery(ip.Span), ip.Addr.String())
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}
@@ -419,7 +420,7 @@ func hostLogons(ctx context.Context, ip *model.IPAddress) ([]*model.HostLogonSum
 func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.RelatedAccount, error) {
 	fs := []*facets.Facet{facets.IPSigninAccounts, facets.IPAzureActivityAccounts, facets.IPOfficeAccounts, facets.IPWindowsLogons, facets.IPLinuxLogons}
 	kinds := []model.AccountSource{model.AccountSourceSigninLogs, model.AccountSourceAzureActivity, model.AccountSourceOfficeActivity, model.AccountSourceWindowsLogon, model.AccountSourceLinuxLogon}
-	rows, errs := parallel(ctx, fs, ip)
+	rows, errs := parallel(ctx, fs, spanQuery(ip.Span), ip.Addr.String())
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}
@@ -485,7 +486,7 @@ func foldLogons(rs []row, kind model.AccountSource, span model.Span) []*model.Re
 var ownerFacets = []*facets.Facet{facets.IPDeviceNetworkInfo, facets.IPHeartbeat, facets.IPVMComputer, facets.IPNetworkInterface}
 
 func hostSightings(ctx context.Context, ip *model.IPAddress) ([]*model.HostSighting, error) {
-	rows, errs := parallel(ctx, ownerFacets, ip)
+	rows, errs := parallel(ctx, ownerFacets, spanQuery(ip.Span), ip.Addr.String())
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,230 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"entitygraph/graph/model"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/ipclass"
+)
+
+// AccountKey canonicalizes an account name: trimmed and lower-cased.
+func AccountKey(name string) (string, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case name == "":
+		return "", errors.New("empty")
+	case len(name) > 256:
+		return "", errors.New("longer than 256 characters")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", errors.New("contains control characters")
+	}
+	return name, nil
+}
+
+// hostKeyOf validates and canonicalizes a host name.
+func hostKeyOf(name string) (string, error) {
+	key := HostKey(name)
+	switch {
+	case key == "":
+		return "", errors.New("empty")
+	case len(key) > 255:
+		return "", errors.New("longer than 255 characters")
+	case strings.IndexFunc(key, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0:
+		return "", errors.New("contains spaces or control characters")
+	}
+	return key, nil
+}
+
+// pageMerged pages over several Events facets of one key as one list,
+// newest first: each source is read up to offset+first rows and the merged
+// list sliced, so pages stay exact whatever the mix of sources.
+func pageMerged(ctx context.Context, fs []*facets.Facet, span model.Span, key string, first *int, after *string) (rows []row, origin []int, offset, total int, err error) {
+	offset, limit, err := page(ctx, first, after)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	q := spanQuery(span)
+	q.Limit, q.AllColumns = max(offset+limit, 1), wantsColumns(ctx)
+	results, errs := parallel(ctx, fs, q, key)
+	if err := combine(ctx, errs); err != nil {
+		return nil, nil, 0, 0, err
+	}
+	type tagged struct {
+		r   row
+		src int
+	}
+	var all []tagged
+	for i, rs := range results {
+		if len(rs) > 0 {
+			total += intOf(rs[0][facets.TotalColumn])
+		}
+		for _, r := range rs {
+			all = append(all, tagged{r, i})
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		a, b := timep(all[i].r, fs[all[i].src].Time), timep(all[j].r, fs[all[j].src].Time)
+		return a != nil && (b == nil || a.After(*b))
+	})
+	for i := offset; i < len(all) && i < offset+limit; i++ {
+		rows = append(rows, all[i].r)
+		origin = append(origin, all[i].src)
+	}
+	return rows, origin, offset, total, nil
+}
+
+// Bucket widths a timeline accepts.
+const (
+	minBucket     = time.Minute
+	maxBucketsPer = 5000
+)
+
+func parseBucket(ctx context.Context, bucket *string, span model.Span) (time.Duration, string, error) {
+	text := "1h"
+	if bucket != nil {
+		text = *bucket
+	}
+	d, err := ParseLast(text)
+	if err != nil {
+		return 0, "", badInput(ctx, "bucket", "%q: %v", truncate(text, 32), err)
+	}
+	if d < minBucket {
+		return 0, "", badInput(ctx, "bucket", "at least 1m")
+	}
+	if n := span.End.Sub(span.Start) / d; n > maxBucketsPer {
+		return 0, "", badInput(ctx, "bucket", "%s makes %d buckets over the timespan; the maximum is %d", text, n, maxBucketsPer)
+	}
+	return d, text, nil
+}
+
+// timeline counts an entity's events per source and bucket.
+func timeline(ctx context.Context, fs []*facets.Facet, span model.Span, key string, bucket *string) (*model.Timeline, error) {
+	width, text, err := parseBucket(ctx, bucket, span)
+	if err != nil {
+		return nil, err
+	}
+	points, err := timelinePoints(ctx, fs, span, key, width)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Timeline{Bucket: text, Points: points}, nil
+}
+
+func timelinePoints(ctx context.Context, fs []*facets.Facet, span model.Span, key string, width time.Duration) ([]*model.TimelinePoint, error) {
+	q := spanQuery(span)
+	q.Bucket = width
+	results, errs := parallel(ctx, fs, q, key)
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	byPoint := map[string]*model.TimelinePoint{}
+	var points []*model.TimelinePoint
+	for i, rs := range results {
+		for _, r := range rs {
+			t := timep(r, "Bucket")
+			if t == nil {
+				continue
+			}
+			id := fs[i].Source + "|" + t.String()
+			if p, ok := byPoint[id]; ok { // two facets of one table (none today)
+				p.Count += intOf(r["Count"])
+				continue
+			}
+			p := &model.TimelinePoint{Time: *t, Source: fs[i].Source, Count: intOf(r["Count"])}
+			byPoint[id] = p
+			points = append(points, p)
+		}
+	}
+	sort.Slice(points, func(i, j int) bool {
+		if !points[i].Time.Equal(points[j].Time) {
+			return points[i].Time.Before(points[j].Time)
+		}
+		return points[i].Source < points[j].Source
+	})
+	if points == nil {
+		points = []*model.TimelinePoint{}
+	}
+	return points, nil
+}
+
+// seen is the first or last event time across an entity's sources (it
+// reads the hourly timeline, which a timeline field may share).
+func seen(ctx context.Context, fs []*facets.Facet, span model.Span, key string, last bool) (*time.Time, error) {
+	q := spanQuery(span)
+	q.Bucket = time.Hour
+	results, errs := parallel(ctx, fs, q, key)
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	var out *time.Time
+	for _, rs := range results {
+		for _, r := range rs {
+			col := "FirstSeen"
+			if last {
+				col = "LastSeen"
+			}
+			t := timep(r, col)
+			if t != nil && (out == nil || (last && t.After(*out)) || (!last && t.Before(*out))) {
+				out = t
+			}
+		}
+	}
+	return out, nil
+}
+
+// ipRef links an address found in a log to its IpAddress entity, or nil
+// when the text is not an address.
+func ipRef(text *string, span model.Span) *model.IPAddress {
+	if text == nil {
+		return nil
+	}
+	a, err := ipclass.Parse(*text)
+	if err != nil {
+		return nil
+	}
+	return &model.IPAddress{Addr: a, Span: span}
+}
+
+// osFamily maps the two logon facets of a pair to their OS.
+var osFamilies = []model.OsFamily{model.OsFamilyWindows, model.OsFamilyLinux}
+
+// logonSummaries turns Windows and Linux logon summary rows into models.
+func logonSummaries(results [][]row, span model.Span) []*model.HostLogonSummary {
+	out := []*model.HostLogonSummary{}
+	for i, rs := range results {
+		for _, r := range rs {
+			out = append(out, &model.HostLogonSummary{
+				Host:      &model.Host{Name: HostKey(strOr(r, "Host", "")), Span: span},
+				Account:   &model.Account{Name: strings.ToLower(strOr(r, "LogonAccount", "")), Span: span},
+				SourceIP:  ipRef(str(r, "SourceIP"), span),
+				Os:        osFamilies[i],
+				LogonType: str(r, "LogonKind"),
+				Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
+				Count:     intOf(r["Count"]),
+				FirstSeen: timep(r, "FirstSeen"),
+				LastSeen:  timep(r, "LastSeen"),
+			})
+		}
+	}
+	return out
+}
+
+func minTime(a, b *time.Time) *time.Time {
+	if a == nil || (b != nil && b.Before(*a)) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b *time.Time) *time.Time {
+	if a == nil || (b != nil && b.After(*a)) {
+		return b
+	}
+	return a
+}
