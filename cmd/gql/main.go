@@ -16,6 +16,7 @@ import (
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/cache"
 	"entitygraph/internal/config"
+	"entitygraph/internal/loaders"
 	"entitygraph/internal/server"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/workspace"
@@ -62,6 +63,7 @@ func run(log *slog.Logger) error {
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
 		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost},
+		Batching:       loaders.Options{Wait: cfg.BatchWait},
 		ExampleQuery:   workspace.ExampleQuery(cfg.Data == ""),
 	})
 	srv.SetReady()

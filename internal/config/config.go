@@ -24,17 +24,18 @@ type Config struct {
 	CacheMB        int           `yaml:"cacheMB"`        // cache size
 	MaxDepth       int           `yaml:"maxDepth"`       // deepest selection a query may have
 	MaxCost        int           `yaml:"maxCost"`        // estimated resolver calls a query may cause
+	BatchWait      time.Duration `yaml:"batchWait"`      // how long loaders gather keys before querying
 }
 
 // Defaults are used for anything no source sets.
 func Defaults() Config {
-	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000}
+	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond}
 }
 
 // Load resolves the configuration from args (flags), the environment
 // (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_SCALE, EG_MAX_TIMESPAN,
 // EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT, EG_CACHE_TTL, EG_CACHE_MB,
-// EG_MAX_DEPTH, EG_MAX_COST) and the YAML file named by --config.
+// EG_MAX_DEPTH, EG_MAX_COST, EG_BATCH_WAIT) and the YAML file named by --config.
 func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("gql", flag.ContinueOnError)
 	listen := fs.String("listen", "", "address to listen on (env EG_LISTEN; default 127.0.0.1:8080)")
@@ -47,6 +48,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	cacheTTL := fs.Duration("cache-ttl", -1, "reuse facet results this long; 0 disables (env EG_CACHE_TTL; default 5m)")
 	cacheMB := fs.Int("cache-mb", 0, "facet-result cache size in MB (env EG_CACHE_MB; default 256)")
 	maxDepth := fs.Int("max-depth", 0, "deepest selection a query may have (env EG_MAX_DEPTH; default 15)")
+	batchWait := fs.Duration("batch-wait", 0, "how long loaders gather keys before querying (env EG_BATCH_WAIT; default 16ms)")
 	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -84,6 +86,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.CacheMB, err = intSetting(*cacheMB, getenv("EG_CACHE_MB"), cfg.CacheMB); err != nil {
 		return Config{}, fmt.Errorf("EG_CACHE_MB: %w", err)
+	}
+	if cfg.BatchWait, err = durSetting(*batchWait, getenv("EG_BATCH_WAIT"), cfg.BatchWait); err != nil {
+		return Config{}, fmt.Errorf("EG_BATCH_WAIT: %w", err)
 	}
 	if cfg.MaxDepth, err = intSetting(*maxDepth, getenv("EG_MAX_DEPTH"), cfg.MaxDepth); err != nil {
 		return Config{}, fmt.Errorf("EG_MAX_DEPTH: %w", err)

@@ -21,9 +21,16 @@ import (
 // MaxBatch caps the keys of one backend query; larger fan-outs are split.
 const MaxBatch = 100
 
-// batchWait is how long a loader gathers keys before querying. Sibling
-// resolvers of one level call Load within microseconds of each other.
-const batchWait = 2 * time.Millisecond
+// DefaultWait is how long a loader gathers keys before querying: sibling
+// resolvers of one level call Load within a few milliseconds of each other
+// (the dataloader library's own default). A loaded machine needs more.
+const DefaultWait = 16 * time.Millisecond
+
+// Options tune batching.
+type Options struct {
+	Wait     time.Duration // 0: DefaultWait
+	MaxBatch int           // 0: MaxBatch; 1 turns batching off (one query per key)
+}
 
 type loaderKey struct {
 	facet     string
@@ -34,7 +41,8 @@ type loaderKey struct {
 type Loaders struct {
 	src    sources.LogSource
 	cache  *cache.Cache[[]sources.Row] // shared by all requests; nil: none
-	base   context.Context             // detached from any one field, keeps the request deadline
+	opts   Options
+	base   context.Context // detached from any one field, keeps the request deadline
 	cancel context.CancelFunc
 	trace  *Trace
 
@@ -44,13 +52,19 @@ type Loaders struct {
 
 // New creates the loaders of one request; rows may come from and go to the
 // shared cache c (nil: no cache).
-func New(ctx context.Context, src sources.LogSource, c *cache.Cache[[]sources.Row], trace *Trace) *Loaders {
+func New(ctx context.Context, src sources.LogSource, c *cache.Cache[[]sources.Row], trace *Trace, opts Options) *Loaders {
+	if opts.Wait <= 0 {
+		opts.Wait = DefaultWait
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = MaxBatch
+	}
 	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	if dl, ok := ctx.Deadline(); ok {
 		cancel()
 		base, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
 	}
-	return &Loaders{src: src, cache: c, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
+	return &Loaders{src: src, cache: c, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
 }
 
 // Close cancels queries still running once the request is over.
@@ -69,8 +83,8 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	ld, ok := l.loaders[lk]
 	if !ok {
 		ld = dataloader.NewBatchedLoader(l.batchFn(f, q, lk.signature),
-			dataloader.WithBatchCapacity[string, []sources.Row](MaxBatch),
-			dataloader.WithWait[string, []sources.Row](batchWait))
+			dataloader.WithBatchCapacity[string, []sources.Row](l.opts.MaxBatch),
+			dataloader.WithWait[string, []sources.Row](l.opts.Wait))
 		l.loaders[lk] = ld
 	}
 	l.mu.Unlock()
@@ -152,10 +166,10 @@ func rowsCost(rows []sources.Row) int64 {
 
 // Middleware gives every HTTP request its own loaders and trace, over the
 // shared cache c (nil: none).
-func Middleware(src sources.LogSource, c *cache.Cache[[]sources.Row], next http.Handler) http.Handler {
+func Middleware(src sources.LogSource, c *cache.Cache[[]sources.Row], opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		l := New(ctx, src, c, &Trace{})
+		l := New(ctx, src, c, &Trace{}, opts)
 		defer l.Close()
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxKey{}, l)))
 	})

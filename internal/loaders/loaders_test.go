@@ -52,7 +52,7 @@ func TestBatchesAndCaps(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			src := &echoSource{}
-			l := New(context.Background(), src, nil, &Trace{})
+			l := New(context.Background(), src, nil, &Trace{}, Options{})
 			defer l.Close()
 			var wg sync.WaitGroup
 			for r := 0; r < c.repeat; r++ {
@@ -82,7 +82,7 @@ func TestBatchesAndCaps(t *testing.T) {
 // TestDetachedContext: the batch outlives the caller that started it.
 func TestDetachedContext(t *testing.T) {
 	src := &echoSource{}
-	l := New(context.Background(), src, nil, &Trace{})
+	l := New(context.Background(), src, nil, &Trace{}, Options{})
 	defer l.Close()
 	first, cancel := context.WithCancel(context.Background())
 	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
@@ -107,7 +107,7 @@ func TestDetachedContext(t *testing.T) {
 
 func TestDistinctLoadersPerPageAndSpan(t *testing.T) {
 	src := &echoSource{}
-	l := New(context.Background(), src, nil, &Trace{})
+	l := New(context.Background(), src, nil, &Trace{}, Options{})
 	defer l.Close()
 	a := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	b := facets.Query{Start: time.Unix(0, 0), End: time.Unix(7200, 0)}
@@ -133,11 +133,11 @@ func TestSharedCache(t *testing.T) {
 	}
 	defer c.Close()
 	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
-	first := New(context.Background(), src, c, &Trace{})
+	first := New(context.Background(), src, c, &Trace{}, Options{})
 	first.Load(context.Background(), facets.IPSignins, withPage(span, 0, 5), "1.1.1.1")
 	first.Close()
 	c.Wait()
-	second := New(context.Background(), src, c, &Trace{})
+	second := New(context.Background(), src, c, &Trace{}, Options{})
 	defer second.Close()
 	var wg sync.WaitGroup
 	for _, k := range []string{"1.1.1.1", "2.2.2.2"} {
@@ -182,7 +182,7 @@ func TestErrorsAreNotCached(t *testing.T) {
 	defer c.Close()
 	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	for i := 0; i < 2; i++ {
-		l := New(context.Background(), src, c, &Trace{})
+		l := New(context.Background(), src, c, &Trace{}, Options{})
 		if _, err := l.Load(context.Background(), facets.IPAlerts, span, "1.1.1.1"); err == nil {
 			t.Fatal("no error")
 		}

@@ -32,9 +32,10 @@ type Options struct {
 	Cache          *cache.Cache[[]sources.Row] // shared facet-result cache; nil: none
 	Resolver       *resolvers.Resolver
 	Logger         *slog.Logger
-	RequestTimeout time.Duration // per GraphQL request; 0 means 60 s
-	Limits         Limits        // depth and cost limits
-	ExampleQuery   string        // GraphiQL's default tab
+	RequestTimeout time.Duration   // per GraphQL request; 0 means 60 s
+	Limits         Limits          // depth and cost limits
+	Batching       loaders.Options // how loaders gather keys
+	ExampleQuery   string          // GraphiQL's default tab
 }
 
 // Server is the entitygraph HTTP handler.
@@ -54,7 +55,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
-	s.mux.Handle("/graphql", withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, opts.Cache, gql))))
+	s.mux.Handle("/graphql", withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, opts.Cache, opts.Batching, gql))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {

@@ -54,6 +54,7 @@ func newServer(t *testing.T, src sources.LogSource, store *duckdb.Store, results
 	s := New(Options{
 		Source:       src,
 		Cache:        c,
+		Batching:     loaders.Options{Wait: 50 * time.Millisecond}, // generous: CI machines are loaded
 		Resolver:     &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
 		ExampleQuery: workspace.ExampleQuery(true),
 	})

@@ -1,0 +1,414 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"entitygraph/graph/resolvers"
+
+	"entitygraph/graph/model"
+	"entitygraph/internal/demo"
+	"entitygraph/internal/workspace"
+)
+
+func noErrors(t *testing.T, r gqlResponse) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors: %+v", r.Errors)
+	}
+}
+
+func TestAccountPivot(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	q := `query($n: String!) { account(name: $n) {
+		name upn displayName aadUserId tenantId sources
+		signins { totalCount } officeActivity(first: 100) { totalCount nodes { operation } }
+		alerts { totalCount nodes { name } }
+		ipAddresses { ipAddress { address } source count failures }
+		activitySummary { source app ipAddress { address } result count }
+		timeline(bucket: "6h") { bucket points { source count } } firstSeen lastSeen } }`
+	r := post(t, ts, q, map[string]any{"n": demo.SprayVictim})
+	noErrors(t, r)
+	a := r.Data["account"]
+	if get(a, "upn") != demo.SprayVictim || get(a, "displayName") != "Megan Bowen" || get(a, "tenantId") != demo.TenantID || get(a, "aadUserId") == nil {
+		t.Errorf("profile = %v", a)
+	}
+	if get(a, "alerts.totalCount") != 2.0 {
+		t.Errorf("alerts = %v", get(a, "alerts"))
+	}
+	total := num(get(a, "signins.totalCount"))
+	var spray map[string]any
+	for _, ip := range get(a, "ipAddresses").([]any) {
+		if get(ip, "ipAddress.address") == demo.SprayIP && get(ip, "source") == "SIGNIN_LOGS" {
+			spray = ip.(map[string]any)
+		}
+	}
+	if spray == nil || num(spray["count"]) != 5 || num(spray["failures"]) != 3 {
+		t.Errorf("spray IP in the account's IPs = %v", spray)
+	}
+	var inbox bool
+	for _, n := range get(a, "officeActivity.nodes").([]any) {
+		inbox = inbox || get(n, "operation") == "New-InboxRule"
+	}
+	if !inbox {
+		t.Error("the inbox rule is not among the account's Office activity")
+	}
+	timelineSignins := 0
+	for _, p := range get(a, "timeline.points").([]any) {
+		if get(p, "source") == "SigninLogs" {
+			timelineSignins += num(get(p, "count"))
+		}
+	}
+	if timelineSignins != total || get(a, "firstSeen") == nil || get(a, "lastSeen").(string) < get(a, "firstSeen").(string) {
+		t.Errorf("timeline sign-ins %d, total %d, seen %v..%v", timelineSignins, total, get(a, "firstSeen"), get(a, "lastSeen"))
+	}
+
+	// Exact canonical forms, case-insensitive; never a substring.
+	for name, want := range map[string]int{"MEGAN.BOWEN@CONTOSO.COM": total, "megan.bowen": total, "bowen": 0, "megan": 0, "bowen@contoso.com": 0} {
+		r := post(t, ts, `query($n: String!) { account(name: $n) { signins { totalCount } } }`, map[string]any{"n": name})
+		noErrors(t, r)
+		if got := num(get(r.Data, "account.signins.totalCount")); got != want {
+			t.Errorf("account %q: %d sign-ins, want %d", name, got, want)
+		}
+	}
+
+	// DOMAIN\user and bare names on Windows logons.
+	r = post(t, ts, `{ a: account(name: "CONTOSO\\administrator") { domainUser hostLogons { host { name } sourceIp { address } result count } hosts { host { name } failures } }
+		b: account(name: "administrator") { hostLogons { count } } c: account(name: "other\\administrator") { hostLogons { count } } }`, nil)
+	noErrors(t, r)
+	logons := get(r.Data, "a.hostLogons").([]any)
+	if len(logons) != 1 || get(logons[0], "host.name") != "win-fs01" || get(logons[0], "sourceIp.address") != demo.BruteIP || num(get(logons[0], "count")) != 40 {
+		t.Errorf("administrator logons = %v", logons)
+	}
+	if get(r.Data, "a.domainUser") != `contoso\administrator` || num(get(r.Data, "a.hosts.0.failures")) != 40 {
+		t.Errorf("domainUser/hosts = %v / %v", get(r.Data, "a.domainUser"), get(r.Data, "a.hosts"))
+	}
+	if len(get(r.Data, "b.hostLogons").([]any)) != 1 || len(get(r.Data, "c.hostLogons").([]any)) != 0 {
+		t.Errorf("bare/other-domain logons = %v / %v", get(r.Data, "b"), get(r.Data, "c"))
+	}
+}
+
+func TestHostPivot(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ host(name: "WEB-VM-01.contoso.local") {
+		name fqdn dnsDomain osFamily osVersion azureResourceId agentId mdeDeviceId environment
+		ipAddresses { ipAddress { address } source }
+		alerts { totalCount nodes { name hosts { name } } }
+		networkConnections { remoteIp count remoteUrls }
+		netflows(first: 1) { totalCount }
+		heartbeat { computerIp } vmComputer { ipv4Addresses } networkInterface { publicIpAddresses }
+		timeline { points { source } } } }`, nil)
+	noErrors(t, r)
+	h := r.Data["host"]
+	checks := map[string]any{
+		"name": demo.BeaconHost, "fqdn": "web-vm-01.contoso.local", "dnsDomain": "contoso.local", "osFamily": "Linux",
+		"environment": "Azure", "alerts.totalCount": 1.0, "alerts.nodes.0.hosts.0.name": demo.BeaconHost,
+		"heartbeat.computerIp": demo.BeaconPublic, "vmComputer.ipv4Addresses.0": demo.BeaconIP,
+		"networkInterface.publicIpAddresses.0": demo.BeaconPublic,
+	}
+	for path, want := range checks {
+		if got := get(h, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	for _, f := range []string{"osVersion", "azureResourceId", "agentId", "mdeDeviceId"} {
+		if get(h, f) == nil {
+			t.Errorf("%s is null", f)
+		}
+	}
+	addrs := map[string]bool{}
+	for _, a := range get(h, "ipAddresses").([]any) {
+		addrs[get(a, "ipAddress.address").(string)+" "+get(a, "source").(string)] = true
+	}
+	for _, want := range []string{demo.BeaconIP + " HEARTBEAT", demo.BeaconPublic + " HEARTBEAT", demo.BeaconIP + " VM_COMPUTER", demo.BeaconIP + " NSG_INTERFACE", demo.BeaconPublic + " NSG_INTERFACE", demo.BeaconIP + " MDE_DEVICE"} {
+		if !addrs[want] {
+			t.Errorf("ipAddresses lack %s (have %v)", want, addrs)
+		}
+	}
+	var c2 float64
+	for _, c := range get(h, "networkConnections").([]any) {
+		if get(c, "remoteIp") == demo.C2IP {
+			c2 = get(c, "count").(float64)
+		}
+	}
+	if c2 != 120 {
+		t.Errorf("connections to the C2 = %v", c2)
+	}
+
+	r = post(t, ts, `{ host(name: "linux-db-02") { logons { account { name } sourceIp { address } result count } eventSummary { os process count } alerts { nodes { name } } } }`, nil)
+	noErrors(t, r)
+	var success int
+	for _, l := range get(r.Data, "host.logons").([]any) {
+		if get(l, "result") == "SUCCESS" && get(l, "sourceIp.address") == demo.BruteIP {
+			success += num(get(l, "count"))
+			if get(l, "account.name") != demo.BruteAccount {
+				t.Errorf("logon %v", l)
+			}
+		}
+	}
+	if success != 2 || get(r.Data, "host.alerts.nodes.0.name") != "SSH brute force succeeded" {
+		t.Errorf("linux-db-02: %d successful logons from the brute-force IP; alerts %v", success, get(r.Data, "host.alerts"))
+	}
+	if len(get(r.Data, "host.eventSummary").([]any)) == 0 {
+		t.Error("no event summary")
+	}
+}
+
+func TestAlertGraph(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ all: alerts { totalCount } high: alerts(minSeverity: HIGH) { totalCount nodes { severity } }
+		medium: alerts(minSeverity: MEDIUM, status: ["New"]) { totalCount } closed: alerts(status: ["Closed"]) { totalCount }
+		page: alerts(first: 1) { pageInfo { hasNextPage } nodes { id systemAlertId name } } }`, nil)
+	noErrors(t, r)
+	for path, want := range map[string]any{"all.totalCount": 4.0, "high.totalCount": 3.0, "medium.totalCount": 4.0, "closed.totalCount": 0.0, "page.pageInfo.hasNextPage": true} {
+		if got := get(r.Data, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	for _, n := range get(r.Data, "high.nodes").([]any) {
+		if get(n, "severity") != "HIGH" {
+			t.Errorf("minSeverity HIGH returned %v", n)
+		}
+	}
+
+	r = post(t, ts, `{ ipAddress(address: "`+demo.C2IP+`") { alerts { nodes { id systemAlertId } } } }`, nil)
+	noErrors(t, r)
+	global := get(r.Data, "ipAddress.alerts.nodes.0.id").(string)
+	system := get(r.Data, "ipAddress.alerts.nodes.0.systemAlertId").(string)
+	q := `query($id: ID!) { alert(id: $id) { name systemAlertId
+		entities { __typename ... on IpAddress { address } ... on Host { name } ... on DnsEntity { domainName } }
+		ipAddresses { address } hosts { name heartbeat { computer } } accounts { name } relatedAlerts { name } } }`
+	for _, id := range []string{global, system} {
+		r := post(t, ts, q, map[string]any{"id": id})
+		noErrors(t, r)
+		a := r.Data["alert"]
+		if get(a, "systemAlertId") != system || get(a, "hosts.0.heartbeat.computer") != demo.BeaconHost || len(get(a, "ipAddresses").([]any)) != 2 {
+			t.Errorf("alert(%s) = %v", id, a)
+		}
+		types := []string{}
+		for _, e := range get(a, "entities").([]any) {
+			types = append(types, get(e, "__typename").(string))
+		}
+		if strings.Join(types, ",") != "IpAddress,Host,IpAddress,DnsEntity" {
+			t.Errorf("entity types = %v", types)
+		}
+	}
+	r = post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { alerts { nodes { name relatedAlerts { name } } } } }`, nil)
+	noErrors(t, r)
+	for _, n := range get(r.Data, "ipAddress.alerts.nodes").([]any) {
+		rel := get(n, "relatedAlerts").([]any)
+		if len(rel) != 1 || get(rel[0], "name") == get(n, "name") {
+			t.Errorf("%v: related %v", get(n, "name"), rel)
+		}
+	}
+	r = post(t, ts, `{ alert(id: "no-such-alert") { name } }`, nil)
+	if len(r.Errors) > 0 || get(r.Data, "alert") != nil {
+		t.Errorf("unknown alert: %v %v", r.Data, r.Errors)
+	}
+}
+
+// TestPivotQueryCounts: a depth-3 pivot costs the same number of backend
+// queries for 1, 10 and 100 parents.
+func TestPivotQueryCounts(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	counts := map[int]int{}
+	for _, n := range []int{1, 10, 100} {
+		addrs := []any{demo.SprayIP}
+		for i := 1; i < n; i++ {
+			addrs = append(addrs, fmt.Sprintf("198.51.100.%d", i))
+		}
+		r := post(t, ts, `query($a: [String!]!) { ipAddresses(addresses: $a) { address relatedAccounts { account { name
+			alerts(first: 5) { totalCount } signins(first: 5) { totalCount } ipAddresses { count } } } } }`, map[string]any{"a": addrs})
+		noErrors(t, r)
+		if got := len(get(r.Data, "ipAddresses").([]any)); got != n {
+			t.Fatalf("%d IPs returned for %d", got, n)
+		}
+		counts[n] = len(r.Extensions.Trace)
+		for _, c := range r.Extensions.Trace {
+			if strings.HasPrefix(c.Facet, "ip.") && c.Keys != n {
+				t.Errorf("N=%d: %s batched %d keys", n, c.Facet, c.Keys)
+			}
+		}
+	}
+	if counts[1] != counts[10] || counts[10] != counts[100] || counts[1] == 0 {
+		t.Errorf("backend queries per N: %v", counts)
+	}
+}
+
+func TestNodeIDs(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { id alerts(first: 1) { nodes { id name } } } account(name: "`+demo.SprayVictim+`") { id } host(name: "`+demo.BeaconHost+`") { id } }`, nil)
+	noErrors(t, r)
+	ids := []any{get(r.Data, "ipAddress.id"), get(r.Data, "ipAddress.alerts.nodes.0.id"), get(r.Data, "account.id"), get(r.Data, "host.id")}
+	n := post(t, ts, `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ... on IpAddress { address } ... on Alert { name } ... on Account { accountName: name } ... on Host { hostName: name } } }`, map[string]any{"ids": ids})
+	noErrors(t, n)
+	nodes := get(n.Data, "nodes").([]any)
+	want := []string{"IpAddress", "Alert", "Account", "Host"}
+	for i, node := range nodes {
+		if get(node, "__typename") != want[i] || get(node, "id") != ids[i] {
+			t.Errorf("node %d = %v, want a %s with id %v", i, node, want[i], ids[i])
+		}
+	}
+	if get(nodes[1], "name") != get(r.Data, "ipAddress.alerts.nodes.0.name") {
+		t.Errorf("alert refetch = %v", nodes[1])
+	}
+	for _, bad := range []string{"x", model.EncodeID("Planet", "mars"), model.EncodeID("IpAddress", "999.1.1.1"), model.EncodeID("Host", "two words"), strings.Repeat("A", 300)} {
+		r := post(t, ts, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": bad})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("node(%.20q): %+v", bad, r.Errors)
+		}
+	}
+	tooMany := make([]any, 101)
+	for i := range tooMany {
+		tooMany[i] = ids[0]
+	}
+	if r := post(t, ts, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": tooMany}); len(r.Errors) != 1 || r.Errors[0].Extensions["argument"] != "ids" {
+		t.Errorf("101 ids: %+v", r.Errors)
+	}
+}
+
+// TestMalformedAlertEntities: one alert's broken Entities fails its own
+// edges; the list and the other alerts stand.
+func TestMalformedAlertEntities(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "SecurityAlert.jsonl"), []byte(
+		`{"TimeGenerated":"2026-11-30T10:00:00Z","SystemAlertId":"a-good","AlertName":"good","Entities":"[{\"$id\":\"2\",\"Type\":\"ip\",\"Address\":\"1.2.3.4\"}]","ExtendedProperties":"{}"}
+{"TimeGenerated":"2026-11-30T09:00:00Z","SystemAlertId":"a-bad","AlertName":"bad","Entities":"[{\"Type\":\"ip\",\"Address\":\"1.2.3.4\"","ExtendedProperties":"{\"Source IPs\":\"1.2.3.4\"}"}
+`), 0o644)
+	store, _, err := workspace.Open(context.Background(), workspace.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ ipAddress(address: "1.2.3.4") { alerts { totalCount nodes { name ipAddresses { address } } } } }`, nil)
+	nodes := get(r.Data, "ipAddress.alerts.nodes").([]any)
+	if len(nodes) != 2 || get(nodes[0], "ipAddresses.0.address") != "1.2.3.4" || get(nodes[1], "ipAddresses") != nil {
+		t.Fatalf("alerts = %v", nodes)
+	}
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "MALFORMED_SOURCE_DATA" || r.Errors[0].Path[3] != 1.0 {
+		t.Errorf("errors = %+v", r.Errors)
+	}
+}
+
+// TestRealExports: Adele Vance's account across the Training Lab's
+// sign-ins, Office and Azure activity; host MSTICAlertsWin1 from msticnb.
+func TestRealExports(t *testing.T) {
+	store, _, err := workspace.Open(context.Background(), workspace.Options{Dir: "../sources/duckdb/testdata/traininglab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ account(name: "AdeleV@M365x816222.OnMicrosoft.com", timespan: {start: "2021-04-01T00:00:00Z", end: "2021-05-01T00:00:00Z"}) {
+		upn displayName sources signins { totalCount } officeActivity { totalCount } azureActivity { totalCount nodes { caller } }
+		ipAddresses { ipAddress { address } source count } } }`, nil)
+	noErrors(t, r)
+	a := r.Data["account"]
+	for path, want := range map[string]any{"upn": "adelev@m365x816222.onmicrosoft.com", "displayName": "Adele Vance", "signins.totalCount": 56.0, "officeActivity.totalCount": 151.0, "azureActivity.totalCount": 23.0} {
+		if got := get(a, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	ips := map[string]int{}
+	for _, ip := range get(a, "ipAddresses").([]any) {
+		ips[get(ip, "ipAddress.address").(string)+" "+get(ip, "source").(string)] = num(get(ip, "count"))
+	}
+	if ips["175.45.176.99 SIGNIN_LOGS"] != 56 || ips["37.142.150.162 AZURE_ACTIVITY"] != 23 || ips["175.45.176.99 OFFICE_ACTIVITY"] != 135 {
+		t.Errorf("account IPs = %v", ips)
+	}
+
+	msticnb, _, err := workspace.Open(context.Background(), workspace.Options{Dir: "../sources/duckdb/testdata/msticnb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer msticnb.Close()
+	ts2 := newServer(t, msticnb, msticnb)
+	r = post(t, ts2, `{ host(name: "MSTICAlertsWin1", timespan: {start: "2019-11-01T00:00:00Z", end: "2019-11-03T00:00:00Z"}) {
+		name osFamily osVersion environment azureResourceId heartbeat { computerIp } ipAddresses { ipAddress { address origin } source } } }`, nil)
+	h := r.Data["host"]
+	for path, want := range map[string]any{"name": "msticalertswin1", "osFamily": "Windows", "heartbeat.computerIp": "40.76.43.124",
+		"ipAddresses.0.ipAddress.address": "40.76.43.124", "ipAddresses.0.ipAddress.origin": "INTERNAL", "ipAddresses.0.source": "HEARTBEAT"} {
+		if got := get(h, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	for _, e := range r.Errors {
+		if e.Extensions["code"] != "TABLE_UNAVAILABLE" {
+			t.Errorf("unexpected error %+v", e)
+		}
+	}
+}
+
+func TestLimits(t *testing.T) {
+	store := demoWorkspace(t)
+	s := New(Options{Source: store, Limits: Limits{MaxDepth: 6, MaxCost: 500},
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+
+	deep := `{ ipAddress(address: "1.1.1.1") { relatedAccounts { account { alerts { nodes { relatedAlerts { hosts { alerts { totalCount } } } } } } } } }`
+	r := post(t, ts, deep, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeTooDeep || r.Data != nil || len(r.Extensions.Trace) != 0 {
+		t.Errorf("deep query: %+v %v", r.Errors, r.Data)
+	}
+	wide := `{ ipAddresses(addresses: ["1.1.1.1", "2.2.2.2", "3.3.3.3"]) { relatedAccounts { account { alerts(first: 100) { nodes { name } } } } } }`
+	r = post(t, ts, wide, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeTooComplex || len(r.Extensions.Trace) != 0 {
+		t.Errorf("costly query: %+v", r.Errors)
+	}
+	body := `{"query": "{ ipAddress(address: \"1.1.1.1\") { alerts(first: 10) { nodes { name } } signins { totalCount } } }", "extensions": {"cost": true}}`
+	resp, err := http.Post(ts.URL+"/graphql", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Extensions struct {
+			Cost map[string]float64 `json:"cost"`
+		} `json:"extensions"`
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	// ipAddress 1 + alerts 1 + nodes 10 + signins 1
+	if out.Extensions.Cost["cost"] != 13 || out.Extensions.Cost["depth"] != 4 || out.Extensions.Cost["limit"] != 500 {
+		t.Errorf("extensions.cost = %v", out.Extensions.Cost)
+	}
+}
+
+func TestTimelineBuckets(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { signins { totalCount } timeline(bucket: "15m") { bucket points { time source count } } firstSeen lastSeen } }`, nil)
+	noErrors(t, r)
+	sum := 0
+	for _, p := range get(r.Data, "ipAddress.timeline.points").([]any) {
+		if get(p, "source") == "SigninLogs" {
+			sum += num(get(p, "count"))
+			if !strings.HasSuffix(get(p, "time").(string), ":00:00Z") && !strings.Contains(get(p, "time").(string), ":15:00") && !strings.Contains(get(p, "time").(string), ":30:00") && !strings.Contains(get(p, "time").(string), ":45:00") {
+				t.Errorf("point not on a 15m boundary: %v", p)
+			}
+		}
+	}
+	if sum != num(get(r.Data, "ipAddress.signins.totalCount")) {
+		t.Errorf("timeline counts %d sign-ins of %v", sum, get(r.Data, "ipAddress.signins.totalCount"))
+	}
+	for _, bad := range []string{"soon", "10s", "1ms"} {
+		r := post(t, ts, `query($b: String) { ipAddress(address: "1.1.1.1") { timeline(bucket: $b) { bucket } } }`, map[string]any{"b": bad})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["argument"] != "bucket" {
+			t.Errorf("bucket %q: %+v", bad, r.Errors)
+		}
+	}
+}
