@@ -5,6 +5,7 @@
 //	go run ./cmd/egbench coldstart
 //	go run ./cmd/egbench facets -rows 1000000
 //	go run ./cmd/egbench load -rows 3000000
+//	go run ./cmd/egbench pivot -latency 100ms -concurrency 5
 package main
 
 import (
@@ -26,7 +27,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load [-rows N]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -34,6 +35,10 @@ func main() {
 	runs := fs.Int("runs", 20, "repetitions per measurement")
 	dir := fs.String("dir", "", "load: a workspace directory to load (skips generating one)")
 	mem := fs.String("memory-limit", "", "load: DuckDB memory limit, e.g. 2GB")
+	latency := fs.Duration("latency", 100*time.Millisecond, "pivot: latency added to every backend query")
+	concurrency := fs.Int("concurrency", 5, "pivot: concurrent backend queries allowed (Log Analytics: 5 per identity)")
+	scale := fs.Int("demo-rows", 10, "pivot: demo workspace scale")
+	seconds := fs.Duration("duration", 10*time.Second, "pivot: how long to measure cached throughput")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -43,6 +48,8 @@ func main() {
 		err = facetLatency(*rows, *runs)
 	case "load":
 		err = loadFile(*rows, *dir, *mem)
+	case "pivot":
+		err = pivot(*latency, *concurrency, *scale, *seconds)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"entitygraph/graph/resolvers"
+	"entitygraph/internal/cache"
+	"entitygraph/internal/demo"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/loaders"
+	"entitygraph/internal/server"
+	"entitygraph/internal/sources"
+	"entitygraph/internal/workspace"
+)
+
+// slowSource adds a fixed latency to every query and allows only a few at
+// once, as a remote Log Analytics workspace would.
+type slowSource struct {
+	sources.LogSource
+	latency time.Duration
+	slots   chan struct{}
+	queries atomic.Int64
+}
+
+func (s *slowSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return sources.Result{}, ctx.Err()
+	}
+	defer func() { <-s.slots }()
+	s.queries.Add(1)
+	select {
+	case <-time.After(s.latency):
+	case <-ctx.Done():
+		return sources.Result{}, ctx.Err()
+	}
+	return s.LogSource.Run(ctx, f, q)
+}
+
+// pivotQuery: 100 IPs → their accounts → each account's alerts and sign-ins.
+const pivotQuery = `query($a: [String!]!) { ipAddresses(addresses: $a) { address
+  relatedAccounts { account { name alerts(first: 5) { totalCount nodes { name } } signins(first: 5) { totalCount } } } } }`
+
+const summaryQuery = `{ ipAddress(address: "` + demo.SprayIP + `") { type origin
+  alerts { totalCount } signins { totalCount } relatedAccounts { count } hostLogons { count } hosts { source }
+  officeActivity { totalCount } netflowSummary { flowRecords } networkConnections { count } dnsQueries { totalCount } } }`
+
+func post(url, query string, vars map[string]any) (map[string]any, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if errs, ok := out["errors"]; ok {
+		return nil, fmt.Errorf("errors: %v", errs)
+	}
+	return out, nil
+}
+
+func pivot(latency time.Duration, concurrency, scale int, measure time.Duration) error {
+	store, rep, err := workspace.Open(context.Background(), workspace.Options{DemoScale: scale})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fmt.Printf("demo workspace: %d rows (scale %d); every backend query +%v, at most %d at once; GOMAXPROCS %d\n",
+		rep.Load.Rows, scale, latency, concurrency, runtime.GOMAXPROCS(0))
+
+	addrs := []any{demo.SprayIP, demo.C2IP, demo.BruteIP, demo.BeaconIP, "52.170.14.20", "52.170.14.21", "40.76.43.124", "13.107.6.152"}
+	for i := len(addrs); i < 100; i++ {
+		addrs = append(addrs, fmt.Sprintf("198.51.100.%d", i))
+	}
+	const levels = 2 // accounts of the IPs; then alerts and sign-ins of the accounts
+	for _, mode := range []struct {
+		name     string
+		maxBatch int
+	}{{"batched (one query per facet per level)", 0}, {"unbatched (one query per parent: N+1)", 1}} {
+		src := &slowSource{LogSource: store, latency: latency, slots: make(chan struct{}, concurrency)}
+		srv := server.New(server.Options{Source: src, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store}},
+			Batching: loaders.Options{MaxBatch: mode.maxBatch}, Limits: server.Limits{MaxCost: 1 << 30}, RequestTimeout: 10 * time.Minute})
+		ts := httptest.NewServer(srv)
+		start := time.Now()
+		out, err := post(ts.URL+"/graphql", pivotQuery, map[string]any{"a": addrs})
+		took := time.Since(start)
+		ts.Close()
+		if err != nil {
+			return err
+		}
+		accounts := 0
+		for _, ip := range out["data"].(map[string]any)["ipAddresses"].([]any) {
+			accounts += len(ip.(map[string]any)["relatedAccounts"].([]any))
+		}
+		fmt.Printf("  %-42s 100 IPs → %d account rows: %4d queries, %8v wall, %.1f× (levels × latency)\n",
+			mode.name, accounts, src.queries.Load(), took.Round(time.Millisecond), float64(took)/float64(levels*latency))
+	}
+
+	// Cached throughput: the same single-IP summary, answered from the shared cache.
+	results, err := cache.New[[]sources.Row](256<<20, time.Hour)
+	if err != nil {
+		return err
+	}
+	defer results.Close()
+	srv := server.New(server.Options{Source: store, Cache: results, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store}}})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	if _, err := post(ts.URL+"/graphql", summaryQuery, nil); err != nil {
+		return err
+	}
+	results.Wait()
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(measure)
+	workers := 2 * runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if _, err := post(ts.URL+"/graphql", summaryQuery, nil); err != nil {
+					fmt.Println("request failed:", err)
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("  cached single-IP summary (%d facets): %.0f requests/s with %d clients over %v\n",
+		len(facets.IPFacets), float64(done.Load())/measure.Seconds(), workers, measure)
+	return nil
+}
