@@ -412,3 +412,27 @@ func TestTimelineBuckets(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedQueries: the README's queries and GraphiQL's default tab
+// run on the demo without errors.
+func TestDocumentedQueries(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{workspace.ExampleQuery(true)}
+	for _, block := range strings.Split(string(readme), "```graphql\n")[1:] {
+		queries = append(queries, strings.SplitN(block, "```", 2)[0])
+	}
+	if len(queries) < 3 {
+		t.Fatalf("found %d queries", len(queries))
+	}
+	for i, q := range queries {
+		r := post(t, ts, q, nil)
+		if len(r.Errors) > 0 || r.Data == nil {
+			t.Errorf("query %d: %+v", i, r.Errors)
+		}
+	}
+}
