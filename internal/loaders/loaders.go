@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"golang.org/x/sync/singleflight"
 
 	"entitygraph/internal/cache"
 	"entitygraph/internal/facets"
@@ -25,6 +27,14 @@ const MaxBatch = 100
 // resolvers of one level call Load within a few milliseconds of each other
 // (the dataloader library's own default). A loaded machine needs more.
 const DefaultWait = 16 * time.Millisecond
+
+// Shared is what all requests share: the result cache, and the coalescing
+// of identical queries in flight (two analysts opening the same IP at once
+// cost one query).
+type Shared struct {
+	Cache  *cache.Cache[[]sources.Row] // nil: no cache
+	flight singleflight.Group
+}
 
 // Options tune batching.
 type Options struct {
@@ -40,7 +50,7 @@ type loaderKey struct {
 // Loaders holds one request's dataloaders.
 type Loaders struct {
 	src    sources.LogSource
-	cache  *cache.Cache[[]sources.Row] // shared by all requests; nil: none
+	shared *Shared
 	opts   Options
 	base   context.Context // detached from any one field, keeps the request deadline
 	cancel context.CancelFunc
@@ -50,9 +60,12 @@ type Loaders struct {
 	loaders map[loaderKey]*dataloader.Loader[string, []sources.Row]
 }
 
-// New creates the loaders of one request; rows may come from and go to the
-// shared cache c (nil: no cache).
-func New(ctx context.Context, src sources.LogSource, c *cache.Cache[[]sources.Row], trace *Trace, opts Options) *Loaders {
+// New creates the loaders of one request over what requests share (nil:
+// nothing).
+func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trace, opts Options) *Loaders {
+	if shared == nil {
+		shared = &Shared{}
+	}
 	if opts.Wait <= 0 {
 		opts.Wait = DefaultWait
 	}
@@ -64,7 +77,7 @@ func New(ctx context.Context, src sources.LogSource, c *cache.Cache[[]sources.Ro
 		cancel()
 		base, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
 	}
-	return &Loaders{src: src, cache: c, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
+	return &Loaders{src: src, shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
 }
 
 // Close cancels queries still running once the request is over.
@@ -99,7 +112,7 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 		var pos []int
 		hits, hitRows := 0, 0
 		for i, k := range all {
-			if rows, ok := l.cache.Get(cacheKey(k)); ok {
+			if rows, ok := l.shared.Cache.Get(cacheKey(k)); ok {
 				out[i] = &dataloader.Result[[]sources.Row]{Data: rows}
 				hits++
 				hitRows += len(rows)
@@ -117,10 +130,18 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 		q := template
 		q.Keys = keys
 		started := time.Now()
-		res, err := l.src.Run(l.base, f, q)
+		flightKey := f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
+		leader := false
+		v, err, _ := l.shared.flight.Do(flightKey, func() (any, error) {
+			leader = true
+			return l.src.Run(l.base, f, q)
+		})
+		coalesced := !leader
+		res, _ := v.(sources.Result)
 		call := Call{
 			Source: l.src.Name(), Facet: f.Name, Table: f.Table, Statement: res.Statement,
 			Keys: len(keys), Rows: len(res.Rows), DurationMs: float64(time.Since(started).Microseconds()) / 1000,
+			Coalesced: coalesced,
 		}
 		if err != nil {
 			if !errors.Is(err, sources.ErrTableUnavailable) {
@@ -142,7 +163,7 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 		}
 		for j, k := range keys {
 			out[pos[j]] = &dataloader.Result[[]sources.Row]{Data: byKey[k]}
-			l.cache.Set(cacheKey(k), byKey[k], rowsCost(byKey[k]))
+			l.shared.Cache.Set(cacheKey(k), byKey[k], rowsCost(byKey[k]))
 		}
 		return out
 	}
@@ -164,12 +185,12 @@ func rowsCost(rows []sources.Row) int64 {
 	return cost
 }
 
-// Middleware gives every HTTP request its own loaders and trace, over the
-// shared cache c (nil: none).
-func Middleware(src sources.LogSource, c *cache.Cache[[]sources.Row], opts Options, next http.Handler) http.Handler {
+// Middleware gives every HTTP request its own loaders and trace, over what
+// requests share.
+func Middleware(src sources.LogSource, shared *Shared, opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		l := New(ctx, src, c, &Trace{}, opts)
+		l := New(ctx, src, shared, &Trace{}, opts)
 		defer l.Close()
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxKey{}, l)))
 	})

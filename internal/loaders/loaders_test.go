@@ -133,11 +133,11 @@ func TestSharedCache(t *testing.T) {
 	}
 	defer c.Close()
 	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
-	first := New(context.Background(), src, c, &Trace{}, Options{})
+	first := New(context.Background(), src, &Shared{Cache: c}, &Trace{}, Options{})
 	first.Load(context.Background(), facets.IPSignins, withPage(span, 0, 5), "1.1.1.1")
 	first.Close()
 	c.Wait()
-	second := New(context.Background(), src, c, &Trace{}, Options{})
+	second := New(context.Background(), src, &Shared{Cache: c}, &Trace{}, Options{})
 	defer second.Close()
 	var wg sync.WaitGroup
 	for _, k := range []string{"1.1.1.1", "2.2.2.2"} {
@@ -182,7 +182,7 @@ func TestErrorsAreNotCached(t *testing.T) {
 	defer c.Close()
 	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
 	for i := 0; i < 2; i++ {
-		l := New(context.Background(), src, c, &Trace{}, Options{})
+		l := New(context.Background(), src, &Shared{Cache: c}, &Trace{}, Options{})
 		if _, err := l.Load(context.Background(), facets.IPAlerts, span, "1.1.1.1"); err == nil {
 			t.Fatal("no error")
 		}
@@ -197,4 +197,43 @@ func TestErrorsAreNotCached(t *testing.T) {
 func withPage(q facets.Query, offset, limit int) facets.Query {
 	q.Offset, q.Limit = offset, limit
 	return q
+}
+
+// slowEcho answers after a delay, so that identical queries overlap.
+type slowEcho struct{ echoSource }
+
+func (s *slowEcho) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	time.Sleep(50 * time.Millisecond)
+	return s.echoSource.Run(ctx, f, q)
+}
+
+func TestCoalescesIdenticalQueries(t *testing.T) {
+	src := &slowEcho{}
+	shared := &Shared{}
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	var wg sync.WaitGroup
+	traces := make([]*Trace, 5)
+	for i := range traces {
+		traces[i] = &Trace{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l := New(context.Background(), src, shared, traces[i], Options{})
+			defer l.Close()
+			if rows, err := l.Load(context.Background(), facets.IPAlerts, span, "1.1.1.1"); err != nil || len(rows) != 1 {
+				t.Errorf("Load = %v, %v", rows, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := src.calls.Load(); n != 1 {
+		t.Errorf("%d backend queries for 5 identical requests", n)
+	}
+	queries := 0
+	for _, tr := range traces {
+		queries += tr.Queries()
+	}
+	if queries != 1 {
+		t.Errorf("traces count %d queries", queries)
+	}
 }

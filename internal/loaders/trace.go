@@ -12,7 +12,8 @@ type Call struct {
 	Rows       int     `json:"rows"`
 	DurationMs float64 `json:"durationMs"`
 	Cached     bool    `json:"cached"`
-	Skipped    bool    `json:"skipped,omitempty"` // table unavailable: nothing was sent
+	Coalesced  bool    `json:"coalesced,omitempty"` // shared an identical query another request had in flight
+	Skipped    bool    `json:"skipped,omitempty"`   // table unavailable: nothing was sent
 	Error      string  `json:"error,omitempty"`
 }
 
@@ -39,7 +40,7 @@ func (t *Trace) Calls() []Call {
 func (t *Trace) Queries() int {
 	n := 0
 	for _, c := range t.Calls() {
-		if !c.Cached && !c.Skipped {
+		if !c.Cached && !c.Skipped && !c.Coalesced {
 			n++
 		}
 	}

@@ -55,7 +55,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
-	s.mux.Handle("/graphql", withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, opts.Cache, opts.Batching, gql))))
+	s.mux.Handle("/graphql", withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, &loaders.Shared{Cache: opts.Cache}, opts.Batching, gql))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
