@@ -20,6 +20,10 @@ const (
 	CodeTimeout           = "TIMEOUT"
 	CodeNotFound          = "NOT_FOUND"
 	CodeInternal          = "INTERNAL"
+	CodePartialResult     = "PARTIAL_RESULT"
+	CodeUnauthenticated   = "UNAUTHENTICATED"
+	CodeForbidden         = "FORBIDDEN"
+	CodeRateLimited       = "RATE_LIMITED"
 )
 
 // badInput is a BAD_USER_INPUT error naming the argument.
@@ -39,25 +43,39 @@ func badInput(ctx context.Context, arg, format string, a ...any) error {
 func sourceError(ctx context.Context, f *facets.Facet, source string, err error) error {
 	code := CodeSourceUnavailable
 	msg := fmt.Sprintf("%s: %s facet failed", source, f.Source)
+	ext := map[string]any{"source": source, "table": f.Table, "facet": f.Name}
+	var se *sources.Error
+	var partial *sources.PartialError
 	switch {
 	case errors.Is(err, sources.ErrTableUnavailable):
 		code = CodeTableUnavailable
 		msg = fmt.Sprintf("table %s not available in this workspace", f.Table)
+	case errors.As(err, &partial):
+		code = CodePartialResult
+		msg = fmt.Sprintf("%s: %s results are incomplete", source, f.Source)
+	case errors.As(err, &se):
+		if se.Workspace != "" {
+			ext["workspace"] = se.Workspace
+		}
+		switch se.Kind {
+		case sources.Unauthenticated:
+			code, msg = CodeUnauthenticated, fmt.Sprintf("%s: the credential was refused for workspace %s", source, se.Workspace)
+		case sources.Forbidden:
+			code, msg = CodeForbidden, fmt.Sprintf("%s: no read access to workspace %s", source, se.Workspace)
+		case sources.RateLimited:
+			code, msg = CodeRateLimited, fmt.Sprintf("%s: query budget exhausted; retry later", source)
+		case sources.BadQuery:
+			code, msg = CodeInternal, fmt.Sprintf("%s: the %s query was rejected (a bug; logged)", source, f.Source)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			code, msg = CodeTimeout, fmt.Sprintf("%s: %s facet timed out", source, f.Source)
+		}
 	case errors.Is(err, context.DeadlineExceeded):
 		code = CodeTimeout
 		msg = fmt.Sprintf("%s: %s facet timed out", source, f.Source)
 	}
-	return &gqlerror.Error{
-		Path:    graphql.GetPath(ctx),
-		Message: msg,
-		Err:     err,
-		Extensions: map[string]any{
-			"code":   code,
-			"source": source,
-			"table":  f.Table,
-			"facet":  f.Name,
-		},
-	}
+	ext["code"] = code
+	return &gqlerror.Error{Path: graphql.GetPath(ctx), Message: msg, Err: err, Extensions: ext}
 }
 
 // addError reports a partial failure while the field still returns data.

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 
 	"encoding/json"
 	"github.com/99designs/gqlgen/graphql"
@@ -37,6 +38,11 @@ func loadQuery(ctx context.Context, f *facets.Facet, q facets.Query, key string)
 		return nil, err
 	}
 	rows, err := l.Load(ctx, f, q, key)
+	var partial *sources.PartialError
+	if errors.As(err, &partial) {
+		addError(ctx, sourceError(ctx, f, l.SourceName(), err)) // the rows stand, with a warning
+		return rows, nil
+	}
 	if err != nil {
 		return nil, sourceError(ctx, f, l.SourceName(), err)
 	}

@@ -5,6 +5,7 @@ package loaders
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -143,7 +144,8 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 			Keys: len(keys), Rows: len(res.Rows), DurationMs: float64(time.Since(started).Microseconds()) / 1000,
 			Coalesced: coalesced,
 		}
-		if err != nil {
+		var partial *sources.PartialError
+		if err != nil && !errors.As(err, &partial) {
 			if !errors.Is(err, sources.ErrTableUnavailable) {
 				call.Error = err.Error()
 			} else {
@@ -155,6 +157,9 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 			l.trace.add(call)
 			return out
 		}
+		if partial != nil {
+			call.Error = partial.Error()
+		}
 		l.trace.add(call)
 		byKey := make(map[string][]sources.Row, len(keys))
 		for _, r := range res.Rows {
@@ -162,8 +167,11 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 			byKey[k] = append(byKey[k], r)
 		}
 		for j, k := range keys {
-			out[pos[j]] = &dataloader.Result[[]sources.Row]{Data: byKey[k]}
-			l.shared.Cache.Set(cacheKey(k), byKey[k], rowsCost(byKey[k]))
+			// Partial rows are returned with their error, and not cached.
+			out[pos[j]] = &dataloader.Result[[]sources.Row]{Data: byKey[k], Error: err}
+			if partial == nil {
+				l.shared.Cache.Set(cacheKey(k), byKey[k], rowsCost(byKey[k]))
+			}
 		}
 		return out
 	}
@@ -190,7 +198,15 @@ func rowsCost(rows []sources.Row) int64 {
 func Middleware(src sources.LogSource, shared *Shared, opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		l := New(ctx, src, shared, &Trace{}, opts)
+		reqSrc := src
+		if scoped, ok := src.(sources.RequestScoped); ok {
+			var err error
+			if reqSrc, err = scoped.ForRequest(r); err != nil {
+				writeRequestError(w, err)
+				return
+			}
+		}
+		l := New(ctx, reqSrc, shared, &Trace{}, opts)
 		defer l.Close()
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxKey{}, l)))
 	})
@@ -212,3 +228,15 @@ func For(ctx context.Context) (*Loaders, error) {
 
 // SourceName names the log source behind the loaders.
 func (l *Loaders) SourceName() string { return l.src.Name() }
+
+// writeRequestError answers a request its source refused, as GraphQL does.
+func writeRequestError(w http.ResponseWriter, err error) {
+	code, status := "BAD_USER_INPUT", http.StatusBadRequest
+	var se *sources.Error
+	if errors.As(err, &se) && se.Kind == sources.Unauthenticated {
+		code, status = "UNAUTHENTICATED", http.StatusUnauthorized
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": err.Error(), "extensions": map[string]any{"code": code}}}})
+}

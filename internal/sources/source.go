@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"entitygraph/internal/facets"
 )
@@ -38,3 +39,53 @@ func (e *TableError) Error() string {
 
 // Unwrap lets errors.Is match ErrTableUnavailable.
 func (e *TableError) Unwrap() error { return ErrTableUnavailable }
+
+// Kind classifies a source failure for the field error users see.
+type Kind int
+
+// Failure kinds.
+const (
+	Unavailable     Kind = iota // the service failed or could not be reached
+	Unauthenticated             // the credential was refused (401)
+	Forbidden                   // the identity lacks access to the workspace (403)
+	RateLimited                 // the service or our own budget said wait
+	BadQuery                    // the service rejected the query text: a bug of ours
+)
+
+// Error is a classified source failure.
+type Error struct {
+	Source    string
+	Workspace string // the workspace concerned, when one is
+	Kind      Kind
+	Err       error
+}
+
+func (e *Error) Error() string {
+	if e.Workspace != "" {
+		return fmt.Sprintf("%s workspace %s: %v", e.Source, e.Workspace, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Source, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// PartialError marks a result that is incomplete: the rows returned are
+// valid, but the service could not produce all of them.
+type PartialError struct {
+	Source string
+	Err    error
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%s returned partial results: %v", e.Source, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// RequestScoped sources answer each HTTP request as its caller: workspaces
+// it picks, the analyst's own identity.
+type RequestScoped interface {
+	ForRequest(r *http.Request) (LogSource, error)
+}

@@ -1,0 +1,198 @@
+package loganalytics
+
+import (
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
+)
+
+// OBO configures on-behalf-of: the server's app registration exchanges the
+// analyst's token for a Log Analytics token, so workspace RBAC applies and
+// each analyst has their own throttling budget.
+type OBO struct {
+	TenantID     string
+	ClientID     string
+	ClientSecret string // or a certificate:
+	Certs        []*x509.Certificate
+	Key          crypto.PrivateKey
+	// DisableInstanceDiscovery is set with a custom authority host.
+	DisableInstanceDiscovery bool
+}
+
+// identity is one Entra identity's client and budget: its queries in
+// flight and its queries per window are shared by every request using it.
+type identity struct {
+	name   string
+	client *azlogs.Client
+	slots  chan struct{}
+	rate   *window
+}
+
+func (s *Source) newIdentity(name string, cred azcore.TokenCredential) (*identity, error) {
+	opts := &azlogs.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: s.opts.Cloud, Retry: s.opts.Retry, Transport: s.opts.Transport}}
+	client, err := azlogs.NewClient(cred, opts)
+	if err != nil {
+		return nil, fmt.Errorf("loganalytics: client: %w", err)
+	}
+	return &identity{name: name, client: client, slots: make(chan struct{}, s.opts.MaxConcurrent),
+		rate: newWindow(s.opts.RateLimit, s.opts.RateWindow)}, nil
+}
+
+// acquire waits for a query slot and a rate token within ctx.
+func (id *identity) acquire(ctx context.Context) (func(), error) {
+	if err := id.rate.wait(ctx); err != nil {
+		return nil, err
+	}
+	select {
+	case id.slots <- struct{}{}:
+		return func() { <-id.slots }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a query slot: %w", ctx.Err())
+	}
+}
+
+// maxUsers bounds the on-behalf-of identities kept.
+const maxUsers = 1000
+
+type userEntry struct {
+	id        *identity
+	assertion string
+	used      time.Time
+}
+
+// userIdentity returns the identity of the analyst whose token this is,
+// keyed by tenant and object id so that a refreshed token keeps the budget.
+func (s *Source) userIdentity(token string) (*identity, error) {
+	key := userKey(token)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.users[key]; ok && e.assertion == token {
+		e.used = time.Now()
+		return e.id, nil
+	}
+	o := s.opts.OBO
+	copts := &azidentity.OnBehalfOfCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: s.opts.Cloud, Transport: s.opts.Transport},
+		DisableInstanceDiscovery: o.DisableInstanceDiscovery,
+	}
+	var cred azcore.TokenCredential
+	var err error
+	if o.ClientSecret != "" {
+		cred, err = azidentity.NewOnBehalfOfCredentialWithSecret(o.TenantID, o.ClientID, token, o.ClientSecret, copts)
+	} else {
+		cred, err = azidentity.NewOnBehalfOfCredentialWithCertificate(o.TenantID, o.ClientID, token, o.Certs, o.Key, copts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("on-behalf-of credential: %w", err)
+	}
+	cache := s.users
+	if old, ok := cache[key]; ok {
+		// Same analyst, new token: keep the budget, swap the client.
+		client, err := azlogs.NewClient(cred, &azlogs.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: s.opts.Cloud, Retry: s.opts.Retry, Transport: s.opts.Transport}})
+		if err != nil {
+			return nil, err
+		}
+		id := &identity{name: old.id.name, client: client, slots: old.id.slots, rate: old.id.rate}
+		cache[key] = &userEntry{id: id, assertion: token, used: time.Now()}
+		return id, nil
+	}
+	if len(cache) >= maxUsers {
+		var oldest string
+		for k, e := range cache {
+			if oldest == "" || e.used.Before(cache[oldest].used) {
+				oldest = k
+			}
+		}
+		delete(cache, oldest)
+	}
+	id, err := s.newIdentity("user "+key, cred)
+	if err != nil {
+		return nil, err
+	}
+	cache[key] = &userEntry{id: id, assertion: token, used: time.Now()}
+	return id, nil
+}
+
+var errNoClaims = errors.New("no claims")
+
+// userKey reads tid and oid from the token's payload without verifying it
+// (Entra verifies it in the exchange); a token without them is keyed by
+// its hash.
+func userKey(token string) string {
+	if claims, err := unverifiedClaims(token); err == nil {
+		oid, _ := claims["oid"].(string)
+		tid, _ := claims["tid"].(string)
+		if oid != "" {
+			return tid + "/" + oid
+		}
+	}
+	sum := sha256.Sum256([]byte(token))
+	return "sha256:" + hex.EncodeToString(sum[:8])
+}
+
+func unverifiedClaims(token string) (map[string]any, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, errNoClaims
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, errNoClaims
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return nil, errNoClaims
+	}
+	return claims, nil
+}
+
+// window allows at most n events per duration (a sliding log).
+type window struct {
+	mu     sync.Mutex
+	n      int
+	per    time.Duration
+	events []time.Time
+}
+
+func newWindow(n int, per time.Duration) *window { return &window{n: n, per: per} }
+
+// wait blocks until an event is allowed, or ctx ends.
+func (w *window) wait(ctx context.Context) error {
+	for {
+		w.mu.Lock()
+		now := time.Now()
+		cut := 0
+		for cut < len(w.events) && now.Sub(w.events[cut]) >= w.per {
+			cut++
+		}
+		w.events = w.events[cut:]
+		if len(w.events) < w.n {
+			w.events = append(w.events, now)
+			w.mu.Unlock()
+			return nil
+		}
+		next := w.events[0].Add(w.per).Sub(now)
+		w.mu.Unlock()
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < next {
+			return fmt.Errorf("rate budget of %d queries per %v is spent for %v more", w.n, w.per, next.Round(time.Millisecond))
+		}
+		select {
+		case <-time.After(next):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

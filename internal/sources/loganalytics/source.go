@@ -1,0 +1,338 @@
+// Package loganalytics runs facets as KQL against Log Analytics workspaces
+// (Microsoft Sentinel) through the Azure SDK's azlogs client, within the
+// service's limits: a concurrency and a rate budget per identity shared by
+// all requests, retries of 429 (honouring Retry-After), 5xx and timeouts
+// inside the request deadline, and a server-side wait per query.
+package loganalytics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
+
+	"entitygraph/internal/facets"
+	"entitygraph/internal/sources"
+)
+
+// Name is how traces and errors name this source.
+const Name = "loganalytics"
+
+// WorkspaceHeader lets a request pick workspaces by name ("a,b"); the
+// first is queried, the others are added with AdditionalWorkspaces.
+const WorkspaceHeader = "X-Entitygraph-Workspaces"
+
+// Workspace is one Log Analytics workspace.
+type Workspace struct {
+	Name     string
+	ID       string // the workspace (customer) id, a GUID
+	TenantID string
+}
+
+// Options configure the source.
+type Options struct {
+	Workspaces []Workspace
+	Default    []string // workspace names queried when a request names none; empty: the first
+
+	Cloud      cloud.Configuration    // authority host and the Log Analytics endpoint and audience
+	Credential azcore.TokenCredential // the service identity; nil when every request must bring its own (OBO)
+	OBO        *OBO                   // on-behalf-of the analyst's bearer token, when set
+
+	MaxConcurrent int           // queries in flight per identity; 0: 5 (the service's per-user cap)
+	RateLimit     int           // queries per RateWindow per identity; 0: 200
+	RateWindow    time.Duration // 0: 30 s
+	ServerWait    time.Duration // Prefer: wait, the server-side timeout of one query; 0: 3 min
+	MaxRows       int           // rows one query may return before it counts as partial; 0: 500,000
+	TablesTTL     time.Duration // how long the list of a workspace's tables is trusted; 0: 1 h
+	Retry         policy.RetryOptions
+	Transport     policy.Transporter // nil: the default HTTP client
+	Logger        *slog.Logger
+
+	// Observer, when set, sees every facet query before it is sent.
+	Observer func(f *facets.Facet, q facets.Query, kql string)
+}
+
+// Source is the Log Analytics log source.
+type Source struct {
+	opts    Options
+	byName  map[string]Workspace
+	service *identity // nil without a service credential
+
+	mu     sync.Mutex
+	users  map[string]*userEntry // on-behalf-of identities by analyst
+	tables map[string]*tableSet  // by workspace-set key
+}
+
+// New validates the options and builds the source.
+func New(opts Options) (*Source, error) {
+	if len(opts.Workspaces) == 0 {
+		return nil, errors.New("loganalytics: no workspace configured")
+	}
+	if opts.Credential == nil && opts.OBO == nil {
+		return nil, errors.New("loganalytics: no credential configured")
+	}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = 5
+	}
+	if opts.RateLimit <= 0 {
+		opts.RateLimit = 200
+	}
+	if opts.RateWindow <= 0 {
+		opts.RateWindow = 30 * time.Second
+	}
+	if opts.ServerWait <= 0 {
+		opts.ServerWait = 3 * time.Minute
+	}
+	if opts.MaxRows <= 0 {
+		opts.MaxRows = 500000
+	}
+	if opts.TablesTTL <= 0 {
+		opts.TablesTTL = time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Cloud.Services == nil {
+		opts.Cloud = cloud.AzurePublic
+	}
+	if _, ok := opts.Cloud.Services[azlogs.ServiceName]; !ok {
+		return nil, errors.New("loganalytics: the cloud configuration has no Log Analytics endpoint")
+	}
+	s := &Source{opts: opts, byName: map[string]Workspace{}, users: map[string]*userEntry{}, tables: map[string]*tableSet{}}
+	for _, w := range opts.Workspaces {
+		if w.Name == "" || w.ID == "" {
+			return nil, fmt.Errorf("loganalytics: workspace %q needs a name and an id", w.Name)
+		}
+		if _, dup := s.byName[w.Name]; dup {
+			return nil, fmt.Errorf("loganalytics: workspace %q configured twice", w.Name)
+		}
+		s.byName[w.Name] = w
+	}
+	for _, d := range opts.Default {
+		if _, ok := s.byName[d]; !ok {
+			return nil, fmt.Errorf("loganalytics: default workspace %q is not configured", d)
+		}
+	}
+	if opts.Credential != nil {
+		id, err := s.newIdentity("service", opts.Credential)
+		if err != nil {
+			return nil, err
+		}
+		s.service = id
+	}
+	return s, nil
+}
+
+// Name names the source in traces and errors.
+func (s *Source) Name() string { return Name }
+
+func (s *Source) defaultWorkspaces() []Workspace {
+	if len(s.opts.Default) == 0 {
+		return s.opts.Workspaces[:1]
+	}
+	out := make([]Workspace, len(s.opts.Default))
+	for i, n := range s.opts.Default {
+		out[i] = s.byName[n]
+	}
+	return out
+}
+
+// Run runs a facet on the default workspaces as the service identity.
+func (s *Source) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	if s.service == nil {
+		return sources.Result{}, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("no bearer token to query on behalf of")}
+	}
+	return scoped{s, s.service, s.defaultWorkspaces()}.Run(ctx, f, q)
+}
+
+// ForRequest is the source as one HTTP request sees it: the workspaces it
+// names in WorkspaceHeader, and, with on-behalf-of enabled and a bearer
+// token present, the analyst's own identity.
+func (s *Source) ForRequest(r *http.Request) (sources.LogSource, error) {
+	ws := s.defaultWorkspaces()
+	if h := strings.TrimSpace(r.Header.Get(WorkspaceHeader)); h != "" {
+		ws = nil
+		for _, name := range strings.Split(h, ",") {
+			w, ok := s.byName[strings.TrimSpace(name)]
+			if !ok {
+				return nil, &sources.Error{Source: Name, Kind: sources.BadQuery, Err: fmt.Errorf("unknown workspace %q (configured: %s)", strings.TrimSpace(name), strings.Join(s.names(), ", "))}
+			}
+			ws = append(ws, w)
+		}
+		if len(ws) > 100 {
+			return nil, &sources.Error{Source: Name, Kind: sources.BadQuery, Err: errors.New("at most 100 workspaces per request")}
+		}
+	}
+	id := s.service
+	if s.opts.OBO != nil {
+		if token, ok := bearer(r); ok {
+			var err error
+			if id, err = s.userIdentity(token); err != nil {
+				return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: err}
+			}
+		} else if id == nil {
+			return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("an Authorization: Bearer token is required (queries run on behalf of the caller)")}
+		}
+	}
+	if id == nil {
+		return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("no credential to query with")}
+	}
+	return scoped{s, id, ws}, nil
+}
+
+func (s *Source) names() []string {
+	out := make([]string, len(s.opts.Workspaces))
+	for i, w := range s.opts.Workspaces {
+		out[i] = w.Name
+	}
+	return out
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return "", false
+}
+
+// scoped is the source bound to an identity and a set of workspaces.
+type scoped struct {
+	s  *Source
+	id *identity
+	ws []Workspace
+}
+
+func (sc scoped) Name() string { return Name }
+
+func (sc scoped) key() string {
+	ids := make([]string, len(sc.ws))
+	for i, w := range sc.ws {
+		ids[i] = w.ID
+	}
+	return strings.Join(ids, ",")
+}
+
+// Run renders the facet to KQL and executes it, unless the workspaces lack
+// its table.
+func (sc scoped) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	has, err := sc.hasTable(ctx, f.Table)
+	if err != nil {
+		return sources.Result{}, err
+	}
+	if !has {
+		return sources.Result{}, &sources.TableError{Table: f.Table}
+	}
+	st, err := f.Render(facets.KQL, q)
+	if err != nil {
+		return sources.Result{}, err
+	}
+	if sc.s.opts.Observer != nil {
+		sc.s.opts.Observer(f, q, st.Text)
+	}
+	rows, err := sc.query(ctx, st.Text, q.Start, q.End)
+	res := sources.Result{Statement: st.Text, Rows: rows}
+	var se *sources.Error
+	if errors.As(err, &se) && se.Kind == sources.BadQuery {
+		sc.s.opts.Logger.Error("Log Analytics rejected a facet query", "facet", f.Name, "kql", st.Text, "err", err)
+	}
+	if err == nil && len(rows) >= sc.s.opts.MaxRows {
+		err = &sources.PartialError{Source: Name, Err: fmt.Errorf("%d rows: the row cap was reached", len(rows))}
+	}
+	return res, err
+}
+
+// query sends one KQL query within the identity's budget.
+func (sc scoped) query(ctx context.Context, kql string, start, end time.Time) ([]sources.Row, error) {
+	release, err := sc.id.acquire(ctx)
+	if err != nil {
+		return nil, &sources.Error{Source: Name, Kind: sources.RateLimited, Err: err}
+	}
+	defer release()
+	body := azlogs.QueryBody{Query: &kql}
+	if !start.IsZero() {
+		// Whole seconds that cover the KQL's own filter (the service
+		// intersects the two).
+		ceil := end.UTC().Truncate(time.Second)
+		if ceil.Before(end) {
+			ceil = ceil.Add(time.Second)
+		}
+		ti := azlogs.NewTimeInterval(start.UTC().Truncate(time.Second), ceil)
+		body.Timespan = &ti
+	}
+	for _, w := range sc.ws[1:] {
+		body.AdditionalWorkspaces = append(body.AdditionalWorkspaces, w.ID)
+	}
+	wait := int(sc.s.opts.ServerWait / time.Second)
+	resp, err := sc.id.client.QueryWorkspace(ctx, sc.ws[0].ID, body, &azlogs.QueryWorkspaceOptions{Options: &azlogs.QueryOptions{Wait: &wait}})
+	if err != nil {
+		return nil, sc.classify(err)
+	}
+	if len(resp.Tables) == 0 {
+		if resp.Error != nil {
+			return nil, &sources.Error{Source: Name, Workspace: sc.ws[0].Name, Kind: sources.Unavailable, Err: resp.Error}
+		}
+		return nil, nil
+	}
+	rows, err := decodeTable(resp.Tables[0])
+	if err != nil {
+		return nil, &sources.Error{Source: Name, Workspace: sc.ws[0].Name, Kind: sources.Unavailable, Err: err}
+	}
+	sc.labelWorkspaces(rows)
+	if resp.Error != nil {
+		return rows, &sources.PartialError{Source: Name, Err: resp.Error}
+	}
+	return rows, nil
+}
+
+// labelWorkspaces names the workspace of each row that carries TenantId
+// (a Log Analytics table's TenantId is its workspace id).
+func (sc scoped) labelWorkspaces(rows []sources.Row) {
+	if len(sc.ws) < 2 {
+		return
+	}
+	names := map[string]string{}
+	for _, w := range sc.ws {
+		names[strings.ToLower(w.ID)] = w.Name
+	}
+	for _, r := range rows {
+		if id, ok := r["TenantId"].(string); ok {
+			if n, ok := names[strings.ToLower(id)]; ok {
+				r["_workspace"] = n
+			}
+		}
+	}
+}
+
+// classify maps a failed call onto the kinds users see.
+func (sc scoped) classify(err error) error {
+	kind := sources.Unavailable
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		switch {
+		case re.StatusCode == http.StatusUnauthorized:
+			kind = sources.Unauthenticated
+		case re.StatusCode == http.StatusForbidden:
+			kind = sources.Forbidden
+		case re.StatusCode == http.StatusTooManyRequests:
+			kind = sources.RateLimited
+		case re.StatusCode == http.StatusBadRequest && (strings.Contains(re.Error(), "SyntaxError") || strings.Contains(re.Error(), "SemanticError") || strings.Contains(re.Error(), "BadArgumentError")):
+			kind = sources.BadQuery
+		}
+	}
+	var authErr *azidentity.AuthenticationFailedError
+	if errors.As(err, &authErr) {
+		kind = sources.Unauthenticated
+	}
+	return &sources.Error{Source: Name, Workspace: sc.ws[0].Name, Kind: kind, Err: err}
+}
