@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/server"
 	"entitygraph/internal/sources"
+	"entitygraph/internal/sources/duckdb"
+	"entitygraph/internal/sources/loganalytics"
 	"entitygraph/internal/workspace"
 )
 
@@ -39,15 +42,33 @@ func run(log *slog.Logger) error {
 	defer stop()
 
 	started := time.Now()
-	store, rep, err := workspace.Open(ctx, workspace.Options{Dir: cfg.Data, DemoScale: cfg.DemoScale, MemoryLimit: cfg.MemoryLimit})
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	log.Info("workspace loaded", "source", rep.Source, "tables", len(rep.Load.Tables), "rows", rep.Load.Rows, "duration", time.Since(started).Round(time.Millisecond))
-	for _, t := range rep.Load.Tables {
-		if len(t.Unknown) > 0 || t.TimeFallback != "" {
-			log.Info("table loaded", "table", t.Table, "rows", t.Rows, "unknown_columns", len(t.Unknown), "time_from", t.TimeFallback)
+	var src sources.LogSource
+	var store *duckdb.Store
+	sourceName := duckdb.Name
+	if cfg.Source == "sentinel" {
+		la, err := sentinelSource(cfg.Sentinel)
+		if err != nil {
+			return fmt.Errorf("sentinel: %w", err)
+		}
+		src, sourceName = la, loganalytics.Name
+		names := make([]string, len(cfg.Sentinel.Workspaces))
+		for i, w := range cfg.Sentinel.Workspaces {
+			names[i] = w.Name
+		}
+		log.Info("querying Microsoft Sentinel", "workspaces", strings.Join(names, ","), "auth", cfg.Sentinel.Auth.String())
+	} else {
+		var rep workspace.Report
+		store, rep, err = workspace.Open(ctx, workspace.Options{Dir: cfg.Data, DemoScale: cfg.DemoScale, MemoryLimit: cfg.MemoryLimit})
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		src = store
+		log.Info("workspace loaded", "source", rep.Source, "tables", len(rep.Load.Tables), "rows", rep.Load.Rows, "duration", time.Since(started).Round(time.Millisecond))
+		for _, t := range rep.Load.Tables {
+			if len(t.Unknown) > 0 || t.TimeFallback != "" {
+				log.Info("table loaded", "table", t.Table, "rows", t.Rows, "unknown_columns", len(t.Unknown), "time_from", t.TimeFallback)
+			}
 		}
 	}
 
@@ -57,14 +78,14 @@ func run(log *slog.Logger) error {
 	}
 	defer results.Close()
 	srv := server.New(server.Options{
-		Source:         store,
+		Source:         src,
 		Cache:          results,
-		Resolver:       &resolvers.Resolver{Config: resolvers.Config{Store: store, MaxTimespan: cfg.MaxTimespan}},
+		Resolver:       &resolvers.Resolver{Config: resolvers.Config{Store: store, SourceName: sourceName, MaxTimespan: cfg.MaxTimespan}},
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
 		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost},
 		Batching:       loaders.Options{Wait: cfg.BatchWait},
-		ExampleQuery:   workspace.ExampleQuery(cfg.Data == ""),
+		ExampleQuery:   workspace.ExampleQuery(cfg.Source == "local" && cfg.Data == ""),
 	})
 	srv.SetReady()
 	httpSrv := &http.Server{Addr: cfg.Listen, Handler: srv, ReadHeaderTimeout: 10 * time.Second}

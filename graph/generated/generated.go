@@ -376,31 +376,32 @@ type ComplexityRoot struct {
 	}
 
 	IpAddress struct {
-		Address            func(childComplexity int) int
-		Alerts             func(childComplexity int, first *int, after *string) int
-		AzureActivity      func(childComplexity int, first *int, after *string) int
-		Bookmarks          func(childComplexity int, first *int, after *string) int
-		CommonSecurityLog  func(childComplexity int, first *int, after *string) int
-		DNSQueries         func(childComplexity int, first *int, after *string) int
-		FirstSeen          func(childComplexity int) int
-		Heartbeat          func(childComplexity int) int
-		HostLogons         func(childComplexity int) int
-		Hosts              func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		LastSeen           func(childComplexity int) int
-		NetflowSummary     func(childComplexity int) int
-		Netflows           func(childComplexity int, first *int, after *string) int
-		NetworkConnections func(childComplexity int) int
-		NetworkInterface   func(childComplexity int) int
-		OfficeActivity     func(childComplexity int, first *int, after *string) int
-		Origin             func(childComplexity int) int
-		RelatedAccounts    func(childComplexity int) int
-		Signins            func(childComplexity int, first *int, after *string) int
-		Timeline           func(childComplexity int, bucket *string) int
-		Timespan           func(childComplexity int) int
-		Type               func(childComplexity int) int
-		VMComputer         func(childComplexity int) int
-		Version            func(childComplexity int) int
+		Address             func(childComplexity int) int
+		Alerts              func(childComplexity int, first *int, after *string) int
+		AzureActivity       func(childComplexity int, first *int, after *string) int
+		Bookmarks           func(childComplexity int, first *int, after *string) int
+		CommonSecurityLog   func(childComplexity int, first *int, after *string) int
+		DNSQueries          func(childComplexity int, first *int, after *string) int
+		FirstSeen           func(childComplexity int) int
+		Heartbeat           func(childComplexity int) int
+		HostLogons          func(childComplexity int) int
+		Hosts               func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		LastSeen            func(childComplexity int) int
+		NetflowSummary      func(childComplexity int) int
+		Netflows            func(childComplexity int, first *int, after *string) int
+		NetworkConnections  func(childComplexity int) int
+		NetworkInterface    func(childComplexity int) int
+		OfficeActivity      func(childComplexity int, first *int, after *string) int
+		Origin              func(childComplexity int) int
+		RelatedAccounts     func(childComplexity int) int
+		SentinelThreatIntel func(childComplexity int, first *int, after *string) int
+		Signins             func(childComplexity int, first *int, after *string) int
+		Timeline            func(childComplexity int, bucket *string) int
+		Timespan            func(childComplexity int) int
+		Type                func(childComplexity int) int
+		VMComputer          func(childComplexity int) int
+		Version             func(childComplexity int) int
 	}
 
 	MailboxEntity struct {
@@ -581,6 +582,35 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ThreatIndicator struct {
+		Action       func(childComplexity int) int
+		Active       func(childComplexity int) int
+		Columns      func(childComplexity int) int
+		Confidence   func(childComplexity int) int
+		Description  func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Pattern      func(childComplexity int) int
+		SourceSystem func(childComplexity int) int
+		Table        func(childComplexity int) int
+		Tags         func(childComplexity int) int
+		ThreatType   func(childComplexity int) int
+		Time         func(childComplexity int) int
+		ValidUntil   func(childComplexity int) int
+		Value        func(childComplexity int) int
+	}
+
+	ThreatIndicatorConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ThreatIndicatorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	TimeSpan struct {
 		End   func(childComplexity int) int
 		Start func(childComplexity int) int
@@ -720,6 +750,7 @@ type IpAddressResolver interface {
 	NetworkConnections(ctx context.Context, obj *model.IPAddress) ([]*model.NetworkConnectionSummary, error)
 	Bookmarks(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.BookmarkConnection, error)
 	DNSQueries(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.DNSQueryConnection, error)
+	SentinelThreatIntel(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.ThreatIndicatorConnection, error)
 	Timeline(ctx context.Context, obj *model.IPAddress, bucket *string) (*model.Timeline, error)
 	FirstSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error)
 	LastSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error)
@@ -2427,6 +2458,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.RelatedAccounts(childComplexity), true
+	case "IpAddress.sentinelThreatIntel":
+		if e.ComplexityRoot.IpAddress.SentinelThreatIntel == nil {
+			break
+		}
+
+		args, err := ec.field_IpAddress_sentinelThreatIntel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IpAddress.SentinelThreatIntel(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "IpAddress.signins":
 		if e.ComplexityRoot.IpAddress.Signins == nil {
 			break
@@ -3277,6 +3319,129 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SigninEdge.Node(childComplexity), true
 
+	case "ThreatIndicator.action":
+		if e.ComplexityRoot.ThreatIndicator.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Action(childComplexity), true
+	case "ThreatIndicator.active":
+		if e.ComplexityRoot.ThreatIndicator.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Active(childComplexity), true
+	case "ThreatIndicator.columns":
+		if e.ComplexityRoot.ThreatIndicator.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Columns(childComplexity), true
+	case "ThreatIndicator.confidence":
+		if e.ComplexityRoot.ThreatIndicator.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Confidence(childComplexity), true
+	case "ThreatIndicator.description":
+		if e.ComplexityRoot.ThreatIndicator.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Description(childComplexity), true
+	case "ThreatIndicator.id":
+		if e.ComplexityRoot.ThreatIndicator.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.ID(childComplexity), true
+	case "ThreatIndicator.pattern":
+		if e.ComplexityRoot.ThreatIndicator.Pattern == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Pattern(childComplexity), true
+	case "ThreatIndicator.sourceSystem":
+		if e.ComplexityRoot.ThreatIndicator.SourceSystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.SourceSystem(childComplexity), true
+	case "ThreatIndicator.table":
+		if e.ComplexityRoot.ThreatIndicator.Table == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Table(childComplexity), true
+	case "ThreatIndicator.tags":
+		if e.ComplexityRoot.ThreatIndicator.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Tags(childComplexity), true
+	case "ThreatIndicator.threatType":
+		if e.ComplexityRoot.ThreatIndicator.ThreatType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.ThreatType(childComplexity), true
+	case "ThreatIndicator.time":
+		if e.ComplexityRoot.ThreatIndicator.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Time(childComplexity), true
+	case "ThreatIndicator.validUntil":
+		if e.ComplexityRoot.ThreatIndicator.ValidUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.ValidUntil(childComplexity), true
+	case "ThreatIndicator.value":
+		if e.ComplexityRoot.ThreatIndicator.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicator.Value(childComplexity), true
+
+	case "ThreatIndicatorConnection.edges":
+		if e.ComplexityRoot.ThreatIndicatorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicatorConnection.Edges(childComplexity), true
+	case "ThreatIndicatorConnection.nodes":
+		if e.ComplexityRoot.ThreatIndicatorConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicatorConnection.Nodes(childComplexity), true
+	case "ThreatIndicatorConnection.pageInfo":
+		if e.ComplexityRoot.ThreatIndicatorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicatorConnection.PageInfo(childComplexity), true
+	case "ThreatIndicatorConnection.totalCount":
+		if e.ComplexityRoot.ThreatIndicatorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicatorConnection.TotalCount(childComplexity), true
+
+	case "ThreatIndicatorEdge.cursor":
+		if e.ComplexityRoot.ThreatIndicatorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicatorEdge.Cursor(childComplexity), true
+	case "ThreatIndicatorEdge.node":
+		if e.ComplexityRoot.ThreatIndicatorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIndicatorEdge.Node(childComplexity), true
+
 	case "TimeSpan.end":
 		if e.ComplexityRoot.TimeSpan.End == nil {
 			break
@@ -3811,6 +3976,8 @@ type IpAddress implements Node {
   bookmarks(first: Int = 20, after: String): BookmarkConnection
   "DnsEvents lookups from the IP (ClientIP) or resolving to it (IPAddresses)."
   dnsQueries(first: Int = 20, after: String): DnsQueryConnection
+  "Indicators in the workspace's threat-intelligence tables (ThreatIntelIndicators and the legacy ThreatIntelligenceIndicator, whichever exist) naming the IP, newest first."
+  sentinelThreatIntel(first: Int = 20, after: String): ThreatIndicatorConnection
   "Event counts per source per time bucket (e.g. \"15m\", \"1h\", \"1d\") over the timespan."
   timeline(bucket: String = "1h"): Timeline
   "The first and last event about the IP across sources."
@@ -4072,6 +4239,30 @@ type DnsQuery {
 }
 type DnsQueryConnection { totalCount: Int! pageInfo: PageInfo! nodes: [DnsQuery!]! edges: [DnsQueryEdge!]! }
 type DnsQueryEdge { cursor: String! node: DnsQuery! }
+
+type ThreatIndicator {
+  time: DateTime
+  id: String
+  "The table it came from: ThreatIntelIndicators or ThreatIntelligenceIndicator."
+  table: String!
+  "The indicator's value (the IP)."
+  value: String
+  pattern: String
+  "0–100."
+  confidence: Int
+  active: Boolean
+  "STIX label (current schema) or ThreatType (legacy)."
+  threatType: String
+  description: String
+  "alert, block… (legacy schema)."
+  action: String
+  tags: [String!]!
+  validUntil: DateTime
+  sourceSystem: String
+  columns: JSON!
+}
+type ThreatIndicatorConnection { totalCount: Int! pageInfo: PageInfo! nodes: [ThreatIndicator!]! edges: [ThreatIndicatorEdge!]! }
+type ThreatIndicatorEdge { cursor: String! node: ThreatIndicator! }
 `, BuiltIn: false},
 	{Name: "../schema.graphqls", Input: `"""An RFC 3339 timestamp in UTC."""
 scalar DateTime
@@ -4819,6 +5010,8 @@ func (ec *executionContext) childFields_IpAddress(ctx context.Context, field gra
 		return ec.fieldContext_IpAddress_bookmarks(ctx, field)
 	case "dnsQueries":
 		return ec.fieldContext_IpAddress_dnsQueries(ctx, field)
+	case "sentinelThreatIntel":
+		return ec.fieldContext_IpAddress_sentinelThreatIntel(ctx, field)
 	case "timeline":
 		return ec.fieldContext_IpAddress_timeline(ctx, field)
 	case "firstSeen":
@@ -5119,6 +5312,64 @@ func (ec *executionContext) childFields_SigninEdge(ctx context.Context, field gr
 		return ec.fieldContext_SigninEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SigninEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ThreatIndicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "time":
+		return ec.fieldContext_ThreatIndicator_time(ctx, field)
+	case "id":
+		return ec.fieldContext_ThreatIndicator_id(ctx, field)
+	case "table":
+		return ec.fieldContext_ThreatIndicator_table(ctx, field)
+	case "value":
+		return ec.fieldContext_ThreatIndicator_value(ctx, field)
+	case "pattern":
+		return ec.fieldContext_ThreatIndicator_pattern(ctx, field)
+	case "confidence":
+		return ec.fieldContext_ThreatIndicator_confidence(ctx, field)
+	case "active":
+		return ec.fieldContext_ThreatIndicator_active(ctx, field)
+	case "threatType":
+		return ec.fieldContext_ThreatIndicator_threatType(ctx, field)
+	case "description":
+		return ec.fieldContext_ThreatIndicator_description(ctx, field)
+	case "action":
+		return ec.fieldContext_ThreatIndicator_action(ctx, field)
+	case "tags":
+		return ec.fieldContext_ThreatIndicator_tags(ctx, field)
+	case "validUntil":
+		return ec.fieldContext_ThreatIndicator_validUntil(ctx, field)
+	case "sourceSystem":
+		return ec.fieldContext_ThreatIndicator_sourceSystem(ctx, field)
+	case "columns":
+		return ec.fieldContext_ThreatIndicator_columns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreatIndicator", field.Name)
+}
+
+func (ec *executionContext) childFields_ThreatIndicatorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_ThreatIndicatorConnection_totalCount(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ThreatIndicatorConnection_pageInfo(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ThreatIndicatorConnection_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_ThreatIndicatorConnection_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreatIndicatorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ThreatIndicatorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ThreatIndicatorEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ThreatIndicatorEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreatIndicatorEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_TimeSpan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5766,6 +6017,28 @@ func (ec *executionContext) field_IpAddress_netflows_args(ctx context.Context, r
 }
 
 func (ec *executionContext) field_IpAddress_officeActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_IpAddress_sentinelThreatIntel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -13088,6 +13361,50 @@ func (ec *executionContext) fieldContext_IpAddress_dnsQueries(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _IpAddress_sentinelThreatIntel(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_sentinelThreatIntel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IpAddress().SentinelThreatIntel(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatIndicatorConnection) graphql.Marshaler {
+			return ec.marshalOThreatIndicatorConnection2ᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_sentinelThreatIntel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatIndicatorConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IpAddress_sentinelThreatIntel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IpAddress_timeline(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16458,6 +16775,502 @@ func (ec *executionContext) fieldContext_SigninEdge_node(_ context.Context, fiel
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Signin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatIndicator_time(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ThreatIndicator_id(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_table(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_table(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Table, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_table(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_value(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_pattern(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_pattern(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pattern, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_pattern(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_confidence(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_confidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_confidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ThreatIndicator_active(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ThreatIndicator_threatType(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_threatType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ThreatType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_threatType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_description(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_action(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_tags(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_validUntil(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_validUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_validUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ThreatIndicator_sourceSystem(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_sourceSystem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SourceSystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_sourceSystem(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicator_columns(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicator_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicator_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicator", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _ThreatIndicatorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicatorConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicatorConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicatorConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ThreatIndicatorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicatorConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentitygraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicatorConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatIndicatorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatIndicatorConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicatorConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ThreatIndicator) graphql.Marshaler {
+			return ec.marshalNThreatIndicator2ᚕᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicatorConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatIndicatorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatIndicator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatIndicatorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicatorConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ThreatIndicatorEdge) graphql.Marshaler {
+			return ec.marshalNThreatIndicatorEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicatorConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatIndicatorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatIndicatorEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatIndicatorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicatorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicatorEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicatorEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIndicatorEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIndicatorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIndicatorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIndicatorEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatIndicator) graphql.Marshaler {
+			return ec.marshalNThreatIndicator2ᚖentitygraphᚋgraphᚋmodelᚐThreatIndicator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIndicatorEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatIndicatorEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatIndicator(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20709,6 +21522,12 @@ func (ec *executionContext) _IpAddress(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IpAddress_dnsQueries(ctx, field, obj)
 				})
+		case "sentinelThreatIntel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_sentinelThreatIntel(ctx, field, obj)
+				})
 		case "timeline":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -21879,6 +22698,190 @@ func (ec *executionContext) _SigninEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "node":
 			out.Values[i] = ec._SigninEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var threatIndicatorImplementors = []string{"ThreatIndicator"}
+
+func (ec *executionContext) _ThreatIndicator(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatIndicator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatIndicatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreatIndicator")
+		case "time":
+			out.Values[i] = ec._ThreatIndicator_time(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._ThreatIndicator_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "table":
+			out.Values[i] = ec._ThreatIndicator_table(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ThreatIndicator_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pattern":
+			out.Values[i] = ec._ThreatIndicator_pattern(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "confidence":
+			out.Values[i] = ec._ThreatIndicator_confidence(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._ThreatIndicator_active(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "threatType":
+			out.Values[i] = ec._ThreatIndicator_threatType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ThreatIndicator_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "action":
+			out.Values[i] = ec._ThreatIndicator_action(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tags":
+			out.Values[i] = ec._ThreatIndicator_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validUntil":
+			out.Values[i] = ec._ThreatIndicator_validUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sourceSystem":
+			out.Values[i] = ec._ThreatIndicator_sourceSystem(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "columns":
+			out.Values[i] = ec._ThreatIndicator_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var threatIndicatorConnectionImplementors = []string{"ThreatIndicatorConnection"}
+
+func (ec *executionContext) _ThreatIndicatorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatIndicatorConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatIndicatorConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreatIndicatorConnection")
+		case "totalCount":
+			out.Values[i] = ec._ThreatIndicatorConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ThreatIndicatorConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ThreatIndicatorConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._ThreatIndicatorConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var threatIndicatorEdgeImplementors = []string{"ThreatIndicatorEdge"}
+
+func (ec *executionContext) _ThreatIndicatorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatIndicatorEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatIndicatorEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreatIndicatorEdge")
+		case "cursor":
+			out.Values[i] = ec._ThreatIndicatorEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ThreatIndicatorEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23395,6 +24398,54 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNThreatIndicator2ᚕᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ThreatIndicator) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNThreatIndicator2ᚖentitygraphᚋgraphᚋmodelᚐThreatIndicator(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNThreatIndicator2ᚖentitygraphᚋgraphᚋmodelᚐThreatIndicator(ctx context.Context, sel ast.SelectionSet, v *model.ThreatIndicator) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ThreatIndicator!")
+		return graphql.Null
+	}
+	return ec._ThreatIndicator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNThreatIndicatorEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ThreatIndicatorEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNThreatIndicatorEdge2ᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNThreatIndicatorEdge2ᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorEdge(ctx context.Context, sel ast.SelectionSet, v *model.ThreatIndicatorEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ThreatIndicatorEdge!")
+		return graphql.Null
+	}
+	return ec._ThreatIndicatorEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTimeSpan2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpan(ctx context.Context, sel ast.SelectionSet, v *model.TimeSpan) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TimeSpan!")
@@ -24208,6 +25259,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOThreatIndicatorConnection2ᚖentitygraphᚋgraphᚋmodelᚐThreatIndicatorConnection(ctx context.Context, sel ast.SelectionSet, v *model.ThreatIndicatorConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ThreatIndicatorConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpanInput(ctx context.Context, v any) (*model.TimeSpanInput, error) {

@@ -467,6 +467,40 @@ type SigninEdge struct {
 	Node   *Signin `json:"node"`
 }
 
+type ThreatIndicator struct {
+	Time *time.Time `json:"time,omitempty"`
+	ID   *string    `json:"id,omitempty"`
+	// The table it came from: ThreatIntelIndicators or ThreatIntelligenceIndicator.
+	Table string `json:"table"`
+	// The indicator's value (the IP).
+	Value   *string `json:"value,omitempty"`
+	Pattern *string `json:"pattern,omitempty"`
+	// 0–100.
+	Confidence *int  `json:"confidence,omitempty"`
+	Active     *bool `json:"active,omitempty"`
+	// STIX label (current schema) or ThreatType (legacy).
+	ThreatType  *string `json:"threatType,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// alert, block… (legacy schema).
+	Action       *string    `json:"action,omitempty"`
+	Tags         []string   `json:"tags"`
+	ValidUntil   *time.Time `json:"validUntil,omitempty"`
+	SourceSystem *string    `json:"sourceSystem,omitempty"`
+	Columns      any        `json:"columns"`
+}
+
+type ThreatIndicatorConnection struct {
+	TotalCount int                    `json:"totalCount"`
+	PageInfo   *PageInfo              `json:"pageInfo"`
+	Nodes      []*ThreatIndicator     `json:"nodes"`
+	Edges      []*ThreatIndicatorEdge `json:"edges"`
+}
+
+type ThreatIndicatorEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *ThreatIndicator `json:"node"`
+}
+
 type TimeSpan struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`

@@ -178,6 +178,11 @@ func (r *ipAddressResolver) DNSQueries(ctx context.Context, obj *model.IPAddress
 	return &model.DNSQueryConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 
+// SentinelThreatIntel is the resolver for the sentinelThreatIntel field.
+func (r *ipAddressResolver) SentinelThreatIntel(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.ThreatIndicatorConnection, error) {
+	return threatIndicators(ctx, obj, first, after)
+}
+
 // Timeline is the resolver for the timeline field.
 func (r *ipAddressResolver) Timeline(ctx context.Context, obj *model.IPAddress, bucket *string) (*model.Timeline, error) {
 	return timeline(ctx, facets.IPTimeline, obj.Span, obj.Addr.String(), bucket)

@@ -34,7 +34,11 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Workspace is the resolver for the workspace field.
 func (r *queryResolver) Workspace(ctx context.Context) (*model.Workspace, error) {
-	w := &model.Workspace{Source: duckdb.Name, Tables: []*model.WorkspaceTable{}}
+	name := r.Config.SourceName
+	if name == "" {
+		name = duckdb.Name
+	}
+	w := &model.Workspace{Source: name, Tables: []*model.WorkspaceTable{}}
 	if r.Config.Store == nil {
 		return w, nil
 	}

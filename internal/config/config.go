@@ -25,6 +25,9 @@ type Config struct {
 	MaxDepth       int           `yaml:"maxDepth"`       // deepest selection a query may have
 	MaxCost        int           `yaml:"maxCost"`        // estimated resolver calls a query may cause
 	BatchWait      time.Duration `yaml:"batchWait"`      // how long loaders gather keys before querying
+	Source         string        `yaml:"source"`         // local (DuckDB) or sentinel (Log Analytics); default: sentinel when workspaces are configured
+	MsticpyConfig  string        `yaml:"msticpyConfig"`  // an msticpyconfig.yaml whose AzureSentinel.Workspaces to use
+	Sentinel       Sentinel      `yaml:"sentinel"`
 }
 
 // Defaults are used for anything no source sets.
@@ -35,7 +38,8 @@ func Defaults() Config {
 // Load resolves the configuration from args (flags), the environment
 // (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_SCALE, EG_MAX_TIMESPAN,
 // EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT, EG_CACHE_TTL, EG_CACHE_MB,
-// EG_MAX_DEPTH, EG_MAX_COST, EG_BATCH_WAIT) and the YAML file named by --config.
+// EG_MAX_DEPTH, EG_MAX_COST, EG_BATCH_WAIT, EG_SOURCE, EG_MSTICPY_CONFIG,
+// and the secrets EG_CLIENT_SECRET, EG_CERTIFICATE_PASSWORD) and the YAML file named by --config.
 func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("gql", flag.ContinueOnError)
 	listen := fs.String("listen", "", "address to listen on (env EG_LISTEN; default 127.0.0.1:8080)")
@@ -48,6 +52,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	cacheTTL := fs.Duration("cache-ttl", -1, "reuse facet results this long; 0 disables (env EG_CACHE_TTL; default 5m)")
 	cacheMB := fs.Int("cache-mb", 0, "facet-result cache size in MB (env EG_CACHE_MB; default 256)")
 	maxDepth := fs.Int("max-depth", 0, "deepest selection a query may have (env EG_MAX_DEPTH; default 15)")
+	source := fs.String("source", "", "local or sentinel (env EG_SOURCE; default: sentinel when workspaces are configured)")
+	msticpy := fs.String("msticpy-config", "", "read workspaces from this msticpyconfig.yaml (env EG_MSTICPY_CONFIG)")
 	batchWait := fs.Duration("batch-wait", 0, "how long loaders gather keys before querying (env EG_BATCH_WAIT; default 16ms)")
 	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +92,34 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.CacheMB, err = intSetting(*cacheMB, getenv("EG_CACHE_MB"), cfg.CacheMB); err != nil {
 		return Config{}, fmt.Errorf("EG_CACHE_MB: %w", err)
+	}
+	cfg.Source = first(*source, getenv("EG_SOURCE"), cfg.Source)
+	cfg.MsticpyConfig = first(*msticpy, getenv("EG_MSTICPY_CONFIG"), cfg.MsticpyConfig)
+	cfg.Sentinel.Auth.ClientSecret = first(getenv("EG_CLIENT_SECRET"), cfg.Sentinel.Auth.ClientSecret)
+	cfg.Sentinel.Auth.CertificatePassword = first(getenv("EG_CERTIFICATE_PASSWORD"), cfg.Sentinel.Auth.CertificatePassword)
+	if cfg.MsticpyConfig != "" {
+		ws, def, err := ReadMsticpyWorkspaces(cfg.MsticpyConfig)
+		if err != nil {
+			return Config{}, err
+		}
+		cfg.Sentinel.Workspaces = append(cfg.Sentinel.Workspaces, ws...)
+		if len(cfg.Sentinel.Default) == 0 {
+			cfg.Sentinel.Default = def
+		}
+	}
+	switch cfg.Source {
+	case "":
+		cfg.Source = "local"
+		if len(cfg.Sentinel.Workspaces) > 0 {
+			cfg.Source = "sentinel"
+		}
+	case "local":
+	case "sentinel":
+		if len(cfg.Sentinel.Workspaces) == 0 {
+			return Config{}, fmt.Errorf("source sentinel needs workspaces (sentinel.workspaces in the config file, or --msticpy-config)")
+		}
+	default:
+		return Config{}, fmt.Errorf("source must be local or sentinel, not %q", cfg.Source)
 	}
 	if cfg.BatchWait, err = durSetting(*batchWait, getenv("EG_BATCH_WAIT"), cfg.BatchWait); err != nil {
 		return Config{}, fmt.Errorf("EG_BATCH_WAIT: %w", err)

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,15 +18,17 @@ func TestLoadPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Listen: "127.0.0.1:7000", Data: "/from/env", DemoScale: 3, MaxTimespan: 240 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond}
-	if cfg != want {
+	want := Config{Listen: "127.0.0.1:7000", Data: "/from/env", DemoScale: 3, MaxTimespan: 240 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, Source: "local"}
+	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("cfg = %+v, want %+v", cfg, want)
 	}
 }
 
 func TestLoadDefaultsAndErrors(t *testing.T) {
 	cfg, err := Load(nil, func(string) string { return "" })
-	if err != nil || cfg != Defaults() {
+	want := Defaults()
+	want.Source = "local"
+	if err != nil || !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults = %+v, %v", cfg, err)
 	}
 	for name, env := range map[string]map[string]string{
@@ -43,5 +48,66 @@ func TestCacheDisabled(t *testing.T) {
 	cfg, err := Load([]string{"--cache-ttl", "0"}, func(string) string { return "" })
 	if err != nil || cfg.CacheTTL != 0 {
 		t.Errorf("cfg = %+v, %v", cfg, err)
+	}
+}
+
+func TestSentinelConfig(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "eg.yaml")
+	os.WriteFile(file, []byte(`
+sentinel:
+  workspaces:
+    - {name: soc, workspaceId: 11111111-1111-1111-1111-111111111111, tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47}
+  auth: {mode: secret, tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: app, onBehalfOf: true}
+`), 0o644)
+	env := map[string]string{"EG_CONFIG": file, "EG_CLIENT_SECRET": "from-env-secret"}
+	cfg, err := Load(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Source != "sentinel" || cfg.Sentinel.Auth.ClientSecret != "from-env-secret" || !cfg.Sentinel.Auth.OnBehalfOf {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	if s := fmt.Sprint(cfg.Sentinel.Auth); strings.Contains(s, "from-env-secret") {
+		t.Errorf("printing the auth settings shows the secret: %s", s)
+	}
+	if _, err := Load([]string{"--source", "sentinel"}, func(string) string { return "" }); err == nil {
+		t.Error("sentinel without workspaces accepted")
+	}
+	if _, err := Load([]string{"--source", "cloud"}, func(string) string { return "" }); err == nil {
+		t.Error("unknown source accepted")
+	}
+}
+
+// TestMsticpyConfig reads AzureSentinel.Workspaces as msticpy writes it.
+func TestMsticpyConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "msticpyconfig.yaml")
+	os.WriteFile(file, []byte(`
+AzureSentinel:
+  Workspaces:
+    Default:
+      WorkspaceId: "52b1ab41-869e-4138-9e40-2a4457f09bf3"
+      TenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    ASIHuntOMSWorkspaceV4:
+      WorkspaceId: "52b1ab41-869e-4138-9e40-2a4457f09bf3"
+      TenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    MyTestWS:
+      WorkspaceId: "a927809c-8142-43e1-96b3-4ad87cfe95a4"
+      TenantId: "69d28fd7-42a5-48bc-a619-af56397b9f28"
+TIProviders:
+  OTX:
+    Args:
+      AuthKey: "not-read-here"
+`), 0o644)
+	cfg, err := Load([]string{"--msticpy-config", file}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := cfg.Sentinel.Workspaces
+	if cfg.Source != "sentinel" || len(ws) != 2 || ws[0].Name != "ASIHuntOMSWorkspaceV4" || ws[1].WorkspaceID != "a927809c-8142-43e1-96b3-4ad87cfe95a4" {
+		t.Errorf("workspaces = %+v", ws)
+	}
+	if len(cfg.Sentinel.Default) != 1 || cfg.Sentinel.Default[0] != "ASIHuntOMSWorkspaceV4" {
+		t.Errorf("default = %v", cfg.Sentinel.Default)
 	}
 }

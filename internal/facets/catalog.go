@@ -18,6 +18,8 @@ var All = []*Facet{
 	HostNetflows, HostNetworkConnections, HostBookmarks,
 
 	AlertByID, AlertQueue,
+
+	IPThreatIntel, IPThreatIntelLegacy,
 }
 
 func init() {

@@ -436,3 +436,39 @@ func TestDocumentedQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestSentinelThreatIntel reads both TI schemas: the demo's current
+// ThreatIntelIndicators, and msticpy's legacy ThreatIntelligenceIndicator export.
+func TestSentinelThreatIntel(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ ipAddress(address: "`+demo.C2IP+`") { sentinelThreatIntel { totalCount nodes { table value confidence active threatType description tags } } } }`, nil)
+	// The demo has no legacy table: that source is skipped, not an error.
+	noErrors(t, r)
+	n := get(r.Data, "ipAddress.sentinelThreatIntel.nodes.0")
+	for path, want := range map[string]any{"table": "ThreatIntelIndicators", "value": demo.C2IP, "confidence": 90.0, "active": true, "threatType": "malicious-activity", "description": "Cobalt Strike team server", "tags.1": "cobaltstrike"} {
+		if got := get(n, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+
+	legacy, _, err := workspace.Open(context.Background(), workspace.Options{Dir: "../sources/duckdb/testdata/msticpy-ti"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer legacy.Close()
+	ts2 := newServer(t, legacy, legacy)
+	r = post(t, ts2, `{ ipAddress(address: "51.255.107.37", timespan: {start: "2019-08-05T00:00:00Z", end: "2019-08-06T00:00:00Z"}) {
+		sentinelThreatIntel { totalCount nodes { table id confidence active action threatType description validUntil } } } }`, nil)
+	noErrors(t, r)
+	n = get(r.Data, "ipAddress.sentinelThreatIntel.nodes.0")
+	for path, want := range map[string]any{"table": "ThreatIntelligenceIndicator", "confidence": 70.0, "active": true, "action": "alert", "threatType": "Malware",
+		"description": "IPv4 indicator from ransomwaretracker.RW_IPBL", "validUntil": "2019-09-03T22:16:15.923Z"} {
+		if got := get(n, path); got != want {
+			t.Errorf("legacy %s = %v, want %v", path, got, want)
+		}
+	}
+	if get(r.Data, "ipAddress.sentinelThreatIntel.totalCount") != 1.0 {
+		t.Errorf("legacy total = %v", get(r.Data, "ipAddress.sentinelThreatIntel.totalCount"))
+	}
+}

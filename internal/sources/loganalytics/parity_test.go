@@ -55,7 +55,7 @@ var parityQueries = []string{
 	   signins(first: 30) { totalCount nodes { time userPrincipalName resultType countryOrRegion columns } } azureActivity { totalCount }
 	   officeActivity(first: 30) { totalCount nodes { time operation clientIp columns } } relatedAccounts { account { name } source count failures details firstSeen lastSeen }
 	   timeline(bucket: "1h") { points { time source count } } firstSeen lastSeen } }`,
-	`{ ipAddress(address: "` + demo.C2IP + `") { commonSecurityLog(first: 5) { totalCount nodes { time deviceAction requestUrl sourcePort columns } }
+	`{ ipAddress(address: "` + demo.C2IP + `") { sentinelThreatIntel { totalCount nodes { table value confidence active threatType description tags columns } } commonSecurityLog(first: 5) { totalCount nodes { time deviceAction requestUrl sourcePort columns } }
 	   netflows(first: 5) { totalCount nodes { flowStartTime externalIps allowedOutFlows columns } } netflowSummary { l7Protocol direction flowRecords allowedOutFlows externalIps firstFlow lastFlow }
 	   networkConnections { host { name } remoteUrls count firstSeen } dnsQueries(first: 5) { totalCount nodes { time name ipAddresses resultCode } } } }`,
 	`{ ipAddress(address: "` + demo.BeaconIP + `") { origin hosts { host { name } source sourceId lastSeen } heartbeat { time computer computerIp osVersion columns }

@@ -1,0 +1,20 @@
+package facets
+
+// Sentinel's threat-intelligence tables, in both schemas: the current
+// ThreatIntelIndicators (STIX-shaped) and the legacy
+// ThreatIntelligenceIndicator. A workspace has either or both.
+var (
+	IPThreatIntel = &Facet{
+		Name: "ip.threatIntel.sentinel", Source: "ThreatIntelIndicators", Table: "ThreatIntelIndicators", Time: "TimeGenerated",
+		Keys:    KeyMatch{Columns: []string{"ObservableValue"}},
+		Where:   []Expr{InStr(Col("ObservableKey"), "ipv4-addr:value", "ipv6-addr:value")},
+		Kind:    Events,
+		Columns: []string{"Id", "ObservableKey", "ObservableValue", "Confidence", "IsActive", "Pattern", "Tags", "ValidUntil", "SourceSystem", "Data"},
+	}
+	IPThreatIntelLegacy = &Facet{
+		Name: "ip.threatIntel.sentinelLegacy", Source: "ThreatIntelligenceIndicator", Table: "ThreatIntelligenceIndicator", Time: "TimeGenerated",
+		Keys:    KeyMatch{Columns: []string{"NetworkIP", "NetworkSourceIP", "NetworkDestinationIP", "EmailSourceIpAddress"}},
+		Kind:    Events,
+		Columns: []string{"IndicatorId", "ConfidenceScore", "Active", "Action", "ThreatType", "ThreatSeverity", "Description", "Tags", "ExpirationDateTime", "SourceSystem", "NetworkIP", "NetworkSourceIP", "NetworkDestinationIP", "EmailSourceIpAddress", "ExternalIndicatorId"},
+	}
+)
