@@ -92,14 +92,14 @@ func wantsColumns(ctx context.Context) bool {
 	if fc == nil || fc.Field.Field == nil {
 		return true
 	}
-	for _, sel := range flatten(fc.Field.Selections) {
+	for _, sel := range Fields(fc.Field.Selections) {
 		switch sel.Name {
 		case "nodes":
 			if selects(sel.SelectionSet, "columns") {
 				return true
 			}
 		case "edges":
-			for _, e := range flatten(sel.SelectionSet) {
+			for _, e := range Fields(sel.SelectionSet) {
 				if e.Name == "node" && selects(e.SelectionSet, "columns") {
 					return true
 				}
@@ -109,18 +109,18 @@ func wantsColumns(ctx context.Context) bool {
 	return false
 }
 
-// flatten lists the fields of a selection set, fragments included.
-func flatten(set ast.SelectionSet) []*ast.Field {
+// Fields lists the fields of a selection set, fragments included.
+func Fields(set ast.SelectionSet) []*ast.Field {
 	var out []*ast.Field
 	for _, s := range set {
 		switch x := s.(type) {
 		case *ast.Field:
 			out = append(out, x)
 		case *ast.InlineFragment:
-			out = append(out, flatten(x.SelectionSet)...)
+			out = append(out, Fields(x.SelectionSet)...)
 		case *ast.FragmentSpread:
 			if x.Definition != nil {
-				out = append(out, flatten(x.Definition.SelectionSet)...)
+				out = append(out, Fields(x.Definition.SelectionSet)...)
 			}
 		}
 	}
@@ -128,7 +128,7 @@ func flatten(set ast.SelectionSet) []*ast.Field {
 }
 
 func selects(set ast.SelectionSet, name string) bool {
-	for _, f := range flatten(set) {
+	for _, f := range Fields(set) {
 		if f.Name == name {
 			return true
 		}

@@ -7,6 +7,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"entitygraph/graph/resolvers"
 )
 
 // Limits bound what one request may ask for, before any backend query.
@@ -34,7 +36,7 @@ func cost(set ast.SelectionSet, vars map[string]any, multiplier int, depth int, 
 		*maxDepth = depth
 	}
 	total := 0
-	for _, f := range fieldsOf(set) {
+	for _, f := range resolvers.Fields(set) {
 		if f.Definition == nil || len(f.SelectionSet) == 0 {
 			continue
 		}
@@ -62,23 +64,6 @@ func cost(set ast.SelectionSet, vars map[string]any, multiplier int, depth int, 
 		}
 	}
 	return total
-}
-
-func fieldsOf(set ast.SelectionSet) []*ast.Field {
-	var out []*ast.Field
-	for _, s := range set {
-		switch x := s.(type) {
-		case *ast.Field:
-			out = append(out, x)
-		case *ast.InlineFragment:
-			out = append(out, fieldsOf(x.SelectionSet)...)
-		case *ast.FragmentSpread:
-			if x.Definition != nil {
-				out = append(out, fieldsOf(x.Definition.SelectionSet)...)
-			}
-		}
-	}
-	return out
 }
 
 func toInt(v any) int {

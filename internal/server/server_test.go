@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,27 +22,12 @@ import (
 	"entitygraph/internal/sources"
 	"entitygraph/internal/sources/duckdb"
 	"entitygraph/internal/workspace"
+	"entitygraph/internal/workspace/workspacetest"
 )
 
-var anchor = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+var anchor = workspacetest.Anchor
 
-var (
-	demoOnce  sync.Once
-	demoStore *duckdb.Store
-	demoErr   error
-)
-
-// demoWorkspace is the embedded default, anchored at a fixed time.
-func demoWorkspace(t *testing.T) *duckdb.Store {
-	t.Helper()
-	demoOnce.Do(func() {
-		demoStore, _, demoErr = workspace.Open(context.Background(), workspace.Options{DemoNow: anchor, DemoScale: 1})
-	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
-	}
-	return demoStore
-}
+func demoWorkspace(t *testing.T) *duckdb.Store { return workspacetest.Demo(t) }
 
 func newServer(t *testing.T, src sources.LogSource, store *duckdb.Store, results ...*cache.Cache[[]sources.Row]) *httptest.Server {
 	t.Helper()

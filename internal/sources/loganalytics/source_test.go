@@ -21,26 +21,12 @@ import (
 	"entitygraph/internal/sources"
 	"entitygraph/internal/sources/duckdb"
 	"entitygraph/internal/workspace"
+	"entitygraph/internal/workspace/workspacetest"
 )
 
-var anchor = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+var anchor = workspacetest.Anchor
 
-var (
-	demoOnce  sync.Once
-	demoStore *duckdb.Store
-	demoErr   error
-)
-
-func demoWorkspace(t *testing.T) *duckdb.Store {
-	t.Helper()
-	demoOnce.Do(func() {
-		demoStore, _, demoErr = workspace.Open(context.Background(), workspace.Options{DemoNow: anchor})
-	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
-	}
-	return demoStore
-}
+func demoWorkspace(t *testing.T) *duckdb.Store { return workspacetest.Demo(t) }
 
 // Workspaces of the fake.
 var (
