@@ -21,7 +21,10 @@ import (
 	"entitygraph/internal/server"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/sources/duckdb"
+	"entitygraph/internal/sources/geo"
 	"entitygraph/internal/sources/loganalytics"
+	"entitygraph/internal/sources/ti/providers"
+	"entitygraph/internal/sources/whois"
 	"entitygraph/internal/workspace"
 )
 
@@ -72,15 +75,38 @@ func run(log *slog.Logger) error {
 		}
 	}
 
+	geoDB, err := geo.Embedded()
+	if err != nil {
+		return err
+	}
+	if geoDB, err = geoDB.WithFiles(cfg.TI.GeoCity, cfg.TI.GeoASN); err != nil {
+		return err
+	}
+	intel, err := providers.Build(cfg.TI, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer intel.Close()
+	for _, p := range intel.Providers() {
+		if p.Enabled {
+			log.Info("threat intelligence", "provider", p.Name, "external", p.External, "per_minute", p.PerMinute, "per_day_left", p.RemainingToday)
+		}
+	}
+	var rdapClient *whois.Client
+	if cfg.TI.RDAP {
+		rdapClient = &whois.Client{HTTP: providers.Client()}
+	}
+
 	results, err := cache.New[[]sources.Row](int64(cfg.CacheMB)<<20, cfg.CacheTTL)
 	if err != nil {
 		return err
 	}
 	defer results.Close()
 	srv := server.New(server.Options{
-		Source:         src,
-		Cache:          results,
-		Resolver:       &resolvers.Resolver{Config: resolvers.Config{Store: store, SourceName: sourceName, MaxTimespan: cfg.MaxTimespan}},
+		Source: src,
+		Cache:  results,
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, SourceName: sourceName, MaxTimespan: cfg.MaxTimespan,
+			TI: intel, Geo: geoDB, RDAP: rdapClient}},
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
 		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost},

@@ -273,6 +273,16 @@ type ComplexityRoot struct {
 		Value     func(childComplexity int) int
 	}
 
+	GeoLocation struct {
+		City        func(childComplexity int) int
+		CountryCode func(childComplexity int) int
+		CountryName func(childComplexity int) int
+		Latitude    func(childComplexity int) int
+		Longitude   func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Source      func(childComplexity int) int
+	}
+
 	Heartbeat struct {
 		AgentVersion    func(childComplexity int) int
 		Columns         func(childComplexity int) int
@@ -383,6 +393,7 @@ type ComplexityRoot struct {
 		CommonSecurityLog   func(childComplexity int, first *int, after *string) int
 		DNSQueries          func(childComplexity int, first *int, after *string) int
 		FirstSeen           func(childComplexity int) int
+		Geo                 func(childComplexity int) int
 		Heartbeat           func(childComplexity int) int
 		HostLogons          func(childComplexity int) int
 		Hosts               func(childComplexity int) int
@@ -394,14 +405,17 @@ type ComplexityRoot struct {
 		NetworkInterface    func(childComplexity int) int
 		OfficeActivity      func(childComplexity int, first *int, after *string) int
 		Origin              func(childComplexity int) int
+		PassiveDNS          func(childComplexity int, external *bool) int
 		RelatedAccounts     func(childComplexity int) int
 		SentinelThreatIntel func(childComplexity int, first *int, after *string) int
 		Signins             func(childComplexity int, first *int, after *string) int
+		ThreatIntel         func(childComplexity int, providers []string, refresh *bool, external *bool) int
 		Timeline            func(childComplexity int, bucket *string) int
 		Timespan            func(childComplexity int) int
 		Type                func(childComplexity int) int
 		VMComputer          func(childComplexity int) int
 		Version             func(childComplexity int) int
+		Whois               func(childComplexity int) int
 	}
 
 	MailboxEntity struct {
@@ -518,6 +532,13 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	PassiveDnsRecord struct {
+		FirstSeen func(childComplexity int) int
+		Hostname  func(childComplexity int) int
+		LastSeen  func(childComplexity int) int
+		Sources   func(childComplexity int) int
+	}
+
 	ProcessEntity struct {
 		Account      func(childComplexity int) int
 		CommandLine  func(childComplexity int) int
@@ -525,6 +546,19 @@ type ComplexityRoot struct {
 		Host         func(childComplexity int) int
 		ImageFile    func(childComplexity int) int
 		ProcessID    func(childComplexity int) int
+	}
+
+	ProviderInfo struct {
+		CacheTTLSeconds   func(childComplexity int) int
+		Configured        func(childComplexity int) int
+		Enabled           func(childComplexity int) int
+		External          func(childComplexity int) int
+		LastError         func(childComplexity int) int
+		LastErrorAt       func(childComplexity int) int
+		Name              func(childComplexity int) int
+		RemainingToday    func(childComplexity int) int
+		RequestsPerMinute func(childComplexity int) int
+		ResetAt           func(childComplexity int) int
 	}
 
 	Query struct {
@@ -536,7 +570,21 @@ type ComplexityRoot struct {
 		IPAddresses func(childComplexity int, addresses []string, timespan *model.TimeSpanInput) int
 		Node        func(childComplexity int, id string) int
 		Nodes       func(childComplexity int, ids []string) int
+		Providers   func(childComplexity int) int
 		Workspace   func(childComplexity int) int
+	}
+
+	RdapNetwork struct {
+		AbuseEmails  func(childComplexity int) int
+		Country      func(childComplexity int) int
+		EndAddress   func(childComplexity int) int
+		Handle       func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Registered   func(childComplexity int) int
+		Server       func(childComplexity int) int
+		StartAddress func(childComplexity int) int
+		Type         func(childComplexity int) int
+		Updated      func(childComplexity int) int
 	}
 
 	RelatedAccount struct {
@@ -611,6 +659,25 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ThreatIntel struct {
+		Results func(childComplexity int) int
+		Verdict func(childComplexity int) int
+	}
+
+	ThreatIntelResult struct {
+		Cached     func(childComplexity int) int
+		Details    func(childComplexity int) int
+		Error      func(childComplexity int) int
+		FetchedAt  func(childComplexity int) int
+		Provider   func(childComplexity int) int
+		Raw        func(childComplexity int) int
+		Reference  func(childComplexity int) int
+		RetryAfter func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Summary    func(childComplexity int) int
+		Verdict    func(childComplexity int) int
+	}
+
 	TimeSpan struct {
 		End   func(childComplexity int) int
 		Start func(childComplexity int) int
@@ -647,6 +714,16 @@ type ComplexityRoot struct {
 		SubscriptionID  func(childComplexity int) int
 		Time            func(childComplexity int) int
 		VMType          func(childComplexity int) int
+	}
+
+	Whois struct {
+		AsName   func(childComplexity int) int
+		Asn      func(childComplexity int) int
+		Cidr     func(childComplexity int) int
+		Country  func(childComplexity int) int
+		Rdap     func(childComplexity int) int
+		Registry func(childComplexity int) int
+		Source   func(childComplexity int) int
 	}
 
 	Workspace struct {
@@ -751,6 +828,10 @@ type IpAddressResolver interface {
 	Bookmarks(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.BookmarkConnection, error)
 	DNSQueries(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.DNSQueryConnection, error)
 	SentinelThreatIntel(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.ThreatIndicatorConnection, error)
+	ThreatIntel(ctx context.Context, obj *model.IPAddress, providers []string, refresh *bool, external *bool) (*model.ThreatIntel, error)
+	PassiveDNS(ctx context.Context, obj *model.IPAddress, external *bool) ([]*model.PassiveDNSRecord, error)
+	Geo(ctx context.Context, obj *model.IPAddress) (*model.GeoLocation, error)
+	Whois(ctx context.Context, obj *model.IPAddress) (*model.Whois, error)
 	Timeline(ctx context.Context, obj *model.IPAddress, bucket *string) (*model.Timeline, error)
 	FirstSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error)
 	LastSeen(ctx context.Context, obj *model.IPAddress) (*time.Time, error)
@@ -759,6 +840,7 @@ type QueryResolver interface {
 	IPAddress(ctx context.Context, address string, timespan *model.TimeSpanInput) (*model.IPAddress, error)
 	Node(ctx context.Context, id string) (model.Node, error)
 	Workspace(ctx context.Context) (*model.Workspace, error)
+	Providers(ctx context.Context) ([]*model.ProviderInfo, error)
 	Account(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Account, error)
 	Host(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Host, error)
 	Alert(ctx context.Context, id string, timespan *model.TimeSpanInput) (*model.Alert, error)
@@ -1793,6 +1875,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FileHashEntity.Value(childComplexity), true
 
+	case "GeoLocation.city":
+		if e.ComplexityRoot.GeoLocation.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoLocation.City(childComplexity), true
+	case "GeoLocation.countryCode":
+		if e.ComplexityRoot.GeoLocation.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoLocation.CountryCode(childComplexity), true
+	case "GeoLocation.countryName":
+		if e.ComplexityRoot.GeoLocation.CountryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoLocation.CountryName(childComplexity), true
+	case "GeoLocation.latitude":
+		if e.ComplexityRoot.GeoLocation.Latitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoLocation.Latitude(childComplexity), true
+	case "GeoLocation.longitude":
+		if e.ComplexityRoot.GeoLocation.Longitude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoLocation.Longitude(childComplexity), true
+	case "GeoLocation.region":
+		if e.ComplexityRoot.GeoLocation.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoLocation.Region(childComplexity), true
+	case "GeoLocation.source":
+		if e.ComplexityRoot.GeoLocation.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeoLocation.Source(childComplexity), true
+
 	case "Heartbeat.agentVersion":
 		if e.ComplexityRoot.Heartbeat.AgentVersion == nil {
 			break
@@ -2376,6 +2501,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.FirstSeen(childComplexity), true
+	case "IpAddress.geo":
+		if e.ComplexityRoot.IpAddress.Geo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IpAddress.Geo(childComplexity), true
 	case "IpAddress.heartbeat":
 		if e.ComplexityRoot.IpAddress.Heartbeat == nil {
 			break
@@ -2452,6 +2583,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.Origin(childComplexity), true
+	case "IpAddress.passiveDns":
+		if e.ComplexityRoot.IpAddress.PassiveDNS == nil {
+			break
+		}
+
+		args, err := ec.field_IpAddress_passiveDns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IpAddress.PassiveDNS(childComplexity, args["external"].(*bool)), true
 	case "IpAddress.relatedAccounts":
 		if e.ComplexityRoot.IpAddress.RelatedAccounts == nil {
 			break
@@ -2480,6 +2622,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.Signins(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "IpAddress.threatIntel":
+		if e.ComplexityRoot.IpAddress.ThreatIntel == nil {
+			break
+		}
+
+		args, err := ec.field_IpAddress_threatIntel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IpAddress.ThreatIntel(childComplexity, args["providers"].([]string), args["refresh"].(*bool), args["external"].(*bool)), true
 	case "IpAddress.timeline":
 		if e.ComplexityRoot.IpAddress.Timeline == nil {
 			break
@@ -2515,6 +2668,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.Version(childComplexity), true
+	case "IpAddress.whois":
+		if e.ComplexityRoot.IpAddress.Whois == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IpAddress.Whois(childComplexity), true
 
 	case "MailboxEntity.address":
 		if e.ComplexityRoot.MailboxEntity.Address == nil {
@@ -2996,6 +3155,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "PassiveDnsRecord.firstSeen":
+		if e.ComplexityRoot.PassiveDnsRecord.FirstSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PassiveDnsRecord.FirstSeen(childComplexity), true
+	case "PassiveDnsRecord.hostname":
+		if e.ComplexityRoot.PassiveDnsRecord.Hostname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PassiveDnsRecord.Hostname(childComplexity), true
+	case "PassiveDnsRecord.lastSeen":
+		if e.ComplexityRoot.PassiveDnsRecord.LastSeen == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PassiveDnsRecord.LastSeen(childComplexity), true
+	case "PassiveDnsRecord.sources":
+		if e.ComplexityRoot.PassiveDnsRecord.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PassiveDnsRecord.Sources(childComplexity), true
+
 	case "ProcessEntity.account":
 		if e.ComplexityRoot.ProcessEntity.Account == nil {
 			break
@@ -3032,6 +3216,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProcessEntity.ProcessID(childComplexity), true
+
+	case "ProviderInfo.cacheTtlSeconds":
+		if e.ComplexityRoot.ProviderInfo.CacheTTLSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.CacheTTLSeconds(childComplexity), true
+	case "ProviderInfo.configured":
+		if e.ComplexityRoot.ProviderInfo.Configured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.Configured(childComplexity), true
+	case "ProviderInfo.enabled":
+		if e.ComplexityRoot.ProviderInfo.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.Enabled(childComplexity), true
+	case "ProviderInfo.external":
+		if e.ComplexityRoot.ProviderInfo.External == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.External(childComplexity), true
+	case "ProviderInfo.lastError":
+		if e.ComplexityRoot.ProviderInfo.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.LastError(childComplexity), true
+	case "ProviderInfo.lastErrorAt":
+		if e.ComplexityRoot.ProviderInfo.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.LastErrorAt(childComplexity), true
+	case "ProviderInfo.name":
+		if e.ComplexityRoot.ProviderInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.Name(childComplexity), true
+	case "ProviderInfo.remainingToday":
+		if e.ComplexityRoot.ProviderInfo.RemainingToday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.RemainingToday(childComplexity), true
+	case "ProviderInfo.requestsPerMinute":
+		if e.ComplexityRoot.ProviderInfo.RequestsPerMinute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.RequestsPerMinute(childComplexity), true
+	case "ProviderInfo.resetAt":
+		if e.ComplexityRoot.ProviderInfo.ResetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProviderInfo.ResetAt(childComplexity), true
 
 	case "Query.account":
 		if e.ComplexityRoot.Query.Account == nil {
@@ -3122,12 +3367,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.providers":
+		if e.ComplexityRoot.Query.Providers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Providers(childComplexity), true
 	case "Query.workspace":
 		if e.ComplexityRoot.Query.Workspace == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.Workspace(childComplexity), true
+
+	case "RdapNetwork.abuseEmails":
+		if e.ComplexityRoot.RdapNetwork.AbuseEmails == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.AbuseEmails(childComplexity), true
+	case "RdapNetwork.country":
+		if e.ComplexityRoot.RdapNetwork.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.Country(childComplexity), true
+	case "RdapNetwork.endAddress":
+		if e.ComplexityRoot.RdapNetwork.EndAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.EndAddress(childComplexity), true
+	case "RdapNetwork.handle":
+		if e.ComplexityRoot.RdapNetwork.Handle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.Handle(childComplexity), true
+	case "RdapNetwork.name":
+		if e.ComplexityRoot.RdapNetwork.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.Name(childComplexity), true
+	case "RdapNetwork.registered":
+		if e.ComplexityRoot.RdapNetwork.Registered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.Registered(childComplexity), true
+	case "RdapNetwork.server":
+		if e.ComplexityRoot.RdapNetwork.Server == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.Server(childComplexity), true
+	case "RdapNetwork.startAddress":
+		if e.ComplexityRoot.RdapNetwork.StartAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.StartAddress(childComplexity), true
+	case "RdapNetwork.type":
+		if e.ComplexityRoot.RdapNetwork.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.Type(childComplexity), true
+	case "RdapNetwork.updated":
+		if e.ComplexityRoot.RdapNetwork.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RdapNetwork.Updated(childComplexity), true
 
 	case "RelatedAccount.account":
 		if e.ComplexityRoot.RelatedAccount.Account == nil {
@@ -3442,6 +3754,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ThreatIndicatorEdge.Node(childComplexity), true
 
+	case "ThreatIntel.results":
+		if e.ComplexityRoot.ThreatIntel.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntel.Results(childComplexity), true
+	case "ThreatIntel.verdict":
+		if e.ComplexityRoot.ThreatIntel.Verdict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntel.Verdict(childComplexity), true
+
+	case "ThreatIntelResult.cached":
+		if e.ComplexityRoot.ThreatIntelResult.Cached == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Cached(childComplexity), true
+	case "ThreatIntelResult.details":
+		if e.ComplexityRoot.ThreatIntelResult.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Details(childComplexity), true
+	case "ThreatIntelResult.error":
+		if e.ComplexityRoot.ThreatIntelResult.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Error(childComplexity), true
+	case "ThreatIntelResult.fetchedAt":
+		if e.ComplexityRoot.ThreatIntelResult.FetchedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.FetchedAt(childComplexity), true
+	case "ThreatIntelResult.provider":
+		if e.ComplexityRoot.ThreatIntelResult.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Provider(childComplexity), true
+	case "ThreatIntelResult.raw":
+		if e.ComplexityRoot.ThreatIntelResult.Raw == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Raw(childComplexity), true
+	case "ThreatIntelResult.reference":
+		if e.ComplexityRoot.ThreatIntelResult.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Reference(childComplexity), true
+	case "ThreatIntelResult.retryAfter":
+		if e.ComplexityRoot.ThreatIntelResult.RetryAfter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.RetryAfter(childComplexity), true
+	case "ThreatIntelResult.status":
+		if e.ComplexityRoot.ThreatIntelResult.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Status(childComplexity), true
+	case "ThreatIntelResult.summary":
+		if e.ComplexityRoot.ThreatIntelResult.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Summary(childComplexity), true
+	case "ThreatIntelResult.verdict":
+		if e.ComplexityRoot.ThreatIntelResult.Verdict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatIntelResult.Verdict(childComplexity), true
+
 	case "TimeSpan.end":
 		if e.ComplexityRoot.TimeSpan.End == nil {
 			break
@@ -3584,6 +3976,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VmComputer.VMType(childComplexity), true
+
+	case "Whois.asName":
+		if e.ComplexityRoot.Whois.AsName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Whois.AsName(childComplexity), true
+	case "Whois.asn":
+		if e.ComplexityRoot.Whois.Asn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Whois.Asn(childComplexity), true
+	case "Whois.cidr":
+		if e.ComplexityRoot.Whois.Cidr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Whois.Cidr(childComplexity), true
+	case "Whois.country":
+		if e.ComplexityRoot.Whois.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Whois.Country(childComplexity), true
+	case "Whois.rdap":
+		if e.ComplexityRoot.Whois.Rdap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Whois.Rdap(childComplexity), true
+	case "Whois.registry":
+		if e.ComplexityRoot.Whois.Registry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Whois.Registry(childComplexity), true
+	case "Whois.source":
+		if e.ComplexityRoot.Whois.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Whois.Source(childComplexity), true
 
 	case "Workspace.source":
 		if e.ComplexityRoot.Workspace.Source == nil {
@@ -3978,6 +4413,15 @@ type IpAddress implements Node {
   dnsQueries(first: Int = 20, after: String): DnsQueryConnection
   "Indicators in the workspace's threat-intelligence tables (ThreatIntelIndicators and the legacy ThreatIntelligenceIndicator, whichever exist) naming the IP, newest first."
   sentinelThreatIntel(first: Int = 20, after: String): ThreatIndicatorConnection
+  """Threat-intelligence verdicts: every configured provider (or those named), cache-first and within each provider's budget.
+  refresh bypasses the cache; external: false keeps the look-up local (TLP:RED). Non-global addresses are never sent out."""
+  threatIntel(providers: [String!], refresh: Boolean = false, external: Boolean = true): ThreatIntel
+  "Names seen pointing at the IP: VirusTotal resolutions, OTX, X-Force and the workspace's DnsEvents, merged."
+  passiveDns(external: Boolean = true): [PassiveDnsRecord!]
+  "Country (embedded database), and region, city and coordinates when a City database is configured."
+  geo: GeoLocation
+  "The announcing network (embedded ASN database), and with RDAP enabled the registry's record."
+  whois: Whois
   "Event counts per source per time bucket (e.g. \"15m\", \"1h\", \"1d\") over the timespan."
   timeline(bucket: String = "1h"): Timeline
   "The first and last event about the IP across sources."
@@ -4263,6 +4707,87 @@ type ThreatIndicator {
 }
 type ThreatIndicatorConnection { totalCount: Int! pageInfo: PageInfo! nodes: [ThreatIndicator!]! edges: [ThreatIndicatorEdge!]! }
 type ThreatIndicatorEdge { cursor: String! node: ThreatIndicator! }
+
+"""One scale for every provider: UNKNOWN < NONE < LOW < MEDIUM < HIGH."""
+enum Verdict {
+  UNKNOWN
+  NONE
+  LOW
+  MEDIUM
+  HIGH
+}
+
+enum ThreatIntelStatus {
+  OK
+  NOT_FOUND
+  RATE_LIMITED
+  UNAUTHORIZED
+  ERROR
+  DISABLED
+  NOT_APPLICABLE
+}
+
+type ThreatIntel {
+  "The worst verdict of the results."
+  verdict: Verdict!
+  results: [ThreatIntelResult!]!
+}
+
+type ThreatIntelResult {
+  provider: String!
+  verdict: Verdict!
+  status: ThreatIntelStatus!
+  summary: String
+  details: JSON
+  "The provider's own response."
+  raw: JSON
+  reference: String
+  fetchedAt: DateTime
+  cached: Boolean!
+  "Seconds until the provider (or this server's budget for it) allows a call, when RATE_LIMITED."
+  retryAfter: Int
+  error: String
+}
+
+type PassiveDnsRecord {
+  hostname: String!
+  firstSeen: DateTime
+  lastSeen: DateTime
+  sources: [String!]!
+}
+
+type GeoLocation {
+  countryCode: String
+  countryName: String
+  region: String
+  city: String
+  latitude: Float
+  longitude: Float
+  source: String!
+}
+
+type Whois {
+  asn: Int
+  asName: String
+  cidr: String
+  country: String
+  registry: String
+  source: String!
+  rdap: RdapNetwork
+}
+
+type RdapNetwork {
+  name: String
+  handle: String
+  startAddress: String
+  endAddress: String
+  type: String
+  country: String
+  abuseEmails: [String!]!
+  registered: DateTime
+  updated: DateTime
+  server: String!
+}
 `, BuiltIn: false},
 	{Name: "../schema.graphqls", Input: `"""An RFC 3339 timestamp in UTC."""
 scalar DateTime
@@ -4281,6 +4806,8 @@ type Query {
   node(id: ID!): Node
   """The tables the active workspace provides."""
   workspace: Workspace!
+  """Threat-intelligence providers, their budgets and health."""
+  providers: [ProviderInfo!]!
 }
 
 """A time window: ` + "`" + `start` + "`" + `/` + "`" + `end` + "`" + `, or ` + "`" + `last` + "`" + ` (e.g. "90m", "36h", "2d", "1w") ending now or at ` + "`" + `end` + "`" + `."""
@@ -4314,6 +4841,22 @@ type PageInfo {
   endCursor: String
 }
 
+
+type ProviderInfo {
+  name: String!
+  "Has what it needs (an API key, a file)."
+  configured: Boolean!
+  enabled: Boolean!
+  "Sends the IP to a third party."
+  external: Boolean!
+  requestsPerMinute: Float
+  "Calls left today (null: no daily quota)."
+  remainingToday: Int
+  resetAt: DateTime
+  cacheTtlSeconds: Int!
+  lastError: String
+  lastErrorAt: DateTime
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4760,6 +5303,26 @@ func (ec *executionContext) childFields_FileHashEntity(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type FileHashEntity", field.Name)
 }
 
+func (ec *executionContext) childFields_GeoLocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "countryCode":
+		return ec.fieldContext_GeoLocation_countryCode(ctx, field)
+	case "countryName":
+		return ec.fieldContext_GeoLocation_countryName(ctx, field)
+	case "region":
+		return ec.fieldContext_GeoLocation_region(ctx, field)
+	case "city":
+		return ec.fieldContext_GeoLocation_city(ctx, field)
+	case "latitude":
+		return ec.fieldContext_GeoLocation_latitude(ctx, field)
+	case "longitude":
+		return ec.fieldContext_GeoLocation_longitude(ctx, field)
+	case "source":
+		return ec.fieldContext_GeoLocation_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GeoLocation", field.Name)
+}
+
 func (ec *executionContext) childFields_Heartbeat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "time":
@@ -5012,6 +5575,14 @@ func (ec *executionContext) childFields_IpAddress(ctx context.Context, field gra
 		return ec.fieldContext_IpAddress_dnsQueries(ctx, field)
 	case "sentinelThreatIntel":
 		return ec.fieldContext_IpAddress_sentinelThreatIntel(ctx, field)
+	case "threatIntel":
+		return ec.fieldContext_IpAddress_threatIntel(ctx, field)
+	case "passiveDns":
+		return ec.fieldContext_IpAddress_passiveDns(ctx, field)
+	case "geo":
+		return ec.fieldContext_IpAddress_geo(ctx, field)
+	case "whois":
+		return ec.fieldContext_IpAddress_whois(ctx, field)
 	case "timeline":
 		return ec.fieldContext_IpAddress_timeline(ctx, field)
 	case "firstSeen":
@@ -5228,6 +5799,72 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PassiveDnsRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hostname":
+		return ec.fieldContext_PassiveDnsRecord_hostname(ctx, field)
+	case "firstSeen":
+		return ec.fieldContext_PassiveDnsRecord_firstSeen(ctx, field)
+	case "lastSeen":
+		return ec.fieldContext_PassiveDnsRecord_lastSeen(ctx, field)
+	case "sources":
+		return ec.fieldContext_PassiveDnsRecord_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PassiveDnsRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_ProviderInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ProviderInfo_name(ctx, field)
+	case "configured":
+		return ec.fieldContext_ProviderInfo_configured(ctx, field)
+	case "enabled":
+		return ec.fieldContext_ProviderInfo_enabled(ctx, field)
+	case "external":
+		return ec.fieldContext_ProviderInfo_external(ctx, field)
+	case "requestsPerMinute":
+		return ec.fieldContext_ProviderInfo_requestsPerMinute(ctx, field)
+	case "remainingToday":
+		return ec.fieldContext_ProviderInfo_remainingToday(ctx, field)
+	case "resetAt":
+		return ec.fieldContext_ProviderInfo_resetAt(ctx, field)
+	case "cacheTtlSeconds":
+		return ec.fieldContext_ProviderInfo_cacheTtlSeconds(ctx, field)
+	case "lastError":
+		return ec.fieldContext_ProviderInfo_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_ProviderInfo_lastErrorAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProviderInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_RdapNetwork(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_RdapNetwork_name(ctx, field)
+	case "handle":
+		return ec.fieldContext_RdapNetwork_handle(ctx, field)
+	case "startAddress":
+		return ec.fieldContext_RdapNetwork_startAddress(ctx, field)
+	case "endAddress":
+		return ec.fieldContext_RdapNetwork_endAddress(ctx, field)
+	case "type":
+		return ec.fieldContext_RdapNetwork_type(ctx, field)
+	case "country":
+		return ec.fieldContext_RdapNetwork_country(ctx, field)
+	case "abuseEmails":
+		return ec.fieldContext_RdapNetwork_abuseEmails(ctx, field)
+	case "registered":
+		return ec.fieldContext_RdapNetwork_registered(ctx, field)
+	case "updated":
+		return ec.fieldContext_RdapNetwork_updated(ctx, field)
+	case "server":
+		return ec.fieldContext_RdapNetwork_server(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RdapNetwork", field.Name)
+}
+
 func (ec *executionContext) childFields_RelatedAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -5372,6 +6009,44 @@ func (ec *executionContext) childFields_ThreatIndicatorEdge(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type ThreatIndicatorEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ThreatIntel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "verdict":
+		return ec.fieldContext_ThreatIntel_verdict(ctx, field)
+	case "results":
+		return ec.fieldContext_ThreatIntel_results(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreatIntel", field.Name)
+}
+
+func (ec *executionContext) childFields_ThreatIntelResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_ThreatIntelResult_provider(ctx, field)
+	case "verdict":
+		return ec.fieldContext_ThreatIntelResult_verdict(ctx, field)
+	case "status":
+		return ec.fieldContext_ThreatIntelResult_status(ctx, field)
+	case "summary":
+		return ec.fieldContext_ThreatIntelResult_summary(ctx, field)
+	case "details":
+		return ec.fieldContext_ThreatIntelResult_details(ctx, field)
+	case "raw":
+		return ec.fieldContext_ThreatIntelResult_raw(ctx, field)
+	case "reference":
+		return ec.fieldContext_ThreatIntelResult_reference(ctx, field)
+	case "fetchedAt":
+		return ec.fieldContext_ThreatIntelResult_fetchedAt(ctx, field)
+	case "cached":
+		return ec.fieldContext_ThreatIntelResult_cached(ctx, field)
+	case "retryAfter":
+		return ec.fieldContext_ThreatIntelResult_retryAfter(ctx, field)
+	case "error":
+		return ec.fieldContext_ThreatIntelResult_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreatIntelResult", field.Name)
+}
+
 func (ec *executionContext) childFields_TimeSpan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "start":
@@ -5438,6 +6113,26 @@ func (ec *executionContext) childFields_VmComputer(ctx context.Context, field gr
 		return ec.fieldContext_VmComputer_columns(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VmComputer", field.Name)
+}
+
+func (ec *executionContext) childFields_Whois(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asn":
+		return ec.fieldContext_Whois_asn(ctx, field)
+	case "asName":
+		return ec.fieldContext_Whois_asName(ctx, field)
+	case "cidr":
+		return ec.fieldContext_Whois_cidr(ctx, field)
+	case "country":
+		return ec.fieldContext_Whois_country(ctx, field)
+	case "registry":
+		return ec.fieldContext_Whois_registry(ctx, field)
+	case "source":
+		return ec.fieldContext_Whois_source(ctx, field)
+	case "rdap":
+		return ec.fieldContext_Whois_rdap(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Whois", field.Name)
 }
 
 func (ec *executionContext) childFields_Workspace(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6038,6 +6733,20 @@ func (ec *executionContext) field_IpAddress_officeActivity_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_IpAddress_passiveDns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "external",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["external"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_IpAddress_sentinelThreatIntel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6079,6 +6788,36 @@ func (ec *executionContext) field_IpAddress_signins_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_IpAddress_threatIntel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "providers",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["providers"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "refresh",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["refresh"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "external",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["external"] = arg2
 	return args, nil
 }
 
@@ -10455,6 +11194,167 @@ func (ec *executionContext) fieldContext_FileHashEntity_value(_ context.Context,
 	return graphql.NewScalarFieldContext("FileHashEntity", field, false, false, "String")
 }
 
+func (ec *executionContext) _GeoLocation_countryCode(ctx context.Context, field graphql.CollectedField, obj *model.GeoLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoLocation_countryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GeoLocation_countryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoLocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeoLocation_countryName(ctx context.Context, field graphql.CollectedField, obj *model.GeoLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoLocation_countryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GeoLocation_countryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoLocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeoLocation_region(ctx context.Context, field graphql.CollectedField, obj *model.GeoLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoLocation_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GeoLocation_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoLocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeoLocation_city(ctx context.Context, field graphql.CollectedField, obj *model.GeoLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoLocation_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GeoLocation_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoLocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _GeoLocation_latitude(ctx context.Context, field graphql.CollectedField, obj *model.GeoLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoLocation_latitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Latitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GeoLocation_latitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoLocation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GeoLocation_longitude(ctx context.Context, field graphql.CollectedField, obj *model.GeoLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoLocation_longitude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Longitude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GeoLocation_longitude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoLocation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GeoLocation_source(ctx context.Context, field graphql.CollectedField, obj *model.GeoLocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GeoLocation_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GeoLocation_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GeoLocation", field, false, false, "String")
+}
+
 func (ec *executionContext) _Heartbeat_time(ctx context.Context, field graphql.CollectedField, obj *model.Heartbeat) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13405,6 +14305,158 @@ func (ec *executionContext) fieldContext_IpAddress_sentinelThreatIntel(ctx conte
 	return fc, nil
 }
 
+func (ec *executionContext) _IpAddress_threatIntel(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_threatIntel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IpAddress().ThreatIntel(ctx, obj, fc.Args["providers"].([]string), fc.Args["refresh"].(*bool), fc.Args["external"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatIntel) graphql.Marshaler {
+			return ec.marshalOThreatIntel2ᚖentitygraphᚋgraphᚋmodelᚐThreatIntel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_threatIntel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatIntel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IpAddress_threatIntel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_passiveDns(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_passiveDns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IpAddress().PassiveDNS(ctx, obj, fc.Args["external"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PassiveDNSRecord) graphql.Marshaler {
+			return ec.marshalOPassiveDnsRecord2ᚕᚖentitygraphᚋgraphᚋmodelᚐPassiveDNSRecordᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_passiveDns(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PassiveDnsRecord(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IpAddress_passiveDns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_geo(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_geo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IpAddress().Geo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GeoLocation) graphql.Marshaler {
+			return ec.marshalOGeoLocation2ᚖentitygraphᚋgraphᚋmodelᚐGeoLocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_geo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GeoLocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_whois(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_whois(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IpAddress().Whois(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Whois) graphql.Marshaler {
+			return ec.marshalOWhois2ᚖentitygraphᚋgraphᚋmodelᚐWhois(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_whois(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Whois(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IpAddress_timeline(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15388,6 +16440,98 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PassiveDnsRecord_hostname(ctx context.Context, field graphql.CollectedField, obj *model.PassiveDNSRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PassiveDnsRecord_hostname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hostname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PassiveDnsRecord_hostname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PassiveDnsRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _PassiveDnsRecord_firstSeen(ctx context.Context, field graphql.CollectedField, obj *model.PassiveDNSRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PassiveDnsRecord_firstSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PassiveDnsRecord_firstSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PassiveDnsRecord", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PassiveDnsRecord_lastSeen(ctx context.Context, field graphql.CollectedField, obj *model.PassiveDNSRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PassiveDnsRecord_lastSeen(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeen, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PassiveDnsRecord_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PassiveDnsRecord", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PassiveDnsRecord_sources(ctx context.Context, field graphql.CollectedField, obj *model.PassiveDNSRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PassiveDnsRecord_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PassiveDnsRecord_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PassiveDnsRecord", field, false, false, "String")
+}
+
 func (ec *executionContext) _ProcessEntity_processId(ctx context.Context, field graphql.CollectedField, obj *model.ProcessEntity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15553,6 +16697,236 @@ func (ec *executionContext) fieldContext_ProcessEntity_host(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _ProviderInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProviderInfo_configured(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_configured(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Configured, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_configured(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProviderInfo_enabled(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProviderInfo_external(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_external(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.External, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_external(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProviderInfo_requestsPerMinute(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_requestsPerMinute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestsPerMinute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_requestsPerMinute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProviderInfo_remainingToday(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_remainingToday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemainingToday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_remainingToday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProviderInfo_resetAt(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_resetAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_resetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ProviderInfo_cacheTtlSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_cacheTtlSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CacheTTLSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_cacheTtlSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProviderInfo_lastError(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProviderInfo_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.ProviderInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProviderInfo_lastErrorAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastErrorAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProviderInfo_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProviderInfo", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _Query_ipAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15668,6 +17042,38 @@ func (ec *executionContext) fieldContext_Query_workspace(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Workspace(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_providers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_providers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Providers(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProviderInfo) graphql.Marshaler {
+			return ec.marshalNProviderInfo2ᚕᚖentitygraphᚋgraphᚋmodelᚐProviderInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_providers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProviderInfo(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16011,6 +17417,236 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RdapNetwork_name(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _RdapNetwork_handle(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_handle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_handle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _RdapNetwork_startAddress(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_startAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_startAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _RdapNetwork_endAddress(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_endAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_endAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _RdapNetwork_type(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _RdapNetwork_country(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _RdapNetwork_abuseEmails(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_abuseEmails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AbuseEmails, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_abuseEmails(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _RdapNetwork_registered(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_registered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_registered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RdapNetwork_updated(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _RdapNetwork_server(ctx context.Context, field graphql.CollectedField, obj *model.RdapNetwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RdapNetwork_server(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Server, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RdapNetwork_server(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RdapNetwork", field, false, false, "String")
 }
 
 func (ec *executionContext) _RelatedAccount_account(ctx context.Context, field graphql.CollectedField, obj *model.RelatedAccount) (ret graphql.Marshaler) {
@@ -17276,6 +18912,314 @@ func (ec *executionContext) fieldContext_ThreatIndicatorEdge_node(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _ThreatIntel_verdict(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntel_verdict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verdict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Verdict) graphql.Marshaler {
+			return ec.marshalNVerdict2entitygraphᚋgraphᚋmodelᚐVerdict(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntel_verdict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntel", field, false, false, "Verdict")
+}
+
+func (ec *executionContext) _ThreatIntel_results(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntel_results(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Results, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ThreatIntelResult) graphql.Marshaler {
+			return ec.marshalNThreatIntelResult2ᚕᚖentitygraphᚋgraphᚋmodelᚐThreatIntelResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntel_results(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatIntel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatIntelResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatIntelResult_provider(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIntelResult_verdict(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_verdict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verdict, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Verdict) graphql.Marshaler {
+			return ec.marshalNVerdict2entitygraphᚋgraphᚋmodelᚐVerdict(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_verdict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "Verdict")
+}
+
+func (ec *executionContext) _ThreatIntelResult_status(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ThreatIntelStatus) graphql.Marshaler {
+			return ec.marshalNThreatIntelStatus2entitygraphᚋgraphᚋmodelᚐThreatIntelStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "ThreatIntelStatus")
+}
+
+func (ec *executionContext) _ThreatIntelResult_summary(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIntelResult_details(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _ThreatIntelResult_raw(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_raw(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Raw, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalOJSON2interface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_raw(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _ThreatIntelResult_reference(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatIntelResult_fetchedAt(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_fetchedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FetchedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_fetchedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ThreatIntelResult_cached(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_cached(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cached, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_cached(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ThreatIntelResult_retryAfter(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_retryAfter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetryAfter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_retryAfter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ThreatIntelResult_error(ctx context.Context, field graphql.CollectedField, obj *model.ThreatIntelResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatIntelResult_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatIntelResult_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatIntelResult", field, false, false, "String")
+}
+
 func (ec *executionContext) _TimeSpan_start(ctx context.Context, field graphql.CollectedField, obj *model.TimeSpan) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17821,6 +19765,176 @@ func (ec *executionContext) _VmComputer_columns(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_VmComputer_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VmComputer", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _Whois_asn(ctx context.Context, field graphql.CollectedField, obj *model.Whois) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Whois_asn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Whois_asn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Whois", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Whois_asName(ctx context.Context, field graphql.CollectedField, obj *model.Whois) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Whois_asName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Whois_asName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Whois", field, false, false, "String")
+}
+
+func (ec *executionContext) _Whois_cidr(ctx context.Context, field graphql.CollectedField, obj *model.Whois) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Whois_cidr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cidr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Whois_cidr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Whois", field, false, false, "String")
+}
+
+func (ec *executionContext) _Whois_country(ctx context.Context, field graphql.CollectedField, obj *model.Whois) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Whois_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Whois_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Whois", field, false, false, "String")
+}
+
+func (ec *executionContext) _Whois_registry(ctx context.Context, field graphql.CollectedField, obj *model.Whois) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Whois_registry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registry, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Whois_registry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Whois", field, false, false, "String")
+}
+
+func (ec *executionContext) _Whois_source(ctx context.Context, field graphql.CollectedField, obj *model.Whois) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Whois_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Whois_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Whois", field, false, false, "String")
+}
+
+func (ec *executionContext) _Whois_rdap(ctx context.Context, field graphql.CollectedField, obj *model.Whois) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Whois_rdap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rdap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RdapNetwork) graphql.Marshaler {
+			return ec.marshalORdapNetwork2ᚖentitygraphᚋgraphᚋmodelᚐRdapNetwork(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Whois_rdap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Whois",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RdapNetwork(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Workspace_source(ctx context.Context, field graphql.CollectedField, obj *model.Workspace) (ret graphql.Marshaler) {
@@ -20738,6 +22852,69 @@ func (ec *executionContext) _FileHashEntity(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var geoLocationImplementors = []string{"GeoLocation"}
+
+func (ec *executionContext) _GeoLocation(ctx context.Context, sel ast.SelectionSet, obj *model.GeoLocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, geoLocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GeoLocation")
+		case "countryCode":
+			out.Values[i] = ec._GeoLocation_countryCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "countryName":
+			out.Values[i] = ec._GeoLocation_countryName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._GeoLocation_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._GeoLocation_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "latitude":
+			out.Values[i] = ec._GeoLocation_latitude(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "longitude":
+			out.Values[i] = ec._GeoLocation_longitude(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._GeoLocation_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var heartbeatImplementors = []string{"Heartbeat"}
 
 func (ec *executionContext) _Heartbeat(ctx context.Context, sel ast.SelectionSet, obj *model.Heartbeat) graphql.Marshaler {
@@ -21528,6 +23705,30 @@ func (ec *executionContext) _IpAddress(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IpAddress_sentinelThreatIntel(ctx, field, obj)
 				})
+		case "threatIntel":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_threatIntel(ctx, field, obj)
+				})
+		case "passiveDns":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_passiveDns(ctx, field, obj)
+				})
+		case "geo":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_geo(ctx, field, obj)
+				})
+		case "whois":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_whois(ctx, field, obj)
+				})
 		case "timeline":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -22289,6 +24490,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var passiveDnsRecordImplementors = []string{"PassiveDnsRecord"}
+
+func (ec *executionContext) _PassiveDnsRecord(ctx context.Context, sel ast.SelectionSet, obj *model.PassiveDNSRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, passiveDnsRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PassiveDnsRecord")
+		case "hostname":
+			out.Values[i] = ec._PassiveDnsRecord_hostname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstSeen":
+			out.Values[i] = ec._PassiveDnsRecord_firstSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSeen":
+			out.Values[i] = ec._PassiveDnsRecord_lastSeen(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._PassiveDnsRecord_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var processEntityImplementors = []string{"ProcessEntity", "AlertEntity"}
 
 func (ec *executionContext) _ProcessEntity(ctx context.Context, sel ast.SelectionSet, obj *model.ProcessEntity) graphql.Marshaler {
@@ -22347,6 +24596,84 @@ func (ec *executionContext) _ProcessEntity(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var providerInfoImplementors = []string{"ProviderInfo"}
+
+func (ec *executionContext) _ProviderInfo(ctx context.Context, sel ast.SelectionSet, obj *model.ProviderInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, providerInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProviderInfo")
+		case "name":
+			out.Values[i] = ec._ProviderInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configured":
+			out.Values[i] = ec._ProviderInfo_configured(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabled":
+			out.Values[i] = ec._ProviderInfo_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "external":
+			out.Values[i] = ec._ProviderInfo_external(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestsPerMinute":
+			out.Values[i] = ec._ProviderInfo_requestsPerMinute(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "remainingToday":
+			out.Values[i] = ec._ProviderInfo_remainingToday(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "resetAt":
+			out.Values[i] = ec._ProviderInfo_resetAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cacheTtlSeconds":
+			out.Values[i] = ec._ProviderInfo_cacheTtlSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._ProviderInfo_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastErrorAt":
+			out.Values[i] = ec._ProviderInfo_lastErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -22383,6 +24710,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workspace(ctx, field)
+				})
+		case "providers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_providers(ctx, field)
 				})
 		case "account":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22433,6 +24766,84 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rdapNetworkImplementors = []string{"RdapNetwork"}
+
+func (ec *executionContext) _RdapNetwork(ctx context.Context, sel ast.SelectionSet, obj *model.RdapNetwork) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rdapNetworkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RdapNetwork")
+		case "name":
+			out.Values[i] = ec._RdapNetwork_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "handle":
+			out.Values[i] = ec._RdapNetwork_handle(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "startAddress":
+			out.Values[i] = ec._RdapNetwork_startAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "endAddress":
+			out.Values[i] = ec._RdapNetwork_endAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._RdapNetwork_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._RdapNetwork_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "abuseEmails":
+			out.Values[i] = ec._RdapNetwork_abuseEmails(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registered":
+			out.Values[i] = ec._RdapNetwork_registered(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._RdapNetwork_updated(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "server":
+			out.Values[i] = ec._RdapNetwork_server(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -22902,6 +25313,127 @@ func (ec *executionContext) _ThreatIndicatorEdge(ctx context.Context, sel ast.Se
 	return out
 }
 
+var threatIntelImplementors = []string{"ThreatIntel"}
+
+func (ec *executionContext) _ThreatIntel(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatIntel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatIntelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreatIntel")
+		case "verdict":
+			out.Values[i] = ec._ThreatIntel_verdict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "results":
+			out.Values[i] = ec._ThreatIntel_results(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var threatIntelResultImplementors = []string{"ThreatIntelResult"}
+
+func (ec *executionContext) _ThreatIntelResult(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatIntelResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatIntelResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreatIntelResult")
+		case "provider":
+			out.Values[i] = ec._ThreatIntelResult_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verdict":
+			out.Values[i] = ec._ThreatIntelResult_verdict(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ThreatIntelResult_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._ThreatIntelResult_summary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "details":
+			out.Values[i] = ec._ThreatIntelResult_details(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "raw":
+			out.Values[i] = ec._ThreatIntelResult_raw(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reference":
+			out.Values[i] = ec._ThreatIntelResult_reference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fetchedAt":
+			out.Values[i] = ec._ThreatIntelResult_fetchedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cached":
+			out.Values[i] = ec._ThreatIntelResult_cached(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retryAfter":
+			out.Values[i] = ec._ThreatIntelResult_retryAfter(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._ThreatIntelResult_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var timeSpanImplementors = []string{"TimeSpan"}
 
 func (ec *executionContext) _TimeSpan(ctx context.Context, sel ast.SelectionSet, obj *model.TimeSpan) graphql.Marshaler {
@@ -23138,6 +25670,69 @@ func (ec *executionContext) _VmComputer(ctx context.Context, sel ast.SelectionSe
 		case "columns":
 			out.Values[i] = ec._VmComputer_columns(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var whoisImplementors = []string{"Whois"}
+
+func (ec *executionContext) _Whois(ctx context.Context, sel ast.SelectionSet, obj *model.Whois) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, whoisImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Whois")
+		case "asn":
+			out.Values[i] = ec._Whois_asn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "asName":
+			out.Values[i] = ec._Whois_asName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cidr":
+			out.Values[i] = ec._Whois_cidr(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._Whois_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "registry":
+			out.Values[i] = ec._Whois_registry(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Whois_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rdap":
+			out.Values[i] = ec._Whois_rdap(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -24299,6 +26894,38 @@ func (ec *executionContext) marshalNPageInfo2ᚖentitygraphᚋgraphᚋmodelᚐPa
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPassiveDnsRecord2ᚖentitygraphᚋgraphᚋmodelᚐPassiveDNSRecord(ctx context.Context, sel ast.SelectionSet, v *model.PassiveDNSRecord) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PassiveDnsRecord!")
+		return graphql.Null
+	}
+	return ec._PassiveDnsRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProviderInfo2ᚕᚖentitygraphᚋgraphᚋmodelᚐProviderInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProviderInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProviderInfo2ᚖentitygraphᚋgraphᚋmodelᚐProviderInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProviderInfo2ᚖentitygraphᚋgraphᚋmodelᚐProviderInfo(ctx context.Context, sel ast.SelectionSet, v *model.ProviderInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProviderInfo!")
+		return graphql.Null
+	}
+	return ec._ProviderInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRelatedAccount2ᚖentitygraphᚋgraphᚋmodelᚐRelatedAccount(ctx context.Context, sel ast.SelectionSet, v *model.RelatedAccount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RelatedAccount!")
@@ -24446,6 +27073,40 @@ func (ec *executionContext) marshalNThreatIndicatorEdge2ᚖentitygraphᚋgraph�
 	return ec._ThreatIndicatorEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNThreatIntelResult2ᚕᚖentitygraphᚋgraphᚋmodelᚐThreatIntelResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ThreatIntelResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNThreatIntelResult2ᚖentitygraphᚋgraphᚋmodelᚐThreatIntelResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNThreatIntelResult2ᚖentitygraphᚋgraphᚋmodelᚐThreatIntelResult(ctx context.Context, sel ast.SelectionSet, v *model.ThreatIntelResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ThreatIntelResult!")
+		return graphql.Null
+	}
+	return ec._ThreatIntelResult(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNThreatIntelStatus2entitygraphᚋgraphᚋmodelᚐThreatIntelStatus(ctx context.Context, v any) (model.ThreatIntelStatus, error) {
+	var res model.ThreatIntelStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNThreatIntelStatus2entitygraphᚋgraphᚋmodelᚐThreatIntelStatus(ctx context.Context, sel ast.SelectionSet, v model.ThreatIntelStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNTimeSpan2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpan(ctx context.Context, sel ast.SelectionSet, v *model.TimeSpan) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TimeSpan!")
@@ -24476,6 +27137,16 @@ func (ec *executionContext) marshalNTimelinePoint2ᚖentitygraphᚋgraphᚋmodel
 		return graphql.Null
 	}
 	return ec._TimelinePoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVerdict2entitygraphᚋgraphᚋmodelᚐVerdict(ctx context.Context, v any) (model.Verdict, error) {
+	var res model.Verdict
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVerdict2entitygraphᚋgraphᚋmodelᚐVerdict(ctx context.Context, sel ast.SelectionSet, v model.Verdict) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNWorkspace2ᚖentitygraphᚋgraphᚋmodelᚐWorkspace(ctx context.Context, sel ast.SelectionSet, v *model.Workspace) graphql.Marshaler {
@@ -24925,6 +27596,30 @@ func (ec *executionContext) marshalOFileEntity2ᚖentitygraphᚋgraphᚋmodelᚐ
 	return ec._FileEntity(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOGeoLocation2ᚖentitygraphᚋgraphᚋmodelᚐGeoLocation(ctx context.Context, sel ast.SelectionSet, v *model.GeoLocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GeoLocation(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOHeartbeat2ᚖentitygraphᚋgraphᚋmodelᚐHeartbeat(ctx context.Context, sel ast.SelectionSet, v *model.Heartbeat) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25166,6 +27861,32 @@ func (ec *executionContext) marshalOOfficeActivityConnection2ᚖentitygraphᚋgr
 	return ec._OfficeActivityConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPassiveDnsRecord2ᚕᚖentitygraphᚋgraphᚋmodelᚐPassiveDNSRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PassiveDNSRecord) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPassiveDnsRecord2ᚖentitygraphᚋgraphᚋmodelᚐPassiveDNSRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalORdapNetwork2ᚖentitygraphᚋgraphᚋmodelᚐRdapNetwork(ctx context.Context, sel ast.SelectionSet, v *model.RdapNetwork) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RdapNetwork(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalORelatedAccount2ᚕᚖentitygraphᚋgraphᚋmodelᚐRelatedAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RelatedAccount) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25268,6 +27989,13 @@ func (ec *executionContext) marshalOThreatIndicatorConnection2ᚖentitygraphᚋg
 	return ec._ThreatIndicatorConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOThreatIntel2ᚖentitygraphᚋgraphᚋmodelᚐThreatIntel(ctx context.Context, sel ast.SelectionSet, v *model.ThreatIntel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ThreatIntel(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOTimeSpanInput2ᚖentitygraphᚋgraphᚋmodelᚐTimeSpanInput(ctx context.Context, v any) (*model.TimeSpanInput, error) {
 	if v == nil {
 		return nil, nil
@@ -25288,6 +28016,13 @@ func (ec *executionContext) marshalOVmComputer2ᚖentitygraphᚋgraphᚋmodelᚐ
 		return graphql.Null
 	}
 	return ec._VmComputer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOWhois2ᚖentitygraphᚋgraphᚋmodelᚐWhois(ctx context.Context, sel ast.SelectionSet, v *model.Whois) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Whois(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -212,6 +212,16 @@ type FileHashEntity struct {
 
 func (FileHashEntity) IsAlertEntity() {}
 
+type GeoLocation struct {
+	CountryCode *string  `json:"countryCode,omitempty"`
+	CountryName *string  `json:"countryName,omitempty"`
+	Region      *string  `json:"region,omitempty"`
+	City        *string  `json:"city,omitempty"`
+	Latitude    *float64 `json:"latitude,omitempty"`
+	Longitude   *float64 `json:"longitude,omitempty"`
+	Source      string   `json:"source"`
+}
+
 type Heartbeat struct {
 	Time            *time.Time `json:"time,omitempty"`
 	Host            *Host      `json:"host,omitempty"`
@@ -409,6 +419,13 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type PassiveDNSRecord struct {
+	Hostname  string     `json:"hostname"`
+	FirstSeen *time.Time `json:"firstSeen,omitempty"`
+	LastSeen  *time.Time `json:"lastSeen,omitempty"`
+	Sources   []string   `json:"sources"`
+}
+
 type ProcessEntity struct {
 	ProcessID    *string     `json:"processId,omitempty"`
 	CommandLine  *string     `json:"commandLine,omitempty"`
@@ -420,7 +437,36 @@ type ProcessEntity struct {
 
 func (ProcessEntity) IsAlertEntity() {}
 
+type ProviderInfo struct {
+	Name string `json:"name"`
+	// Has what it needs (an API key, a file).
+	Configured bool `json:"configured"`
+	Enabled    bool `json:"enabled"`
+	// Sends the IP to a third party.
+	External          bool     `json:"external"`
+	RequestsPerMinute *float64 `json:"requestsPerMinute,omitempty"`
+	// Calls left today (null: no daily quota).
+	RemainingToday  *int       `json:"remainingToday,omitempty"`
+	ResetAt         *time.Time `json:"resetAt,omitempty"`
+	CacheTTLSeconds int        `json:"cacheTtlSeconds"`
+	LastError       *string    `json:"lastError,omitempty"`
+	LastErrorAt     *time.Time `json:"lastErrorAt,omitempty"`
+}
+
 type Query struct {
+}
+
+type RdapNetwork struct {
+	Name         *string    `json:"name,omitempty"`
+	Handle       *string    `json:"handle,omitempty"`
+	StartAddress *string    `json:"startAddress,omitempty"`
+	EndAddress   *string    `json:"endAddress,omitempty"`
+	Type         *string    `json:"type,omitempty"`
+	Country      *string    `json:"country,omitempty"`
+	AbuseEmails  []string   `json:"abuseEmails"`
+	Registered   *time.Time `json:"registered,omitempty"`
+	Updated      *time.Time `json:"updated,omitempty"`
+	Server       string     `json:"server"`
 }
 
 type RelatedAccount struct {
@@ -501,6 +547,28 @@ type ThreatIndicatorEdge struct {
 	Node   *ThreatIndicator `json:"node"`
 }
 
+type ThreatIntel struct {
+	// The worst verdict of the results.
+	Verdict Verdict              `json:"verdict"`
+	Results []*ThreatIntelResult `json:"results"`
+}
+
+type ThreatIntelResult struct {
+	Provider string            `json:"provider"`
+	Verdict  Verdict           `json:"verdict"`
+	Status   ThreatIntelStatus `json:"status"`
+	Summary  *string           `json:"summary,omitempty"`
+	Details  any               `json:"details,omitempty"`
+	// The provider's own response.
+	Raw       any        `json:"raw,omitempty"`
+	Reference *string    `json:"reference,omitempty"`
+	FetchedAt *time.Time `json:"fetchedAt,omitempty"`
+	Cached    bool       `json:"cached"`
+	// Seconds until the provider (or this server's budget for it) allows a call, when RATE_LIMITED.
+	RetryAfter *int    `json:"retryAfter,omitempty"`
+	Error      *string `json:"error,omitempty"`
+}
+
 type TimeSpan struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
@@ -547,6 +615,16 @@ type VMComputer struct {
 	Ipv4Addresses   []string   `json:"ipv4Addresses"`
 	Ipv6Addresses   []string   `json:"ipv6Addresses"`
 	Columns         any        `json:"columns"`
+}
+
+type Whois struct {
+	Asn      *int         `json:"asn,omitempty"`
+	AsName   *string      `json:"asName,omitempty"`
+	Cidr     *string      `json:"cidr,omitempty"`
+	Country  *string      `json:"country,omitempty"`
+	Registry *string      `json:"registry,omitempty"`
+	Source   string       `json:"source"`
+	Rdap     *RdapNetwork `json:"rdap,omitempty"`
 }
 
 type Workspace struct {
@@ -991,6 +1069,133 @@ func (e *Severity) UnmarshalJSON(b []byte) error {
 }
 
 func (e Severity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ThreatIntelStatus string
+
+const (
+	ThreatIntelStatusOk            ThreatIntelStatus = "OK"
+	ThreatIntelStatusNotFound      ThreatIntelStatus = "NOT_FOUND"
+	ThreatIntelStatusRateLimited   ThreatIntelStatus = "RATE_LIMITED"
+	ThreatIntelStatusUnauthorized  ThreatIntelStatus = "UNAUTHORIZED"
+	ThreatIntelStatusError         ThreatIntelStatus = "ERROR"
+	ThreatIntelStatusDisabled      ThreatIntelStatus = "DISABLED"
+	ThreatIntelStatusNotApplicable ThreatIntelStatus = "NOT_APPLICABLE"
+)
+
+var AllThreatIntelStatus = []ThreatIntelStatus{
+	ThreatIntelStatusOk,
+	ThreatIntelStatusNotFound,
+	ThreatIntelStatusRateLimited,
+	ThreatIntelStatusUnauthorized,
+	ThreatIntelStatusError,
+	ThreatIntelStatusDisabled,
+	ThreatIntelStatusNotApplicable,
+}
+
+func (e ThreatIntelStatus) IsValid() bool {
+	switch e {
+	case ThreatIntelStatusOk, ThreatIntelStatusNotFound, ThreatIntelStatusRateLimited, ThreatIntelStatusUnauthorized, ThreatIntelStatusError, ThreatIntelStatusDisabled, ThreatIntelStatusNotApplicable:
+		return true
+	}
+	return false
+}
+
+func (e ThreatIntelStatus) String() string {
+	return string(e)
+}
+
+func (e *ThreatIntelStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ThreatIntelStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ThreatIntelStatus", str)
+	}
+	return nil
+}
+
+func (e ThreatIntelStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ThreatIntelStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ThreatIntelStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// One scale for every provider: UNKNOWN < NONE < LOW < MEDIUM < HIGH.
+type Verdict string
+
+const (
+	VerdictUnknown Verdict = "UNKNOWN"
+	VerdictNone    Verdict = "NONE"
+	VerdictLow     Verdict = "LOW"
+	VerdictMedium  Verdict = "MEDIUM"
+	VerdictHigh    Verdict = "HIGH"
+)
+
+var AllVerdict = []Verdict{
+	VerdictUnknown,
+	VerdictNone,
+	VerdictLow,
+	VerdictMedium,
+	VerdictHigh,
+}
+
+func (e Verdict) IsValid() bool {
+	switch e {
+	case VerdictUnknown, VerdictNone, VerdictLow, VerdictMedium, VerdictHigh:
+		return true
+	}
+	return false
+}
+
+func (e Verdict) String() string {
+	return string(e)
+}
+
+func (e *Verdict) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Verdict(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Verdict", str)
+	}
+	return nil
+}
+
+func (e Verdict) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Verdict) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Verdict) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

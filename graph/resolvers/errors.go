@@ -90,3 +90,8 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// badSource is a field error from a non-log source (TI, geo, RDAP).
+func badSource(ctx context.Context, source, code, msg string) error {
+	return &gqlerror.Error{Path: graphql.GetPath(ctx), Message: source + ": " + msg, Extensions: map[string]any{"code": code, "source": source}}
+}

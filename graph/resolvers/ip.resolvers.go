@@ -183,6 +183,26 @@ func (r *ipAddressResolver) SentinelThreatIntel(ctx context.Context, obj *model.
 	return threatIndicators(ctx, obj, first, after)
 }
 
+// ThreatIntel is the resolver for the threatIntel field.
+func (r *ipAddressResolver) ThreatIntel(ctx context.Context, obj *model.IPAddress, providers []string, refresh *bool, external *bool) (*model.ThreatIntel, error) {
+	return r.threatIntel(ctx, obj, providers, refresh, external)
+}
+
+// PassiveDNS is the resolver for the passiveDns field.
+func (r *ipAddressResolver) PassiveDNS(ctx context.Context, obj *model.IPAddress, external *bool) ([]*model.PassiveDNSRecord, error) {
+	return r.passiveDNS(ctx, obj, external)
+}
+
+// Geo is the resolver for the geo field.
+func (r *ipAddressResolver) Geo(ctx context.Context, obj *model.IPAddress) (*model.GeoLocation, error) {
+	return r.geo(ctx, obj)
+}
+
+// Whois is the resolver for the whois field.
+func (r *ipAddressResolver) Whois(ctx context.Context, obj *model.IPAddress) (*model.Whois, error) {
+	return r.whois(ctx, obj)
+}
+
 // Timeline is the resolver for the timeline field.
 func (r *ipAddressResolver) Timeline(ctx context.Context, obj *model.IPAddress, bucket *string) (*model.Timeline, error) {
 	return timeline(ctx, facets.IPTimeline, obj.Span, obj.Addr.String(), bucket)

@@ -53,6 +53,11 @@ func (r *queryResolver) Workspace(ctx context.Context) (*model.Workspace, error)
 	return w, nil
 }
 
+// Providers is the resolver for the providers field.
+func (r *queryResolver) Providers(ctx context.Context) ([]*model.ProviderInfo, error) {
+	return r.providerInfo(), nil
+}
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 

@@ -59,3 +59,11 @@ func (c *Cache[V]) Close() {
 		c.c.Close()
 	}
 }
+
+// SetTTL stores a value with its own time to live.
+func (c *Cache[V]) SetTTL(key string, v V, cost int64, ttl time.Duration) {
+	if c == nil || ttl <= 0 {
+		return
+	}
+	c.c.SetWithTTL(key, v, cost, ttl)
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -28,6 +29,7 @@ type Config struct {
 	Source         string        `yaml:"source"`         // local (DuckDB) or sentinel (Log Analytics); default: sentinel when workspaces are configured
 	MsticpyConfig  string        `yaml:"msticpyConfig"`  // an msticpyconfig.yaml whose AzureSentinel.Workspaces to use
 	Sentinel       Sentinel      `yaml:"sentinel"`
+	TI             TI            `yaml:"ti"`
 }
 
 // Defaults are used for anything no source sets.
@@ -99,14 +101,29 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	cfg.Sentinel.Auth.CertificatePassword = first(getenv("EG_CERTIFICATE_PASSWORD"), cfg.Sentinel.Auth.CertificatePassword)
 	if cfg.MsticpyConfig != "" {
 		ws, def, err := ReadMsticpyWorkspaces(cfg.MsticpyConfig)
+		if err != nil && !strings.Contains(err.Error(), "no AzureSentinel.Workspaces") {
+			return Config{}, err
+		}
+		keys, err := ReadMsticpyTI(cfg.MsticpyConfig, getenv)
 		if err != nil {
 			return Config{}, err
+		}
+		if cfg.TI.Providers == nil {
+			cfg.TI.Providers = map[string]TIProvider{}
+		}
+		for name, k := range keys {
+			p := cfg.TI.Providers[name]
+			if p.APIKey == "" {
+				p.APIKey, p.APIID = k.APIKey, k.APIID
+			}
+			cfg.TI.Providers[name] = p
 		}
 		cfg.Sentinel.Workspaces = append(cfg.Sentinel.Workspaces, ws...)
 		if len(cfg.Sentinel.Default) == 0 {
 			cfg.Sentinel.Default = def
 		}
 	}
+	applyTIEnv(&cfg.TI, getenv)
 	switch cfg.Source {
 	case "":
 		cfg.Source = "local"

@@ -19,7 +19,7 @@ var All = []*Facet{
 
 	AlertByID, AlertQueue,
 
-	IPThreatIntel, IPThreatIntelLegacy,
+	IPThreatIntel, IPThreatIntelLegacy, IPResolvedNames,
 }
 
 func init() {

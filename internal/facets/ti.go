@@ -18,3 +18,13 @@ var (
 		Columns: []string{"IndicatorId", "ConfidenceScore", "Active", "Action", "ThreatType", "ThreatSeverity", "Description", "Tags", "ExpirationDateTime", "SourceSystem", "NetworkIP", "NetworkSourceIP", "NetworkDestinationIP", "EmailSourceIpAddress", "ExternalIndicatorId"},
 	}
 )
+
+// IPResolvedNames are the names the workspace's DNS logs resolved to the IP
+// (passive DNS from DnsEvents).
+var IPResolvedNames = &Facet{
+	Name: "ip.passiveDns.dnsEvents", Source: "DnsEvents", Table: "DnsEvents", Time: "TimeGenerated",
+	Keys:    KeyMatch{Texts: []Expr{Col("IPAddresses")}},
+	Where:   []Expr{Eq(Col("SubType"), Str("LookupQuery")), Not(IsEmpty(Col("Name")))},
+	Kind:    Summary,
+	Summary: SummarySpec{By: []string{"Name"}},
+}

@@ -46,3 +46,6 @@ func (t *Trace) Queries() int {
 	}
 	return n
 }
+
+// Record adds a call made outside the loaders (threat-intel look-ups).
+func (t *Trace) Record(c Call) { t.add(c) }

@@ -1,0 +1,359 @@
+package ti
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"entitygraph/internal/cache"
+	"entitygraph/internal/ipclass"
+)
+
+// ProviderConfig is one provider's budget and cache settings.
+type ProviderConfig struct {
+	Enabled     bool
+	PerMinute   float64       // token bucket rate; 0: unlimited
+	PerDay      int           // daily quota, reset 00:00 UTC; 0: unlimited
+	CacheTTL    time.Duration // answers; 0: 24 h
+	NegativeTTL time.Duration // NOT_FOUND answers; 0: 1 h
+	Timeout     time.Duration // one call; 0: 10 s
+}
+
+// Info describes a provider for Query.providers.
+type Info struct {
+	Name           string
+	Configured     bool // has what it needs (a key, a file)
+	Enabled        bool
+	External       bool
+	PerMinute      float64
+	RemainingToday int // -1: no daily quota
+	ResetAt        time.Time
+	CacheTTL       time.Duration
+	LastError      string
+	LastErrorAt    time.Time
+}
+
+type entry struct {
+	p          Provider
+	cfg        ProviderConfig
+	configured bool
+	budget     *budget
+	breaker    breaker
+
+	mu          sync.Mutex
+	lastErr     string
+	lastErrTime time.Time
+}
+
+// Service runs look-ups across the registered providers.
+type Service struct {
+	entries  []*entry
+	byName   map[string]*entry
+	cache    *cache.Cache[Result]
+	pdns     *cache.Cache[[]Resolution]
+	flight   singleflight.Group
+	external bool
+	now      func() time.Time
+}
+
+// Options configure a Service.
+type Options struct {
+	// External allows look-ups that send an IP to a third party (default
+	// true); false keeps every look-up local (TLP:RED).
+	External   bool
+	CacheBytes int64 // 0: 64 MB
+	Now        func() time.Time
+}
+
+// NewService creates an empty service.
+func NewService(opts Options) (*Service, error) {
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 64 << 20
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	// TTLs are per entry: the caches' own TTL is the longest allowed.
+	c, err := cache.New[Result](opts.CacheBytes, 30*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	p, err := cache.New[[]Resolution](opts.CacheBytes/4, 30*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{byName: map[string]*entry{}, cache: c, pdns: p, external: opts.External, now: opts.Now}, nil
+}
+
+// Register adds a provider; configured says whether it has its key or data.
+func (s *Service) Register(p Provider, cfg ProviderConfig, configured bool) {
+	if cfg.CacheTTL <= 0 {
+		cfg.CacheTTL = 24 * time.Hour
+	}
+	if cfg.NegativeTTL <= 0 {
+		cfg.NegativeTTL = time.Hour
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	e := &entry{p: p, cfg: cfg, configured: configured, budget: newBudget(cfg.PerMinute, cfg.PerDay, s.now)}
+	s.entries = append(s.entries, e)
+	s.byName[strings.ToLower(p.Name())] = e
+}
+
+// Names lists the registered providers.
+func (s *Service) Names() []string {
+	out := make([]string, len(s.entries))
+	for i, e := range s.entries {
+		out[i] = e.p.Name()
+	}
+	return out
+}
+
+// Providers describes every provider.
+func (s *Service) Providers() []Info {
+	out := make([]Info, 0, len(s.entries))
+	for _, e := range s.entries {
+		left, reset := e.budget.remaining()
+		e.mu.Lock()
+		out = append(out, Info{Name: e.p.Name(), Configured: e.configured, Enabled: e.cfg.Enabled && e.configured, External: e.p.External(),
+			PerMinute: e.cfg.PerMinute, RemainingToday: left, ResetAt: reset, CacheTTL: e.cfg.CacheTTL, LastError: e.lastErr, LastErrorAt: e.lastErrTime})
+		e.mu.Unlock()
+	}
+	return out
+}
+
+// Close stops the caches.
+func (s *Service) Close() {
+	s.cache.Close()
+	s.pdns.Close()
+}
+
+// Wait applies buffered cache writes (tests).
+func (s *Service) Wait() {
+	s.cache.Wait()
+	s.pdns.Wait()
+}
+
+// LookupOptions tune one look-up.
+type LookupOptions struct {
+	Providers []string // empty: all
+	Refresh   bool     // bypass the cache (still within budget)
+	External  bool     // the request allows external look-ups
+}
+
+func (s *Service) pick(names []string) ([]*entry, error) {
+	if len(names) == 0 {
+		return s.entries, nil
+	}
+	var out []*entry
+	for _, n := range names {
+		e, ok := s.byName[strings.ToLower(n)]
+		if !ok {
+			return nil, fmt.Errorf("unknown provider %q (known: %s)", n, strings.Join(s.Names(), ", "))
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// applicable says why a provider may not see this IP, or "".
+func (s *Service) applicable(e *entry, ip netip.Addr, o LookupOptions) (Status, string) {
+	switch {
+	case !e.configured:
+		return Disabled, "not configured"
+	case !e.cfg.Enabled:
+		return Disabled, "disabled"
+	case e.p.External() && !s.external:
+		return NotApplicable, "external look-ups are off on this server"
+	case e.p.External() && !o.External:
+		return NotApplicable, "external look-ups are off for this request"
+	case e.p.External() && ipclass.Classify(ip) != ipclass.Public:
+		return NotApplicable, fmt.Sprintf("%s address: never sent to a third party", strings.ToLower(string(ipclass.Classify(ip))))
+	}
+	return "", ""
+}
+
+// Lookup asks the chosen providers about one IP, concurrently; results come
+// back in registration order.
+func (s *Service) Lookup(ctx context.Context, ip netip.Addr, o LookupOptions) ([]Result, error) {
+	entries, err := s.pick(o.Providers)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(entries))
+	var wg sync.WaitGroup
+	for i, e := range entries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = s.lookupOne(ctx, e, ip, o)
+		}()
+	}
+	wg.Wait()
+	return out, nil
+}
+
+func (s *Service) lookupOne(ctx context.Context, e *entry, ip netip.Addr, o LookupOptions) Result {
+	name := e.p.Name()
+	if st, why := s.applicable(e, ip, o); st != "" {
+		return Result{Provider: name, Verdict: Unknown, Status: st, Summary: why}
+	}
+	key := strings.ToLower(name) + "|" + ip.String()
+	if !o.Refresh {
+		if r, ok := s.cache.Get(key); ok {
+			r.Cached = true
+			return r
+		}
+	}
+	v, _, _ := s.flight.Do(key, func() (any, error) {
+		return s.call(ctx, e, ip, key), nil
+	})
+	return v.(Result)
+}
+
+// call spends budget and calls the provider once.
+func (s *Service) call(ctx context.Context, e *entry, ip netip.Addr, key string) Result {
+	name := e.p.Name()
+	now := s.now()
+	if !e.breaker.allow(now) {
+		return Result{Provider: name, Status: Failed, Error: "the provider keeps failing; paused for a minute"}
+	}
+	if ok, wait := e.budget.take(); !ok {
+		return Result{Provider: name, Status: RateLimited, RetryAfter: wait, Summary: "this server's budget for the provider is spent"}
+	}
+	cctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	r, err := e.p.Lookup(cctx, ip)
+	r.Provider = name
+	r.FetchedAt = s.now().UTC()
+	if err != nil {
+		r = classify(name, err)
+		r.FetchedAt = s.now().UTC()
+		e.breaker.record(r.Status == Failed, s.now())
+		e.mu.Lock()
+		e.lastErr, e.lastErrTime = r.Error, r.FetchedAt
+		e.mu.Unlock()
+		return r
+	}
+	e.breaker.record(false, s.now())
+	ttl := e.cfg.CacheTTL
+	if r.Status == NotFound {
+		ttl = e.cfg.NegativeTTL
+	}
+	s.cache.SetTTL(key, r, int64(len(r.Raw)+256), ttl)
+	return r
+}
+
+// PassiveDNS merges the names that providers and the caller's own records
+// saw pointing at the IP, each hostname once with the widest first/last.
+func (s *Service) PassiveDNS(ctx context.Context, ip netip.Addr, o LookupOptions) ([]Resolution, []Result) {
+	var all []Resolution
+	var problems []Result
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, e := range s.entries {
+		pd, ok := e.p.(PassiveDNSProvider)
+		if !ok {
+			continue
+		}
+		if st, _ := s.applicable(e, ip, o); st != "" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key := "pdns|" + strings.ToLower(e.p.Name()) + "|" + ip.String()
+			if rs, ok := s.pdns.Get(key); ok && !o.Refresh {
+				mu.Lock()
+				all = append(all, rs...)
+				mu.Unlock()
+				return
+			}
+			v, _, _ := s.flight.Do(key, func() (any, error) {
+				if ok, wait := e.budget.take(); !ok {
+					return Result{Provider: e.p.Name(), Status: RateLimited, RetryAfter: wait}, nil
+				}
+				cctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+				defer cancel()
+				rs, err := pd.PassiveDNS(cctx, ip)
+				if err != nil && err != ErrNotFound {
+					return classify(e.p.Name(), err), nil
+				}
+				s.pdns.SetTTL(key, rs, int64(64*len(rs)+64), e.cfg.CacheTTL)
+				return rs, nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch x := v.(type) {
+			case []Resolution:
+				all = append(all, x...)
+			case Result:
+				problems = append(problems, x)
+			}
+		}()
+	}
+	wg.Wait()
+	return all, problems
+}
+
+// MergeResolutions folds records by hostname (case-insensitive), keeping
+// the earliest first-seen and latest last-seen and every source.
+func MergeResolutions(rs []Resolution) []Merged {
+	by := map[string]*Merged{}
+	var order []string
+	for _, r := range rs {
+		h := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(r.Hostname)), ".")
+		if h == "" {
+			continue
+		}
+		m, ok := by[h]
+		if !ok {
+			m = &Merged{Hostname: h}
+			by[h] = m
+			order = append(order, h)
+		}
+		if r.FirstSeen != nil && (m.FirstSeen == nil || r.FirstSeen.Before(*m.FirstSeen)) {
+			m.FirstSeen = r.FirstSeen
+		}
+		if r.LastSeen != nil && (m.LastSeen == nil || r.LastSeen.After(*m.LastSeen)) {
+			m.LastSeen = r.LastSeen
+		}
+		if !contains(m.Sources, r.Source) {
+			m.Sources = append(m.Sources, r.Source)
+		}
+	}
+	out := make([]Merged, len(order))
+	for i, h := range order {
+		sort.Strings(by[h].Sources)
+		out[i] = *by[h]
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].LastSeen, out[j].LastSeen
+		return a != nil && (b == nil || a.After(*b))
+	})
+	return out
+}
+
+// Merged is a de-duplicated passive-DNS record.
+type Merged struct {
+	Hostname  string
+	FirstSeen *time.Time
+	LastSeen  *time.Time
+	Sources   []string
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
