@@ -2,6 +2,7 @@ package ti
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -114,4 +115,21 @@ func classify(provider string, err error) Result {
 		}
 	}
 	return r
+}
+
+// GetJSON fetches a URL and decodes its JSON body into v. found is false
+// for a 404 ("no record"); a body that is not the expected JSON is an error
+// naming the provider.
+func GetJSON(ctx context.Context, client *http.Client, provider, url string, header http.Header, v any) (body []byte, found bool, err error) {
+	body, err = Get(ctx, client, url, header)
+	if err == ErrNotFound {
+		return body, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, false, fmt.Errorf("%s answered malformed JSON", provider)
+	}
+	return body, true, nil
 }

@@ -6,7 +6,6 @@ package abuseipdb
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -46,14 +45,6 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 		base = "https://api.abuseipdb.com"
 	}
 	q := url.Values{"ipAddress": {ip.String()}, "maxAgeInDays": {"90"}}
-	body, err := ti.Get(ctx, p.Client, base+"/api/v2/check?"+q.Encode(), http.Header{"Key": {p.Key}})
-	ref := "https://www.abuseipdb.com/check/" + ip.String()
-	if err == ti.ErrNotFound {
-		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to AbuseIPDB", Reference: ref}, nil
-	}
-	if err != nil {
-		return ti.Result{}, err
-	}
 	var doc struct {
 		Data struct {
 			Score          int      `json:"abuseConfidenceScore"`
@@ -67,8 +58,13 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 			LastReportedAt *string  `json:"lastReportedAt"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return ti.Result{}, fmt.Errorf("AbuseIPDB answered malformed JSON")
+	ref := "https://www.abuseipdb.com/check/" + ip.String()
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/api/v2/check?"+q.Encode(), http.Header{"Key": {p.Key}}, &doc)
+	if err != nil {
+		return ti.Result{}, err
+	}
+	if !found {
+		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to AbuseIPDB", Reference: ref}, nil
 	}
 	d := doc.Data
 	details := map[string]any{"abuseConfidenceScore": d.Score, "countryCode": d.CountryCode, "usageType": d.UsageType, "isp": d.ISP,

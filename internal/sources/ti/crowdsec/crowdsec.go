@@ -6,7 +6,6 @@ package crowdsec
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -46,14 +45,6 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 	if base == "" {
 		base = "https://cti.api.crowdsec.net"
 	}
-	body, err := ti.Get(ctx, p.Client, base+"/v2/smoke/"+ip.String(), http.Header{"X-Api-Key": {p.Key}})
-	ref := "https://app.crowdsec.net/cti/" + ip.String()
-	if err == ti.ErrNotFound {
-		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "not seen by CrowdSec", Reference: ref}, nil
-	}
-	if err != nil {
-		return ti.Result{}, err
-	}
 	var doc struct {
 		BackgroundNoise string `json:"background_noise"`
 		Scores          struct {
@@ -69,8 +60,13 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 			LastSeen  string `json:"last_seen"`
 		} `json:"history"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return ti.Result{}, fmt.Errorf("CrowdSec answered malformed JSON")
+	ref := "https://app.crowdsec.net/cti/" + ip.String()
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/v2/smoke/"+ip.String(), http.Header{"X-Api-Key": {p.Key}}, &doc)
+	if err != nil {
+		return ti.Result{}, err
+	}
+	if !found {
+		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "not seen by CrowdSec", Reference: ref}, nil
 	}
 	behaviors := []string{}
 	for _, b := range doc.Behaviors {

@@ -7,7 +7,6 @@ package greynoise
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -60,17 +59,14 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 	if p.Key != "" {
 		h = http.Header{"Key": {p.Key}}
 	}
-	body, err := ti.Get(ctx, p.Client, base+"/v3/community/"+ip.String(), h)
+	var a answer
 	ref := "https://viz.greynoise.io/ip/" + ip.String()
-	if err == ti.ErrNotFound {
-		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "not observed by GreyNoise", Reference: ref, Raw: body}, nil
-	}
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/v3/community/"+ip.String(), h, &a)
 	if err != nil {
 		return ti.Result{}, err
 	}
-	var a answer
-	if err := json.Unmarshal(body, &a); err != nil {
-		return ti.Result{}, fmt.Errorf("GreyNoise answered malformed JSON")
+	if !found {
+		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "not observed by GreyNoise", Reference: ref, Raw: body}, nil
 	}
 	return ti.Result{Verdict: Verdict(a), Status: ti.OK, Reference: ref, Raw: body,
 		Details: map[string]any{"classification": a.Classification, "noise": a.Noise, "riot": a.RIOT, "name": a.Name, "lastSeen": a.LastSeen},

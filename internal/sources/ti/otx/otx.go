@@ -5,7 +5,6 @@ package otx
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -59,14 +58,6 @@ func Verdict(pulses int) ti.Verdict {
 
 // Lookup implements ti.Provider.
 func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error) {
-	body, err := ti.Get(ctx, p.Client, p.url(ip, "general"), p.header())
-	ref := "https://otx.alienvault.com/indicator/ip/" + ip.String()
-	if err == ti.ErrNotFound {
-		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to OTX", Reference: ref}, nil
-	}
-	if err != nil {
-		return ti.Result{}, err
-	}
 	var doc struct {
 		ASN         string `json:"asn"`
 		CountryCode string `json:"country_code"`
@@ -79,8 +70,13 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 			} `json:"pulses"`
 		} `json:"pulse_info"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return ti.Result{}, fmt.Errorf("OTX answered malformed JSON")
+	ref := "https://otx.alienvault.com/indicator/ip/" + ip.String()
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.url(ip, "general"), p.header(), &doc)
+	if err != nil {
+		return ti.Result{}, err
+	}
+	if !found {
+		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to OTX", Reference: ref}, nil
 	}
 	names, tags := []string{}, map[string]bool{}
 	lastSeen := ""
@@ -109,10 +105,6 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 
 // PassiveDNS implements ti.PassiveDNSProvider from /passive_dns.
 func (p *Provider) PassiveDNS(ctx context.Context, ip netip.Addr) ([]ti.Resolution, error) {
-	body, err := ti.Get(ctx, p.Client, p.url(ip, "passive_dns"), p.header())
-	if err != nil {
-		return nil, err
-	}
 	var doc struct {
 		PassiveDNS []struct {
 			Hostname string `json:"hostname"`
@@ -120,8 +112,8 @@ func (p *Provider) PassiveDNS(ctx context.Context, ip netip.Addr) ([]ti.Resoluti
 			Last     string `json:"last"`
 		} `json:"passive_dns"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("OTX answered malformed JSON")
+	if _, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.url(ip, "passive_dns"), p.header(), &doc); err != nil || !found {
+		return nil, err
 	}
 	out := make([]ti.Resolution, 0, len(doc.PassiveDNS))
 	for _, d := range doc.PassiveDNS {

@@ -7,7 +7,6 @@ package virustotal
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -60,14 +59,6 @@ func Verdict(s stats) ti.Verdict {
 
 // Lookup implements ti.Provider.
 func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error) {
-	body, err := ti.Get(ctx, p.Client, p.base()+"/api/v3/ip_addresses/"+ip.String(), p.header())
-	ref := "https://www.virustotal.com/gui/ip-address/" + ip.String()
-	if err == ti.ErrNotFound {
-		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to VirusTotal", Reference: ref}, nil
-	}
-	if err != nil {
-		return ti.Result{}, err
-	}
 	var doc struct {
 		Data struct {
 			Attributes struct {
@@ -82,8 +73,13 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 			} `json:"attributes"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return ti.Result{}, fmt.Errorf("VirusTotal answered malformed JSON")
+	ref := "https://www.virustotal.com/gui/ip-address/" + ip.String()
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/v3/ip_addresses/"+ip.String(), p.header(), &doc)
+	if err != nil {
+		return ti.Result{}, err
+	}
+	if !found {
+		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to VirusTotal", Reference: ref}, nil
 	}
 	a := doc.Data.Attributes
 	details := map[string]any{"malicious": a.Stats.Malicious, "suspicious": a.Stats.Suspicious, "harmless": a.Stats.Harmless,
@@ -98,10 +94,6 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 
 // PassiveDNS implements ti.PassiveDNSProvider from /resolutions.
 func (p *Provider) PassiveDNS(ctx context.Context, ip netip.Addr) ([]ti.Resolution, error) {
-	body, err := ti.Get(ctx, p.Client, p.base()+"/api/v3/ip_addresses/"+ip.String()+"/resolutions?limit=40", p.header())
-	if err != nil {
-		return nil, err
-	}
 	var doc struct {
 		Data []struct {
 			Attributes struct {
@@ -110,8 +102,8 @@ func (p *Provider) PassiveDNS(ctx context.Context, ip netip.Addr) ([]ti.Resoluti
 			} `json:"attributes"`
 		} `json:"data"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("VirusTotal answered malformed JSON")
+	if _, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/v3/ip_addresses/"+ip.String()+"/resolutions?limit=40", p.header(), &doc); err != nil || !found {
+		return nil, err
 	}
 	out := make([]ti.Resolution, 0, len(doc.Data))
 	for _, d := range doc.Data {

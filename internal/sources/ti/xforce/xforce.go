@@ -7,7 +7,6 @@ package xforce
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -53,14 +52,6 @@ func Verdict(score float64) ti.Verdict {
 
 // Lookup implements ti.Provider.
 func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error) {
-	body, err := ti.Get(ctx, p.Client, p.base()+"/api/ipr/"+ip.String(), p.header())
-	ref := "https://exchange.xforce.ibmcloud.com/ip/" + ip.String()
-	if err == ti.ErrNotFound {
-		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to X-Force", Reference: ref}, nil
-	}
-	if err != nil {
-		return ti.Result{}, err
-	}
 	var doc struct {
 		Score  float64        `json:"score"`
 		Cats   map[string]int `json:"cats"`
@@ -69,8 +60,13 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 			Country string `json:"country"`
 		} `json:"geo"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return ti.Result{}, fmt.Errorf("X-Force answered malformed JSON")
+	ref := "https://exchange.xforce.ibmcloud.com/ip/" + ip.String()
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/ipr/"+ip.String(), p.header(), &doc)
+	if err != nil {
+		return ti.Result{}, err
+	}
+	if !found {
+		return ti.Result{Verdict: ti.None, Status: ti.NotFound, Summary: "unknown to X-Force", Reference: ref}, nil
 	}
 	cats := []string{}
 	for c := range doc.Cats {
@@ -83,10 +79,6 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 
 // PassiveDNS implements ti.PassiveDNSProvider from /resolve.
 func (p *Provider) PassiveDNS(ctx context.Context, ip netip.Addr) ([]ti.Resolution, error) {
-	body, err := ti.Get(ctx, p.Client, p.base()+"/api/resolve/"+ip.String(), p.header())
-	if err != nil {
-		return nil, err
-	}
 	var doc struct {
 		Passive struct {
 			Records []struct {
@@ -96,8 +88,8 @@ func (p *Provider) PassiveDNS(ctx context.Context, ip netip.Addr) ([]ti.Resoluti
 			} `json:"records"`
 		} `json:"Passive"`
 	}
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("X-Force answered malformed JSON")
+	if _, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/resolve/"+ip.String(), p.header(), &doc); err != nil || !found {
+		return nil, err
 	}
 	out := []ti.Resolution{}
 	for _, r := range doc.Passive.Records {
