@@ -206,26 +206,59 @@ func (e elemExpr) render(w *writer) {
 
 func (e intExpr) render(w *writer) { w.s(strconv.FormatInt(e.v, 10)) }
 
+// templates render the simple expressions: per dialect (SQL, KQL) a text
+// where $0, $1, $2 are the arguments, $rest the arguments after the first
+// and $* all of them, comma-separated.
+var templates = map[string][2]string{
+	"eq":          {"($0 = $1)", "($0 == $1)"},
+	"ne":          {"($0 <> $1)", "($0 != $1)"},
+	"gt":          {"($0 > $1)", "($0 > $1)"},
+	"in":          {"($0 in ($rest))", "($0 in ($rest))"},
+	"not":         {"(NOT $0)", "not($0)"},
+	"lower":       {"lower($0)", "tolower($0)"},
+	"startswith":  {"starts_with($0, $1)", "($0 startswith_cs $1)"},
+	"contains":    {"contains($0, $1)", "($0 contains_cs $1)"},
+	"if":          {"(CASE WHEN $0 THEN $1 ELSE $2 END)", "iff($0, $1, $2)"},
+	"concat":      {"concat($*)", "strcat($*)"},
+	"isempty":     {"(coalesce(CAST($0 AS VARCHAR), '') = '')", "isempty($0)"},
+	"lastsegment": {"string_split($0, $1)[-1]", "tostring(split($0, $1)[-1])"},
+	"shortname":   {"split_part(lower($0), '.', 1)", `tostring(split(tolower($0), ".")[0])`},
+	"istrue":      {"coalesce($0, false)", "coalesce($0, false)"},
+	"tostring":    {"CAST($0 AS VARCHAR)", "tostring($0)"},
+}
+
+// template writes a template with the arguments in place.
+func (w *writer) template(t string, args []Expr) {
+	for len(t) > 0 {
+		i := strings.IndexByte(t, '$')
+		if i < 0 {
+			w.s(t)
+			return
+		}
+		w.s(t[:i])
+		t = t[i+1:]
+		switch {
+		case strings.HasPrefix(t, "rest"):
+			w.list(args[1:], ", ")
+			t = t[4:]
+		case strings.HasPrefix(t, "*"):
+			w.list(args, ", ")
+			t = t[1:]
+		default:
+			w.expr(args[t[0]-'0'])
+			t = t[1:]
+		}
+	}
+}
+
 func (e callExpr) render(w *writer) {
 	a := e.args
 	sqlMode := w.d == SQL
+	if t, ok := templates[e.op]; ok {
+		w.template(t[w.d], a)
+		return
+	}
 	switch e.op {
-	case "eq", "ne", "gt":
-		op := map[string]string{"eq": " = ", "ne": " <> ", "gt": " > "}[e.op]
-		if !sqlMode {
-			op = map[string]string{"eq": " == ", "ne": " != ", "gt": " > "}[e.op]
-		}
-		w.s("(")
-		w.expr(a[0])
-		w.s(op)
-		w.expr(a[1])
-		w.s(")")
-	case "in":
-		w.s("(")
-		w.expr(a[0])
-		w.s(" in (")
-		w.list(a[1:], ", ")
-		w.s("))")
 	case "and", "or":
 		sep := " " + e.op + " "
 		if sqlMode {
@@ -234,147 +267,40 @@ func (e callExpr) render(w *writer) {
 		w.s("(")
 		w.list(a, sep)
 		w.s(")")
-	case "not":
-		if sqlMode {
-			w.s("(NOT ")
-			w.expr(a[0])
-			w.s(")")
-		} else {
-			w.s("not(")
-			w.expr(a[0])
-			w.s(")")
+	case "coalesce": // KQL's coalesce skips empty strings; SQL's only NULLs
+		if !sqlMode {
+			w.template("coalesce($*)", a)
+			return
 		}
-	case "lower":
-		w.s(pick(sqlMode, "lower(", "tolower("))
-		w.expr(a[0])
-		w.s(")")
-	case "startswith":
-		if sqlMode {
-			w.s("starts_with(")
-			w.expr(a[0])
-			w.s(", ")
-			w.expr(a[1])
-			w.s(")")
-		} else {
-			w.s("(")
-			w.expr(a[0])
-			w.s(" startswith_cs ")
-			w.expr(a[1])
-			w.s(")")
-		}
-	case "if":
-		if sqlMode {
-			w.s("(CASE WHEN ")
-			w.expr(a[0])
-			w.s(" THEN ")
-			w.expr(a[1])
-			w.s(" ELSE ")
-			w.expr(a[2])
-			w.s(" END)")
-		} else {
-			w.s("iff(")
-			w.list(a, ", ")
-			w.s(")")
-		}
-	case "coalesce":
-		if sqlMode {
-			w.s("coalesce(")
-			for i, x := range a {
-				if i > 0 {
-					w.s(", ")
-				}
-				w.s("nullif(")
-				w.expr(x)
-				w.s(", '')")
+		w.s("coalesce(")
+		for i, x := range a {
+			if i > 0 {
+				w.s(", ")
 			}
-			w.s(")")
-		} else {
-			w.s("coalesce(")
-			w.list(a, ", ")
-			w.s(")")
+			w.template("nullif($0, '')", []Expr{x})
 		}
-	case "concat":
-		w.s(pick(sqlMode, "concat(", "strcat("))
-		w.list(a, ", ")
 		w.s(")")
 	case "extract":
 		if sqlMode {
-			w.s("regexp_extract(")
-			w.expr(a[0])
-			w.s(", ")
+			w.template("regexp_extract($0, ", a)
 			w.literal(e.re)
 			w.s(fmt.Sprintf(", %d)", e.n))
 		} else {
 			w.s("extract(", QuoteKQL(e.re), fmt.Sprintf(", %d, ", e.n))
-			w.expr(a[0])
-			w.s(")")
+			w.template("$0)", a)
 		}
 	case "jsonstr":
 		if sqlMode {
 			// Malformed JSON yields NULL, not a failed query.
-			w.s("json_extract_string(CASE WHEN json_valid(")
-			w.expr(a[0])
-			w.s(") THEN ")
-			w.expr(a[0])
-			w.s(" END, ")
+			w.template("json_extract_string(CASE WHEN json_valid($0) THEN $0 END, ", a)
 			w.literal(jsonPath(e.path))
 			w.s(")")
 		} else {
-			w.s("tostring(parse_json(")
-			w.expr(a[0])
-			w.s(")")
+			w.template("tostring(parse_json($0)", a)
 			for _, p := range e.path {
 				w.s("[", QuoteKQL(p), "]")
 			}
 			w.s(")")
-		}
-	case "isempty":
-		if sqlMode {
-			w.s("(coalesce(CAST(")
-			w.expr(a[0])
-			w.s(" AS VARCHAR), '') = '')")
-		} else {
-			w.s("isempty(")
-			w.expr(a[0])
-			w.s(")")
-		}
-	case "contains":
-		if sqlMode {
-			w.s("contains(")
-			w.expr(a[0])
-			w.s(", ")
-			w.expr(a[1])
-			w.s(")")
-		} else {
-			w.s("(")
-			w.expr(a[0])
-			w.s(" contains_cs ")
-			w.expr(a[1])
-			w.s(")")
-		}
-	case "lastsegment":
-		if sqlMode {
-			w.s("string_split(")
-			w.expr(a[0])
-			w.s(", ")
-			w.expr(a[1])
-			w.s(")[-1]")
-		} else {
-			w.s("tostring(split(")
-			w.expr(a[0])
-			w.s(", ")
-			w.expr(a[1])
-			w.s(")[-1])")
-		}
-	case "shortname":
-		if sqlMode {
-			w.s("split_part(lower(")
-			w.expr(a[0])
-			w.s("), '.', 1)")
-		} else {
-			w.s("tostring(split(tolower(")
-			w.expr(a[0])
-			w.s("), \".\")[0])")
 		}
 	case "bucket":
 		secs := int64(w.q.Bucket / time.Second)
@@ -386,30 +312,9 @@ func (e callExpr) render(w *writer) {
 		} else {
 			w.s(fmt.Sprintf("bin(%s, %ds)", QuoteKQLIdent(w.time), secs))
 		}
-	case "istrue":
-		w.s("coalesce(")
-		w.expr(a[0])
-		w.s(", false)")
-	case "tostring":
-		if sqlMode {
-			w.s("CAST(")
-			w.expr(a[0])
-			w.s(" AS VARCHAR)")
-		} else {
-			w.s("tostring(")
-			w.expr(a[0])
-			w.s(")")
-		}
 	default:
 		panic("facets: unknown expression " + e.op)
 	}
-}
-
-func pick(sqlMode bool, sql, kql string) string {
-	if sqlMode {
-		return sql
-	}
-	return kql
 }
 
 // jsonPath builds a DuckDB JSON path with every key quoted.
