@@ -24,6 +24,7 @@ import (
 	"entitygraph/internal/sources/geo"
 	"entitygraph/internal/sources/loganalytics"
 	"entitygraph/internal/sources/ti/providers"
+	"entitygraph/internal/sources/ti/tor"
 	"entitygraph/internal/sources/whois"
 	"entitygraph/internal/workspace"
 )
@@ -91,6 +92,9 @@ func run(log *slog.Logger) error {
 		if p.Enabled {
 			log.Info("threat intelligence", "provider", p.Name, "external", p.External, "per_minute", p.PerMinute, "per_day_left", p.RemainingToday)
 		}
+	}
+	if cfg.TI.TorRefresh && cfg.TI.TorExitList != "" {
+		go (&tor.Refresher{Path: cfg.TI.TorExitList, Client: providers.Client(), Logger: log}).Run(ctx)
 	}
 	var rdapClient *whois.Client
 	if cfg.TI.RDAP {

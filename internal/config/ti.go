@@ -16,6 +16,7 @@ type TI struct {
 	External    *bool                 `yaml:"external"`
 	CacheMB     int                   `yaml:"cacheMB"`
 	TorExitList string                `yaml:"torExitList"` // a copy of check.torproject.org/exit-addresses
+	TorRefresh  bool                  `yaml:"torRefresh"`  // download the list into torExitList every 12 h (online only)
 	Feeds       string                `yaml:"feeds"`       // a directory of indicator files
 	Providers   map[string]TIProvider `yaml:"providers"`   // by name: VirusTotal, OTX, XForce, GreyNoise, AbuseIPDB, CrowdSec
 	GeoCity     string                `yaml:"geoCity"`     // a MaxMind GeoLite2/GeoIP2 City or DB-IP/ip-location-db City mmdb
