@@ -472,3 +472,23 @@ func TestSentinelThreatIntel(t *testing.T) {
 		t.Errorf("legacy total = %v", get(r.Data, "ipAddress.sentinelThreatIntel.totalCount"))
 	}
 }
+
+// TestIntrospectionWithinLimits: GraphiQL's introspection query (deep,
+// list-heavy) is not priced like a backend query.
+func TestIntrospectionWithinLimits(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	q := `query IntrospectionQuery { __schema { queryType { name } mutationType { name } subscriptionType { name }
+	  types { ...FullType } directives { name description locations args { ...InputValue } } } }
+	fragment FullType on __Type { kind name description
+	  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+	  inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+	  possibleTypes { ...TypeRef } }
+	fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+	fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`
+	r := post(t, ts, q, nil)
+	noErrors(t, r)
+	if types, _ := get(r.Data, "__schema.types").([]any); len(types) < 50 {
+		t.Errorf("introspection returned %d types", len(types))
+	}
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,7 +38,9 @@ func cost(set ast.SelectionSet, vars map[string]any, multiplier int, depth int, 
 	}
 	total := 0
 	for _, f := range resolvers.Fields(set) {
-		if f.Definition == nil || len(f.SelectionSet) == 0 {
+		// Introspection (__schema, __type) reads the schema, not a backend,
+		// and GraphiQL's own query is deep: it costs nothing.
+		if f.Definition == nil || len(f.SelectionSet) == 0 || strings.HasPrefix(f.Name, "__") {
 			continue
 		}
 		total += multiplier
