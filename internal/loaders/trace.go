@@ -1,6 +1,11 @@
 package loaders
 
-import "sync"
+import (
+	"sync"
+	"time"
+
+	"entitygraph/internal/metrics"
+)
 
 // Call is one backend call a request caused.
 type Call struct {
@@ -24,6 +29,18 @@ type Trace struct {
 }
 
 func (t *Trace) add(c Call) {
+	outcome := "query"
+	switch {
+	case c.Cached:
+		outcome = "cached"
+	case c.Coalesced:
+		outcome = "coalesced"
+	case c.Skipped:
+		outcome = "skipped"
+	case c.Error != "":
+		outcome = "error"
+	}
+	metrics.Backend(c.Source, c.Facet, outcome, c.Keys, time.Duration(c.DurationMs*float64(time.Millisecond)))
 	t.mu.Lock()
 	t.calls = append(t.calls, c)
 	t.mu.Unlock()

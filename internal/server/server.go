@@ -23,6 +23,7 @@ import (
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/cache"
 	"entitygraph/internal/loaders"
+	"entitygraph/internal/metrics"
 	"entitygraph/internal/sources"
 )
 
@@ -55,7 +56,8 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
-	s.mux.Handle("/graphql", withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, &loaders.Shared{Cache: opts.Cache}, opts.Batching, gql))))
+	s.mux.Handle("/metrics", metrics.Handler())
+	s.mux.Handle("/graphql", metrics.Instrument(withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, &loaders.Shared{Cache: opts.Cache}, opts.Batching, gql)))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {

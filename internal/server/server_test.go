@@ -496,8 +496,15 @@ func TestHTTPEndpoints(t *testing.T) {
 			t.Errorf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
 		}
 	}
-	resp, _ := http.Get(ts.URL + "/")
+	// After the queries above, the backend calls are counted by facet.
+	resp, _ := http.Get(ts.URL + "/metrics")
 	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `entitygraph_backend_calls_total{facet="ip.alerts",outcome=`) {
+		t.Errorf("/metrics lacks the backend calls:\n%.500s", body)
+	}
+	resp, _ = http.Get(ts.URL + "/")
+	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(body), demo.SprayIP) || strings.Contains(string(body), "https://") {
 		t.Errorf("GraphiQL page: example query missing or a remote URL is referenced")

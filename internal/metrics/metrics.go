@@ -1,0 +1,71 @@
+// Package metrics exposes the server's Prometheus metrics: requests, and
+// every backend call by source and facet (the query count is a first-class
+// figure here).
+package metrics
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Registry holds the server's metrics (and Go's runtime ones).
+var Registry = prometheus.NewRegistry()
+
+var (
+	requests = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "entitygraph_graphql_request_duration_seconds", Help: "GraphQL HTTP requests by status code.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
+	}, []string{"code"})
+	backendCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "entitygraph_backend_calls_total", Help: "Backend calls by source, facet and outcome (query, cached, coalesced, skipped, error).",
+	}, []string{"source", "facet", "outcome"})
+	backendKeys = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "entitygraph_backend_keys_per_query", Help: "Keys batched into one backend query.",
+		Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
+	}, []string{"source"})
+	backendDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "entitygraph_backend_query_duration_seconds", Help: "Backend query latency by source.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+	}, []string{"source"})
+)
+
+func init() {
+	Registry.MustRegister(requests, backendCalls, backendKeys, backendDuration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+}
+
+// Backend records one backend call.
+func Backend(source, facet, outcome string, keys int, d time.Duration) {
+	backendCalls.WithLabelValues(source, facet, outcome).Inc()
+	if outcome == "query" || outcome == "error" {
+		backendKeys.WithLabelValues(source).Observe(float64(keys))
+		backendDuration.WithLabelValues(source).Observe(d.Seconds())
+	}
+}
+
+// Handler serves /metrics.
+func Handler() http.Handler { return promhttp.HandlerFor(Registry, promhttp.HandlerOpts{}) }
+
+// Instrument times the requests a handler serves.
+func Instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		requests.WithLabelValues(http.StatusText(rec.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
