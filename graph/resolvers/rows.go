@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"entitygraph/graph/model"
@@ -283,4 +284,56 @@ func list(r row, col string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// latest returns the newest row of a Latest facet, or nil.
+func latest(ctx context.Context, f *facets.Facet, span model.Span, key string) (row, error) {
+	rows, err := load(ctx, f, span, key)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+// parallel runs one key's look-ups concurrently and returns their results in order.
+func parallel(ctx context.Context, fs []*facets.Facet, q facets.Query, key string) ([][]row, []error) {
+	rows := make([][]row, len(fs))
+	errs := make([]error, len(fs))
+	var wg sync.WaitGroup
+	for i, f := range fs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows[i], errs[i] = loadQuery(ctx, f, q, key)
+		}()
+	}
+	wg.Wait()
+	return rows, errs
+}
+
+// combine keeps the results of the sources that answered. Missing tables
+// are normal; any other failure becomes the field's error alongside the
+// data of the others, and only when every source failed is the field null.
+func combine(ctx context.Context, errs []error) (fatal error) {
+	var failed []error
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, sources.ErrTableUnavailable):
+		default:
+			failed = append(failed, err)
+		}
+	}
+	if ok == 0 && len(failed) == 0 && len(errs) > 0 {
+		return errs[0] // every table missing: say so
+	}
+	if ok == 0 && len(failed) > 0 {
+		return failed[0]
+	}
+	for _, err := range failed {
+		addError(ctx, err)
+	}
+	return nil
 }

@@ -1,0 +1,156 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+
+	"entitygraph/graph/model"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/ipclass"
+	"entitygraph/internal/sources"
+)
+
+// The IpAddress fields that combine several facets.
+
+func hostLogons(ctx context.Context, ip *model.IPAddress) ([]*model.HostLogonSummary, error) {
+	fs := []*facets.Facet{facets.IPWindowsLogons, facets.IPLinuxLogons}
+	oses := []model.OsFamily{model.OsFamilyWindows, model.OsFamilyLinux}
+	rows, errs := parallel(ctx, fs, spanQuery(ip.Span), ip.Addr.String())
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	out := []*model.HostLogonSummary{}
+	for i, rs := range rows {
+		for _, r := range rs {
+			acct := strOr(r, "LogonAccount", "")
+			out = append(out, &model.HostLogonSummary{
+				Host:      &model.Host{Name: HostKey(strOr(r, "Host", "")), Span: ip.Span},
+				Account:   &model.Account{Name: strings.ToLower(acct), Span: ip.Span},
+				Os:        oses[i],
+				LogonType: str(r, "LogonKind"),
+				Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
+				Count:     intOf(r["Count"]),
+				FirstSeen: timep(r, "FirstSeen"),
+				LastSeen:  timep(r, "LastSeen"),
+			})
+		}
+	}
+	return out, nil
+}
+
+func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.RelatedAccount, error) {
+	fs := []*facets.Facet{facets.IPSigninAccounts, facets.IPAzureActivityAccounts, facets.IPOfficeAccounts, facets.IPWindowsLogons, facets.IPLinuxLogons}
+	kinds := []model.AccountSource{model.AccountSourceSigninLogs, model.AccountSourceAzureActivity, model.AccountSourceOfficeActivity, model.AccountSourceWindowsLogon, model.AccountSourceLinuxLogon}
+	rows, errs := parallel(ctx, fs, spanQuery(ip.Span), ip.Addr.String())
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	out := []*model.RelatedAccount{}
+	for i, rs := range rows {
+		if i >= 3 { // host logons: one row per host/type/result, folded per account
+			out = append(out, foldLogons(rs, kinds[i], ip.Span)...)
+			continue
+		}
+		for _, r := range rs {
+			out = append(out, &model.RelatedAccount{
+				Account:   &model.Account{Name: strOr(r, "AccountName", ""), Span: ip.Span},
+				Source:    kinds[i],
+				Details:   list(r, "Details"),
+				Count:     intOf(r["Count"]),
+				Failures:  intOf(r["Failures"]),
+				FirstSeen: timep(r, "FirstSeen"),
+				LastSeen:  timep(r, "LastSeen"),
+			})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, nil
+}
+
+func foldLogons(rs []row, kind model.AccountSource, span model.Span) []*model.RelatedAccount {
+	byAcct := map[string]*model.RelatedAccount{}
+	var order []string
+	for _, r := range rs {
+		name := strings.ToLower(strOr(r, "LogonAccount", ""))
+		if name == "" {
+			continue
+		}
+		a, ok := byAcct[name]
+		if !ok {
+			a = &model.RelatedAccount{Account: &model.Account{Name: name, Span: span}, Source: kind, Details: []string{}}
+			byAcct[name] = a
+			order = append(order, name)
+		}
+		n := intOf(r["Count"])
+		a.Count += n
+		if strOr(r, "Result", "") == "FAILURE" {
+			a.Failures += n
+		}
+		if lt := str(r, "LogonKind"); lt != nil {
+			a.Details = appendDistinct(a.Details, *lt)
+		}
+		if t := timep(r, "FirstSeen"); t != nil && (a.FirstSeen == nil || t.Before(*a.FirstSeen)) {
+			a.FirstSeen = t
+		}
+		if t := timep(r, "LastSeen"); t != nil && (a.LastSeen == nil || t.After(*a.LastSeen)) {
+			a.LastSeen = t
+		}
+	}
+	out := make([]*model.RelatedAccount, len(order))
+	for i, n := range order {
+		out[i] = byAcct[n]
+	}
+	return out
+}
+
+// ownerFacets find monitored hosts owning an IP; they also decide its origin.
+var ownerFacets = []*facets.Facet{facets.IPDeviceNetworkInfo, facets.IPHeartbeat, facets.IPVMComputer, facets.IPNetworkInterface}
+
+func hostSightings(ctx context.Context, ip *model.IPAddress) ([]*model.HostSighting, error) {
+	rows, errs := parallel(ctx, ownerFacets, spanQuery(ip.Span), ip.Addr.String())
+	if err := combine(ctx, errs); err != nil {
+		return nil, err
+	}
+	out := []*model.HostSighting{}
+	add := func(name *string, src model.HostSource, id *string, r row, timeCol string) {
+		if name == nil {
+			return
+		}
+		out = append(out, &model.HostSighting{Host: hostRef(name, ip.Span), Source: src, SourceID: id, LastSeen: timep(r, timeCol)})
+	}
+	for _, r := range rows[0] {
+		add(str(r, "DeviceName"), model.HostSourceMdeDevice, str(r, "DeviceId"), r, "LastSeen")
+	}
+	for _, r := range rows[1] {
+		add(str(r, "Computer"), model.HostSourceHeartbeat, firstOf(r, "ResourceId", "SourceComputerId"), r, "TimeGenerated")
+	}
+	for _, r := range rows[2] {
+		add(str(r, "Computer"), model.HostSourceVMComputer, firstOf(r, "AgentId", "_ResourceId"), r, "TimeGenerated")
+	}
+	for _, r := range rows[3] {
+		add(vmName(str(r, "VirtualMachine_s")), model.HostSourceNsgInterface, str(r, "VirtualMachine_s"), r, "TimeGenerated")
+	}
+	return out, nil
+}
+
+// ipOrigin decides INTERNAL/EXTERNAL as the notebook does: private, or owned
+// by a monitored host.
+func ipOrigin(ctx context.Context, ip *model.IPAddress) (*model.IPOrigin, error) {
+	internal, external := model.IPOriginInternal, model.IPOriginExternal
+	if ipclass.IsPrivate(ipclass.Classify(ip.Addr)) {
+		return &internal, nil
+	}
+	hosts, err := hostSightings(ctx, ip)
+	if err != nil {
+		if errors.Is(err, sources.ErrTableUnavailable) {
+			return &external, nil
+		}
+		return nil, err
+	}
+	if len(hosts) > 0 {
+		return &internal, nil
+	}
+	return &external, nil
+}
