@@ -83,8 +83,20 @@ type Agg struct {
 
 // SummarySpec groups a summary facet's rows.
 type SummarySpec struct {
-	By   []string // columns (table or derived) to group by
-	Aggs []Agg
+	By    []string // columns (table or derived) to group by
+	Aggs  []Agg
+	Limit int // groups kept per key, the most frequent first; 0: DefaultSummaryLimit
+}
+
+// DefaultSummaryLimit caps a summary's groups per key, so that a spray over
+// 50,000 accounts cannot produce an unbounded answer.
+const DefaultSummaryLimit = 1000
+
+func (s SummarySpec) limit() int {
+	if s.Limit > 0 {
+		return s.Limit
+	}
+	return DefaultSummaryLimit
 }
 
 // Facet is one pure description of a log look-up.
@@ -341,10 +353,12 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 		}
 		w.s(" FROM _m")
 		f.sqlWhere(w)
-		w.s(" GROUP BY ALL ORDER BY _key, \"Count\" DESC")
+		var by strings.Builder
 		for _, b := range f.Summary.By {
-			w.s(", ", QuoteSQLIdent(b))
+			by.WriteString(", " + QuoteSQLIdent(b))
 		}
+		w.s(" GROUP BY _key", by.String(), " QUALIFY row_number() OVER (PARTITION BY _key ORDER BY count(*) DESC", by.String(),
+			fmt.Sprintf(") <= %d ORDER BY _key, \"Count\" DESC", f.Summary.limit()), by.String())
 	}
 }
 
@@ -508,5 +522,6 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			w.s(", ", QuoteKQLIdent(b))
 		}
 		w.s("\n| sort by _key asc, Count desc")
+		w.s(fmt.Sprintf("\n| extend _rn = row_number(1, prev(_key) != _key)\n| where _rn <= %d\n| project-away _rn", f.Summary.limit()))
 	}
 }

@@ -12,7 +12,7 @@ func timelineOf(f *Facet) *Facet {
 		Extend:  append(append([]Named{}, f.Extend...), Named{"Bucket", TimeBucket()}),
 		Where:   f.Where,
 		Kind:    Summary,
-		Summary: SummarySpec{By: []string{"Bucket"}},
+		Summary: SummarySpec{By: []string{"Bucket"}, Limit: 5000}, // the most buckets a timeline allows
 	}
 }
 

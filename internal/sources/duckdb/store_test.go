@@ -371,3 +371,16 @@ func TestEveryFacetRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryCap: a summary keeps the most frequent groups per key.
+func TestSummaryCap(t *testing.T) {
+	s := open(t, "testdata/traininglab")
+	capped := *facets.IPOfficeAccounts
+	capped.Summary.Limit = 2
+	q := span2021()
+	q.Keys = []string{"175.45.176.99"}
+	rows := run(t, s, &capped, q)
+	if len(rows) != 2 || rows[0]["AccountName"] != "adelev@m365x816222.onmicrosoft.com" || rows[1]["Count"] != int64(35) {
+		t.Errorf("capped summary = %v", rows)
+	}
+}
