@@ -362,6 +362,29 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 	}
 }
 
+// columnsOf lists the distinct table columns an expression reads.
+func columnsOf(e Expr) []string {
+	var out []string
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch x := e.(type) {
+		case colExpr:
+			for _, c := range out {
+				if c == x.name {
+					return
+				}
+			}
+			out = append(out, x.name)
+		case callExpr:
+			for _, a := range x.args {
+				walk(a)
+			}
+		}
+	}
+	walk(e)
+	return out
+}
+
 // scalars lists the one-key-per-row candidates: columns, then values.
 func (f *Facet) scalars() []Expr {
 	out := make([]Expr, 0, len(f.Keys.Columns)+len(f.Keys.Values))
@@ -433,9 +456,23 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		for i, x := range f.Keys.Texts {
 			texts[i] = render(x)
 		}
+		// Pre-select rows with the term index: a key derived from one
+		// column (lower-cased, its user part, its short name) is a term
+		// sequence of that column, so `has_any` keeps every row that can
+		// match, and the exact comparison below decides.
 		var pre []string
-		for _, v := range scalars {
-			pre = append(pre, v+" in ("+keys+")")
+		seen := map[string]bool{}
+		for i, v := range f.scalars() {
+			cond := scalars[i] + " in (" + keys + ")"
+			if _, plain := v.(colExpr); !plain {
+				if cols := columnsOf(v); len(cols) == 1 {
+					cond = QuoteKQLIdent(cols[0]) + " has_any (" + keys + ")"
+				}
+			}
+			if !seen[cond] {
+				seen[cond] = true
+				pre = append(pre, cond)
+			}
 		}
 		for _, x := range texts {
 			pre = append(pre, x+" has_any ("+keys+")")
