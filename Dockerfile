@@ -7,7 +7,9 @@ COPY . .
 RUN CGO_ENABLED=1 go build -trimpath -ldflags="-s -w" -o /out/gql ./cmd/gql
 
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 entitygraph
+# CA roots for Azure and the TI providers; libstdc++ (DuckDB) is in the base image.
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \
+    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 entitygraph
 COPY --from=build /out/gql /usr/local/bin/gql
 USER entitygraph
 EXPOSE 8080
