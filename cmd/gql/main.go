@@ -115,6 +115,7 @@ func run(log *slog.Logger) error {
 		RequestTimeout: cfg.RequestTimeout,
 		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost},
 		Batching:       loaders.Options{Wait: cfg.BatchWait},
+		CORSOrigins:    cfg.CORSOrigins,
 		ExampleQuery:   workspace.ExampleQuery(cfg.Source == "local" && cfg.Data == ""),
 	})
 	srv.SetReady()

@@ -56,7 +56,7 @@ func (r *Resolver) resolveSpan(ctx context.Context, in *model.TimeSpanInput) (mo
 	case in.Last != nil:
 		d, err := ParseLast(*in.Last)
 		if err != nil {
-			return model.Span{}, badInput(ctx, "timespan.last", "%q: %v", *in.Last, err)
+			return model.Span{}, badInput(ctx, "timespan.last", "%q: %v", truncate(*in.Last, 32), err)
 		}
 		start = end.Add(-d)
 	case in.Start != nil:

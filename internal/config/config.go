@@ -30,6 +30,7 @@ type Config struct {
 	MsticpyConfig  string        `yaml:"msticpyConfig"`  // an msticpyconfig.yaml whose AzureSentinel.Workspaces to use
 	Sentinel       Sentinel      `yaml:"sentinel"`
 	TI             TI            `yaml:"ti"`
+	CORSOrigins    []string      `yaml:"corsOrigins"` // browser origins allowed to call /graphql
 }
 
 // Defaults are used for anything no source sets.

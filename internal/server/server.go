@@ -36,6 +36,7 @@ type Options struct {
 	RequestTimeout time.Duration   // per GraphQL request; 0 means 60 s
 	Limits         Limits          // depth and cost limits
 	Batching       loaders.Options // how loaders gather keys
+	CORSOrigins    []string        // browser origins allowed to call /graphql ("*": any)
 	ExampleQuery   string          // GraphiQL's default tab
 }
 
@@ -57,7 +58,7 @@ func New(opts Options) *Server {
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
 	s.mux.Handle("/metrics", metrics.Handler())
-	s.mux.Handle("/graphql", metrics.Instrument(withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, &loaders.Shared{Cache: opts.Cache}, opts.Batching, gql)))))
+	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, &loaders.Shared{Cache: opts.Cache}, opts.Batching, gql))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {

@@ -604,3 +604,33 @@ func TestMsticnbIP(t *testing.T) {
 		}
 	}
 }
+
+func TestCORS(t *testing.T) {
+	store := demoWorkspace(t)
+	s := New(Options{Source: store, CORSOrigins: []string{"https://soc.example"},
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	pre, _ := http.NewRequest(http.MethodOptions, ts.URL+"/graphql", nil)
+	pre.Header.Set("Origin", "https://soc.example")
+	pre.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(pre)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://soc.example" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	other, _ := http.NewRequest(http.MethodGet, ts.URL+"/graphql?query=%7B__typename%7D", nil)
+	other.Header.Set("Origin", "https://evil.example")
+	resp, err = http.DefaultClient.Do(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("an unlisted origin was allowed")
+	}
+}
