@@ -32,7 +32,7 @@ func vtFake(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		if r.Header.Get("X-Apikey") != "vt-key" {
-			http.Error(w, "{}", 401)
+			http.Error(w, "{}", http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")

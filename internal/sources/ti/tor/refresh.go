@@ -42,32 +42,32 @@ func (r *Refresher) Refresh(ctx context.Context) error {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("Tor exit list: download failed (offline?)")
+		return fmt.Errorf("tor exit list: download failed (offline?)")
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("Tor exit list: HTTP %d", resp.StatusCode)
+		return fmt.Errorf("tor exit list: HTTP %d", resp.StatusCode)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return fmt.Errorf("Tor exit list: %w", err)
+		return fmt.Errorf("tor exit list: %w", err)
 	}
 	if !bytes.Contains(body, []byte("ExitAddress ")) {
-		return errors.New("Tor exit list: the download has no ExitAddress lines")
+		return errors.New("tor exit list: the download has no ExitAddress lines")
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(r.Path), ".exit-addresses-*")
 	if err != nil {
-		return fmt.Errorf("Tor exit list: %w", err)
+		return fmt.Errorf("tor exit list: %w", err)
 	}
 	if _, err := tmp.Write(body); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return fmt.Errorf("Tor exit list: %w", err)
+		return fmt.Errorf("tor exit list: %w", err)
 	}
 	tmp.Close()
 	if err := os.Rename(tmp.Name(), r.Path); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("Tor exit list: %w", err)
+		return fmt.Errorf("tor exit list: %w", err)
 	}
 	return nil
 }

@@ -36,7 +36,7 @@ func (p *Provider) External() bool { return false }
 func (p *Provider) load() error {
 	fi, err := os.Stat(p.Path)
 	if err != nil {
-		return fmt.Errorf("Tor exit list: %w", err)
+		return fmt.Errorf("tor exit list: %w", err)
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -45,7 +45,7 @@ func (p *Provider) load() error {
 	}
 	f, err := os.Open(p.Path)
 	if err != nil {
-		return fmt.Errorf("Tor exit list: %w", err)
+		return fmt.Errorf("tor exit list: %w", err)
 	}
 	defer f.Close()
 	exits := map[netip.Addr]string{}
@@ -64,7 +64,7 @@ func (p *Provider) load() error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("Tor exit list: %w", err)
+		return fmt.Errorf("tor exit list: %w", err)
 	}
 	p.exits, p.modTime = exits, fi.ModTime()
 	return nil
