@@ -186,7 +186,10 @@ func TestFailures(t *testing.T) {
 	}{
 		{"401", func(w http.ResponseWriter) { http.Error(w, `{"error":"Wrong API key"}`, http.StatusUnauthorized) }, ti.Unauthorized, 0},
 		{"403", func(w http.ResponseWriter) { http.Error(w, `{}`, http.StatusForbidden) }, ti.Unauthorized, 0},
-		{"429 with a long Retry-After", func(w http.ResponseWriter) { w.Header().Set("Retry-After", "3600"); http.Error(w, `{}`, http.StatusTooManyRequests) }, ti.RateLimited, time.Hour},
+		{"429 with a long Retry-After", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "3600")
+			http.Error(w, `{}`, http.StatusTooManyRequests)
+		}, ti.RateLimited, time.Hour},
 		{"500", func(w http.ResponseWriter) { http.Error(w, `oops`, 500) }, ti.Failed, 0},
 		{"truncated body", func(w http.ResponseWriter) { w.Write([]byte(`{"pulse_info": {"count": 4`)) }, ti.Failed, 0},
 		{"not JSON", func(w http.ResponseWriter) { w.Write([]byte(`<html>maintenance</html>`)) }, ti.Failed, 0},
