@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/access"
+	"entitygraph/internal/audit"
 	"entitygraph/internal/cache"
 	"entitygraph/internal/config"
 	"entitygraph/internal/loaders"
@@ -41,6 +43,13 @@ func run(log *slog.Logger) error {
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if err != nil {
 		return err
+	}
+	warning, err := access.CheckListen(cfg.Listen, cfg.Access, cfg.InsecureNoAuth)
+	if err != nil {
+		return err
+	}
+	if warning != "" {
+		log.Warn(warning)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -101,6 +110,24 @@ func run(log *slog.Logger) error {
 		rdapClient = &whois.Client{HTTP: providers.Client()}
 	}
 
+	all, defaults := server.Workspaces(src)
+	guard, err := access.NewGuard(access.Options{Config: cfg.Access, Listen: cfg.Listen, Workspaces: all, Defaults: defaults,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}, Logger: log})
+	if err != nil {
+		return err
+	}
+	if guard.Enabled() {
+		intel.SetCallerBudget(guard.Meter())
+		log.Info("access control on", "entra", cfg.Access.Entra != nil, "api_keys", len(cfg.Access.APIKeys), "grants", len(cfg.Access.Grants))
+	} else {
+		log.Info("access control off: serving the loopback single user", "listen", cfg.Listen)
+	}
+	auditLog, closeAudit, err := openAudit(cfg.Audit)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+
 	results, err := cache.New[[]sources.Row](int64(cfg.CacheMB)<<20, cfg.CacheTTL)
 	if err != nil {
 		return err
@@ -110,13 +137,15 @@ func run(log *slog.Logger) error {
 		Source: src,
 		Cache:  results,
 		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, SourceName: sourceName, MaxTimespan: cfg.MaxTimespan,
-			TI: intel, Geo: geoDB, RDAP: rdapClient}},
+			TI: intel, Geo: geoDB, RDAP: rdapClient, Meter: guard.Meter()}},
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
 		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost},
 		Batching:       loaders.Options{Wait: cfg.BatchWait},
 		CORSOrigins:    cfg.CORSOrigins,
 		ExampleQuery:   workspace.ExampleQuery(cfg.Source == "local" && cfg.Data == ""),
+		Access:         guard,
+		Audit:          auditLog,
 	})
 	srv.SetReady()
 	httpSrv := &http.Server{Addr: cfg.Listen, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
@@ -135,4 +164,19 @@ func run(log *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// openAudit opens the audit log: a file appended to, or standard output.
+func openAudit(c config.Audit) (*audit.Log, func(), error) {
+	switch {
+	case c.Off:
+		return nil, func() {}, nil
+	case c.File == "":
+		return audit.New(os.Stdout), func() {}, nil
+	}
+	f, err := os.OpenFile(c.File, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit.file: %w", err)
+	}
+	return audit.New(f), func() { f.Close() }, nil
 }

@@ -188,6 +188,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Budget struct {
+		Name      func(childComplexity int) int
+		Remaining func(childComplexity int) int
+		ResetAt   func(childComplexity int) int
+	}
+
 	CloudApplicationEntity struct {
 		AppID func(childComplexity int) int
 		Name  func(childComplexity int) int
@@ -424,6 +430,16 @@ type ComplexityRoot struct {
 		Upn         func(childComplexity int) int
 	}
 
+	Me struct {
+		ActiveWorkspaces func(childComplexity int) int
+		Budgets          func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		Principal        func(childComplexity int) int
+		PrincipalID      func(childComplexity int) int
+		Roles            func(childComplexity int) int
+		Workspaces       func(childComplexity int) int
+	}
+
 	Netflow struct {
 		AllowedInFlows  func(childComplexity int) int
 		AllowedOutFlows func(childComplexity int) int
@@ -568,6 +584,7 @@ type ComplexityRoot struct {
 		Host        func(childComplexity int, name string, timespan *model.TimeSpanInput) int
 		IPAddress   func(childComplexity int, address string, timespan *model.TimeSpanInput) int
 		IPAddresses func(childComplexity int, addresses []string, timespan *model.TimeSpanInput) int
+		Me          func(childComplexity int) int
 		Node        func(childComplexity int, id string) int
 		Nodes       func(childComplexity int, ids []string) int
 		Providers   func(childComplexity int) int
@@ -841,6 +858,7 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Workspace(ctx context.Context) (*model.Workspace, error)
 	Providers(ctx context.Context) ([]*model.ProviderInfo, error)
+	Me(ctx context.Context) (*model.Me, error)
 	Account(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Account, error)
 	Host(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Host, error)
 	Alert(ctx context.Context, id string, timespan *model.TimeSpanInput) (*model.Alert, error)
@@ -1551,6 +1569,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BookmarkEdge.Node(childComplexity), true
+
+	case "Budget.name":
+		if e.ComplexityRoot.Budget.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Budget.Name(childComplexity), true
+	case "Budget.remaining":
+		if e.ComplexityRoot.Budget.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Budget.Remaining(childComplexity), true
+	case "Budget.resetAt":
+		if e.ComplexityRoot.Budget.ResetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Budget.ResetAt(childComplexity), true
 
 	case "CloudApplicationEntity.appId":
 		if e.ComplexityRoot.CloudApplicationEntity.AppID == nil {
@@ -2694,6 +2731,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MailboxEntity.Upn(childComplexity), true
 
+	case "Me.activeWorkspaces":
+		if e.ComplexityRoot.Me.ActiveWorkspaces == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.ActiveWorkspaces(childComplexity), true
+	case "Me.budgets":
+		if e.ComplexityRoot.Me.Budgets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Budgets(childComplexity), true
+	case "Me.kind":
+		if e.ComplexityRoot.Me.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Kind(childComplexity), true
+	case "Me.principal":
+		if e.ComplexityRoot.Me.Principal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Principal(childComplexity), true
+	case "Me.principalId":
+		if e.ComplexityRoot.Me.PrincipalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.PrincipalID(childComplexity), true
+	case "Me.roles":
+		if e.ComplexityRoot.Me.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Roles(childComplexity), true
+	case "Me.workspaces":
+		if e.ComplexityRoot.Me.Workspaces == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Me.Workspaces(childComplexity), true
+
 	case "Netflow.allowedInFlows":
 		if e.ComplexityRoot.Netflow.AllowedInFlows == nil {
 			break
@@ -3345,6 +3425,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.IPAddresses(childComplexity, args["addresses"].([]string), args["timespan"].(*model.TimeSpanInput)), true
 
+	case "Query.me":
+		if e.ComplexityRoot.Query.Me == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Me(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -4808,6 +4894,41 @@ type Query {
   workspace: Workspace!
   """Threat-intelligence providers, their budgets and health."""
   providers: [ProviderInfo!]!
+  """Who this request runs as, what it may read, and what is left of its budgets."""
+  me: Me!
+}
+
+"""The authenticated caller."""
+type Me {
+  """Display name: an Entra token's preferred_username, an API key's name, or "local"."""
+  principal: String!
+  kind: PrincipalKind!
+  """Stable identifier: ` + "`" + `entra:<tenant id>/<object id>` + "`" + `, ` + "`" + `apikey:<name>` + "`" + `, or ` + "`" + `local` + "`" + `."""
+  principalId: String!
+  """App roles of an Entra token."""
+  roles: [String!]!
+  """Workspaces the caller may read (its grants)."""
+  workspaces: [String!]!
+  """Workspaces this request reads: those named in X-Entitygraph-Workspaces, else the defaults the caller may read."""
+  activeWorkspaces: [String!]!
+  """Per-caller budgets (empty when the server runs without an access section)."""
+  budgets: [Budget!]!
+}
+
+enum PrincipalKind {
+  """A validated Entra ID token."""
+  ENTRA
+  """An automation API key."""
+  API_KEY
+  """No access section: the loopback-only single user."""
+  LOCAL
+}
+
+"""What is left of one per-caller budget."""
+type Budget {
+  name: String!
+  remaining: Int!
+  resetAt: DateTime!
 }
 
 """A time window: ` + "`" + `start` + "`" + `/` + "`" + `end` + "`" + `, or ` + "`" + `last` + "`" + ` (e.g. "90m", "36h", "2d", "1w") ending now or at ` + "`" + `end` + "`" + `."""
@@ -5151,6 +5272,18 @@ func (ec *executionContext) childFields_BookmarkEdge(ctx context.Context, field 
 		return ec.fieldContext_BookmarkEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BookmarkEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Budget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Budget_name(ctx, field)
+	case "remaining":
+		return ec.fieldContext_Budget_remaining(ctx, field)
+	case "resetAt":
+		return ec.fieldContext_Budget_resetAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Budget", field.Name)
 }
 
 func (ec *executionContext) childFields_CommonSecurityLogConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5591,6 +5724,26 @@ func (ec *executionContext) childFields_IpAddress(ctx context.Context, field gra
 		return ec.fieldContext_IpAddress_lastSeen(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IpAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "principal":
+		return ec.fieldContext_Me_principal(ctx, field)
+	case "kind":
+		return ec.fieldContext_Me_kind(ctx, field)
+	case "principalId":
+		return ec.fieldContext_Me_principalId(ctx, field)
+	case "roles":
+		return ec.fieldContext_Me_roles(ctx, field)
+	case "workspaces":
+		return ec.fieldContext_Me_workspaces(ctx, field)
+	case "activeWorkspaces":
+		return ec.fieldContext_Me_activeWorkspaces(ctx, field)
+	case "budgets":
+		return ec.fieldContext_Me_budgets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Me", field.Name)
 }
 
 func (ec *executionContext) childFields_Netflow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9906,6 +10059,75 @@ func (ec *executionContext) fieldContext_BookmarkEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Budget_name(ctx context.Context, field graphql.CollectedField, obj *model.Budget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Budget_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Budget_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Budget", field, false, false, "String")
+}
+
+func (ec *executionContext) _Budget_remaining(ctx context.Context, field graphql.CollectedField, obj *model.Budget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Budget_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remaining, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Budget_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Budget", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Budget_resetAt(ctx context.Context, field graphql.CollectedField, obj *model.Budget) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Budget_resetAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Budget_resetAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Budget", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _CloudApplicationEntity_name(ctx context.Context, field graphql.CollectedField, obj *model.CloudApplicationEntity) (ret graphql.Marshaler) {
@@ -14616,6 +14838,176 @@ func (ec *executionContext) fieldContext_MailboxEntity_upn(_ context.Context, fi
 	return graphql.NewScalarFieldContext("MailboxEntity", field, false, false, "String")
 }
 
+func (ec *executionContext) _Me_principal(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_principal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Principal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_principal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_kind(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PrincipalKind) graphql.Marshaler {
+			return ec.marshalNPrincipalKind2entitygraphᚋgraphᚋmodelᚐPrincipalKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, "PrincipalKind")
+}
+
+func (ec *executionContext) _Me_principalId(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_principalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrincipalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_principalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_roles(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_workspaces(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_workspaces(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workspaces, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_workspaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_activeWorkspaces(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_activeWorkspaces(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveWorkspaces, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_activeWorkspaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Me", field, false, false, "String")
+}
+
+func (ec *executionContext) _Me_budgets(ctx context.Context, field graphql.CollectedField, obj *model.Me) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Me_budgets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Budgets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Budget) graphql.Marshaler {
+			return ec.marshalNBudget2ᚕᚖentitygraphᚋgraphᚋmodelᚐBudgetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Me_budgets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Me",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Budget(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Netflow_flowStartTime(ctx context.Context, field graphql.CollectedField, obj *model.Netflow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17074,6 +17466,38 @@ func (ec *executionContext) fieldContext_Query_providers(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProviderInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_me(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_me(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Me(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Me) graphql.Marshaler {
+			return ec.marshalNMe2ᚖentitygraphᚋgraphᚋmodelᚐMe(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Me(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22284,6 +22708,49 @@ func (ec *executionContext) _BookmarkEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var budgetImplementors = []string{"Budget"}
+
+func (ec *executionContext) _Budget(ctx context.Context, sel ast.SelectionSet, obj *model.Budget) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, budgetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Budget")
+		case "name":
+			out.Values[i] = ec._Budget_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remaining":
+			out.Values[i] = ec._Budget_remaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resetAt":
+			out.Values[i] = ec._Budget_resetAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cloudApplicationEntityImplementors = []string{"CloudApplicationEntity", "AlertEntity"}
 
 func (ec *executionContext) _CloudApplicationEntity(ctx context.Context, sel ast.SelectionSet, obj *model.CloudApplicationEntity) graphql.Marshaler {
@@ -23807,6 +24274,69 @@ func (ec *executionContext) _MailboxEntity(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var meImplementors = []string{"Me"}
+
+func (ec *executionContext) _Me(ctx context.Context, sel ast.SelectionSet, obj *model.Me) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, meImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Me")
+		case "principal":
+			out.Values[i] = ec._Me_principal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Me_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "principalId":
+			out.Values[i] = ec._Me_principalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._Me_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workspaces":
+			out.Values[i] = ec._Me_workspaces(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeWorkspaces":
+			out.Values[i] = ec._Me_activeWorkspaces(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "budgets":
+			out.Values[i] = ec._Me_budgets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var netflowImplementors = []string{"Netflow"}
 
 func (ec *executionContext) _Netflow(ctx context.Context, sel ast.SelectionSet, obj *model.Netflow) graphql.Marshaler {
@@ -24716,6 +25246,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_providers(ctx, field)
+				})
+		case "me":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_me(ctx, field)
 				})
 		case "account":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -26403,6 +26939,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNBudget2ᚕᚖentitygraphᚋgraphᚋmodelᚐBudgetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Budget) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBudget2ᚖentitygraphᚋgraphᚋmodelᚐBudget(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBudget2ᚖentitygraphᚋgraphᚋmodelᚐBudget(ctx context.Context, sel ast.SelectionSet, v *model.Budget) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Budget!")
+		return graphql.Null
+	}
+	return ec._Budget(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCommonSecurityLogEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐCommonSecurityLogEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CommonSecurityLogEdge) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26754,6 +27314,14 @@ func (ec *executionContext) marshalNLogonResult2entitygraphᚋgraphᚋmodelᚐLo
 	return v
 }
 
+func (ec *executionContext) marshalNMe2ᚖentitygraphᚋgraphᚋmodelᚐMe(ctx context.Context, sel ast.SelectionSet, v *model.Me) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Me!")
+		return graphql.Null
+	}
+	return ec._Me(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNetflow2ᚕᚖentitygraphᚋgraphᚋmodelᚐNetflowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Netflow) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26900,6 +27468,16 @@ func (ec *executionContext) marshalNPassiveDnsRecord2ᚖentitygraphᚋgraphᚋmo
 		return graphql.Null
 	}
 	return ec._PassiveDnsRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPrincipalKind2entitygraphᚋgraphᚋmodelᚐPrincipalKind(ctx context.Context, v any) (model.PrincipalKind, error) {
+	var res model.PrincipalKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPrincipalKind2entitygraphᚋgraphᚋmodelᚐPrincipalKind(ctx context.Context, sel ast.SelectionSet, v model.PrincipalKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNProviderInfo2ᚕᚖentitygraphᚋgraphᚋmodelᚐProviderInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProviderInfo) graphql.Marshaler {

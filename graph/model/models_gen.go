@@ -119,6 +119,13 @@ type BookmarkEdge struct {
 	Node   *Bookmark `json:"node"`
 }
 
+// What is left of one per-caller budget.
+type Budget struct {
+	Name      string    `json:"name"`
+	Remaining int       `json:"remaining"`
+	ResetAt   time.Time `json:"resetAt"`
+}
+
 type CloudApplicationEntity struct {
 	Name  *string `json:"name,omitempty"`
 	AppID *string `json:"appId,omitempty"`
@@ -307,6 +314,23 @@ type MailboxEntity struct {
 }
 
 func (MailboxEntity) IsAlertEntity() {}
+
+// The authenticated caller.
+type Me struct {
+	// Display name: an Entra token's preferred_username, an API key's name, or "local".
+	Principal string        `json:"principal"`
+	Kind      PrincipalKind `json:"kind"`
+	// Stable identifier: `entra:<tenant id>/<object id>`, `apikey:<name>`, or `local`.
+	PrincipalID string `json:"principalId"`
+	// App roles of an Entra token.
+	Roles []string `json:"roles"`
+	// Workspaces the caller may read (its grants).
+	Workspaces []string `json:"workspaces"`
+	// Workspaces this request reads: those named in X-Entitygraph-Workspaces, else the defaults the caller may read.
+	ActiveWorkspaces []string `json:"activeWorkspaces"`
+	// Per-caller budgets (empty when the server runs without an access section).
+	Budgets []*Budget `json:"budgets"`
+}
 
 type Netflow struct {
 	FlowStartTime   *time.Time `json:"flowStartTime,omitempty"`
@@ -1009,6 +1033,66 @@ func (e *OsFamily) UnmarshalJSON(b []byte) error {
 }
 
 func (e OsFamily) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PrincipalKind string
+
+const (
+	// A validated Entra ID token.
+	PrincipalKindEntra PrincipalKind = "ENTRA"
+	// An automation API key.
+	PrincipalKindAPIKey PrincipalKind = "API_KEY"
+	// No access section: the loopback-only single user.
+	PrincipalKindLocal PrincipalKind = "LOCAL"
+)
+
+var AllPrincipalKind = []PrincipalKind{
+	PrincipalKindEntra,
+	PrincipalKindAPIKey,
+	PrincipalKindLocal,
+}
+
+func (e PrincipalKind) IsValid() bool {
+	switch e {
+	case PrincipalKindEntra, PrincipalKindAPIKey, PrincipalKindLocal:
+		return true
+	}
+	return false
+}
+
+func (e PrincipalKind) String() string {
+	return string(e)
+}
+
+func (e *PrincipalKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PrincipalKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PrincipalKind", str)
+	}
+	return nil
+}
+
+func (e PrincipalKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PrincipalKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PrincipalKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

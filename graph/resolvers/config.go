@@ -3,6 +3,8 @@ package resolvers
 import (
 	"time"
 
+	"entitygraph/internal/access"
+
 	"entitygraph/internal/sources/duckdb"
 	"entitygraph/internal/sources/geo"
 	"entitygraph/internal/sources/ti"
@@ -18,4 +20,5 @@ type Config struct {
 	RDAP        *whois.Client    // online RDAP; nil: off
 	MaxTimespan time.Duration    // longest timespan a request may ask for
 	Now         func() time.Time // the clock; time.Now in production
+	Meter       *access.Meter    // per-caller budgets; nil without an access section
 }

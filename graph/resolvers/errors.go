@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -65,6 +66,9 @@ func sourceError(ctx context.Context, f *facets.Facet, source string, err error)
 			code, msg = CodeForbidden, fmt.Sprintf("%s: no read access to workspace %s", source, se.Workspace)
 		case sources.RateLimited:
 			code, msg = CodeRateLimited, fmt.Sprintf("%s: query budget exhausted; retry later", source)
+			if se.RetryAfter > 0 {
+				ext["retryAfter"] = int(math.Ceil(se.RetryAfter.Seconds()))
+			}
 		case sources.BadQuery:
 			code, msg = CodeInternal, fmt.Sprintf("%s: the %s query was rejected (a bug; logged)", source, f.Source)
 		}

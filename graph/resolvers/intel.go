@@ -95,7 +95,7 @@ func (r *Resolver) threatIntel(ctx context.Context, ip *model.IPAddress, provide
 	}
 	var results []ti.Result
 	if r.Config.TI != nil && (len(providers) == 0 || len(others) > 0) {
-		o := ti.LookupOptions{Providers: others, Refresh: refresh != nil && *refresh, External: external == nil || *external}
+		o := ti.LookupOptions{Providers: others, Refresh: refresh != nil && *refresh, External: external == nil || *external, Caller: callerID(ctx)}
 		started := time.Now()
 		rs, err := r.Config.TI.Lookup(ctx, ip.Addr, o)
 		if err != nil {
@@ -123,7 +123,8 @@ func traceTI(ctx context.Context, rs []ti.Result, took time.Duration) {
 		return
 	}
 	for _, res := range rs {
-		skipped := res.Status == ti.Disabled || res.Status == ti.NotApplicable
+		// A budget's refusal (RATE_LIMITED without a provider error) sent nothing.
+		skipped := res.Status == ti.Disabled || res.Status == ti.NotApplicable || (res.Status == ti.RateLimited && res.Error == "")
 		c := loaders.Call{Source: "ti", Facet: res.Provider, Keys: 1, Cached: res.Cached, Skipped: skipped, Error: res.Error}
 		if !res.Cached && !skipped {
 			c.DurationMs = float64(took.Microseconds()) / 1000
@@ -135,7 +136,7 @@ func traceTI(ctx context.Context, rs []ti.Result, took time.Duration) {
 func (r *Resolver) passiveDNS(ctx context.Context, ip *model.IPAddress, external *bool) ([]*model.PassiveDNSRecord, error) {
 	var all []ti.Resolution
 	if r.Config.TI != nil {
-		rs, problems := r.Config.TI.PassiveDNS(ctx, ip.Addr, ti.LookupOptions{External: external == nil || *external})
+		rs, problems := r.Config.TI.PassiveDNS(ctx, ip.Addr, ti.LookupOptions{External: external == nil || *external, Caller: callerID(ctx)})
 		all = append(all, rs...)
 		for _, p := range problems {
 			addError(ctx, badSource(ctx, "ti:"+p.Provider, string(p.Status), p.Error))

@@ -58,6 +58,11 @@ func (r *queryResolver) Providers(ctx context.Context) ([]*model.ProviderInfo, e
 	return r.providerInfo(), nil
 }
 
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*model.Me, error) {
+	return r.me(ctx)
+}
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 

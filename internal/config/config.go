@@ -11,26 +11,37 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"entitygraph/internal/access"
 )
 
 // Config is the server's configuration.
 type Config struct {
-	Listen         string        `yaml:"listen"`         // address to serve on
-	Data           string        `yaml:"data"`           // workspace directory; empty: the generated demo workspace
-	DemoScale      int           `yaml:"demoScale"`      // demo background activity multiplier
-	MaxTimespan    time.Duration `yaml:"maxTimespan"`    // longest timespan a request may ask for
-	RequestTimeout time.Duration `yaml:"requestTimeout"` // per GraphQL request
-	MemoryLimit    string        `yaml:"memoryLimit"`    // DuckDB memory_limit, e.g. "4GB"
-	CacheTTL       time.Duration `yaml:"cacheTTL"`       // how long facet results are reused; 0 disables the cache
-	CacheMB        int           `yaml:"cacheMB"`        // cache size
-	MaxDepth       int           `yaml:"maxDepth"`       // deepest selection a query may have
-	MaxCost        int           `yaml:"maxCost"`        // estimated resolver calls a query may cause
-	BatchWait      time.Duration `yaml:"batchWait"`      // how long loaders gather keys before querying
-	Source         string        `yaml:"source"`         // local (DuckDB) or sentinel (Log Analytics); default: sentinel when workspaces are configured
-	MsticpyConfig  string        `yaml:"msticpyConfig"`  // an msticpyconfig.yaml whose AzureSentinel.Workspaces to use
-	Sentinel       Sentinel      `yaml:"sentinel"`
-	TI             TI            `yaml:"ti"`
-	CORSOrigins    []string      `yaml:"corsOrigins"` // browser origins allowed to call /graphql
+	Listen         string         `yaml:"listen"`         // address to serve on
+	Data           string         `yaml:"data"`           // workspace directory; empty: the generated demo workspace
+	DemoScale      int            `yaml:"demoScale"`      // demo background activity multiplier
+	MaxTimespan    time.Duration  `yaml:"maxTimespan"`    // longest timespan a request may ask for
+	RequestTimeout time.Duration  `yaml:"requestTimeout"` // per GraphQL request
+	MemoryLimit    string         `yaml:"memoryLimit"`    // DuckDB memory_limit, e.g. "4GB"
+	CacheTTL       time.Duration  `yaml:"cacheTTL"`       // how long facet results are reused; 0 disables the cache
+	CacheMB        int            `yaml:"cacheMB"`        // cache size
+	MaxDepth       int            `yaml:"maxDepth"`       // deepest selection a query may have
+	MaxCost        int            `yaml:"maxCost"`        // estimated resolver calls a query may cause
+	BatchWait      time.Duration  `yaml:"batchWait"`      // how long loaders gather keys before querying
+	Source         string         `yaml:"source"`         // local (DuckDB) or sentinel (Log Analytics); default: sentinel when workspaces are configured
+	MsticpyConfig  string         `yaml:"msticpyConfig"`  // an msticpyconfig.yaml whose AzureSentinel.Workspaces to use
+	Sentinel       Sentinel       `yaml:"sentinel"`
+	TI             TI             `yaml:"ti"`
+	CORSOrigins    []string       `yaml:"corsOrigins"` // browser origins allowed to call /graphql
+	Access         *access.Config `yaml:"access"`      // authentication and grants; nil: loopback only
+	Audit          Audit          `yaml:"audit"`
+	InsecureNoAuth bool           `yaml:"-"` // serve a non-loopback address without access (flag only)
+}
+
+// Audit configures the per-request audit log.
+type Audit struct {
+	File string `yaml:"file"` // append JSON lines here; empty: standard output
+	Off  bool   `yaml:"off"`  // no audit log
 }
 
 // Defaults are used for anything no source sets.
@@ -59,6 +70,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	msticpy := fs.String("msticpy-config", "", "read workspaces from this msticpyconfig.yaml (env EG_MSTICPY_CONFIG)")
 	batchWait := fs.Duration("batch-wait", 0, "how long loaders gather keys before querying (env EG_BATCH_WAIT; default 16ms)")
 	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
+	insecure := fs.Bool("insecure-no-auth", false, "serve a non-loopback address without an access section (anyone who reaches it reads everything)")
+	auditFile := fs.String("audit-file", "", "append the audit log (one JSON line per request) to this file (env EG_AUDIT_FILE; default: standard output)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -97,6 +110,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("EG_CACHE_MB: %w", err)
 	}
 	cfg.Source = first(*source, getenv("EG_SOURCE"), cfg.Source)
+	cfg.Audit.File = first(*auditFile, getenv("EG_AUDIT_FILE"), cfg.Audit.File)
+	cfg.InsecureNoAuth = *insecure
 	cfg.MsticpyConfig = first(*msticpy, getenv("EG_MSTICPY_CONFIG"), cfg.MsticpyConfig)
 	cfg.Sentinel.Auth.ClientSecret = first(getenv("EG_CLIENT_SECRET"), cfg.Sentinel.Auth.ClientSecret)
 	cfg.Sentinel.Auth.CertificatePassword = first(getenv("EG_CERTIFICATE_PASSWORD"), cfg.Sentinel.Auth.CertificatePassword)
@@ -156,6 +171,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.DemoScale < 1 {
 		return Config{}, fmt.Errorf("demo-rows must be at least 1")
+	}
+	if cfg.Source == "sentinel" && cfg.Sentinel.Auth.OnBehalfOf && (cfg.Access == nil || cfg.Access.Entra == nil) {
+		return Config{}, fmt.Errorf("sentinel.auth.onBehalfOf needs access.entra: analysts' tokens are validated before they are exchanged")
 	}
 	return cfg, nil
 }

@@ -59,6 +59,15 @@ sentinel:
   workspaces:
     - {name: soc, workspaceId: 11111111-1111-1111-1111-111111111111, tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47}
   auth: {mode: secret, tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: app, onBehalfOf: true}
+access:
+  entra: {tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, audience: api://entitygraph}
+  apiKeys:
+    - {name: soar, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08, workspaces: [soc], requestsPerMinute: 120}
+  grants:
+    - {role: Entitygraph.Reader, workspaces: [soc]}
+    - {group: 11111111-2222-3333-4444-555555555555, workspaces: ["*"]}
+  allowedHosts: [entitygraph.contoso.com]
+audit: {file: /var/log/entitygraph/audit.jsonl}
 `), 0o644)
 	env := map[string]string{"EG_CONFIG": file, "EG_CLIENT_SECRET": "from-env-secret"}
 	cfg, err := Load(nil, func(k string) string { return env[k] })
@@ -67,6 +76,21 @@ sentinel:
 	}
 	if cfg.Source != "sentinel" || cfg.Sentinel.Auth.ClientSecret != "from-env-secret" || !cfg.Sentinel.Auth.OnBehalfOf {
 		t.Errorf("cfg = %+v", cfg)
+	}
+	a := cfg.Access
+	if a == nil || a.Entra == nil || a.Entra.Audience != "api://entitygraph" || len(a.APIKeys) != 1 || a.APIKeys[0].RequestsPerMinute != 120 ||
+		len(a.Grants) != 2 || a.Grants[1].Workspaces[0] != "*" || a.AllowedHosts[0] != "entitygraph.contoso.com" || cfg.Audit.File != "/var/log/entitygraph/audit.jsonl" {
+		t.Errorf("access = %+v, audit = %+v", a, cfg.Audit)
+	}
+	if err := a.Validate([]string{"soc"}); err != nil {
+		t.Error(err)
+	}
+	// On-behalf-of without token validation is refused.
+	noAccess := filepath.Join(dir, "obo.yaml")
+	b, _ := os.ReadFile(file)
+	os.WriteFile(noAccess, []byte(strings.Split(string(b), "access:")[0]), 0o644)
+	if _, err := Load([]string{"--config", noAccess}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "access.entra") {
+		t.Errorf("onBehalfOf without access.entra: %v", err)
 	}
 	if s := fmt.Sprint(cfg.Sentinel.Auth); strings.Contains(s, "from-env-secret") {
 		t.Errorf("printing the auth settings shows the secret: %s", s)

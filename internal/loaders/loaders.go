@@ -32,9 +32,19 @@ const DefaultWait = 16 * time.Millisecond
 // Shared is what all requests share: the result cache, and the coalescing
 // of identical queries in flight (two analysts opening the same IP at once
 // cost one query).
+//
+// Both are keyed by the source's partition (source, workspace set, and the
+// caller when queries run as the caller), so nothing crosses from one
+// workspace set or on-behalf-of caller to another.
 type Shared struct {
 	Cache  *cache.Cache[[]sources.Row] // nil: no cache
+	Budget QueryBudget                 // per-caller backend query budget; nil: none
 	flight singleflight.Group
+}
+
+// QueryBudget admits a caller's backend queries: ok, or how long to wait.
+type QueryBudget interface {
+	TakeQuery(caller string) (ok bool, retryAfter time.Duration)
 }
 
 // Options tune batching.
@@ -51,6 +61,7 @@ type loaderKey struct {
 // Loaders holds one request's dataloaders.
 type Loaders struct {
 	src    sources.LogSource
+	caller string // who the request's queries are counted against
 	shared *Shared
 	opts   Options
 	base   context.Context // detached from any one field, keeps the request deadline
@@ -106,9 +117,10 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 }
 
 func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature string) dataloader.BatchFunc[string, []sources.Row] {
+	partition := l.src.Partition()
 	return func(_ context.Context, all []string) []*dataloader.Result[[]sources.Row] {
 		out := make([]*dataloader.Result[[]sources.Row], len(all))
-		cacheKey := func(k string) string { return f.Name + "|" + signature + "|" + k }
+		cacheKey := func(k string) string { return partition + "|" + f.Name + "|" + signature + "|" + k }
 		var keys []string
 		var pos []int
 		hits, hitRows := 0, 0
@@ -128,10 +140,21 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 		if len(keys) == 0 {
 			return out
 		}
+		if l.shared.Budget != nil {
+			if ok, wait := l.shared.Budget.TakeQuery(l.caller); !ok {
+				err := &sources.Error{Source: l.src.Name(), Kind: sources.RateLimited, RetryAfter: wait,
+					Err: fmt.Errorf("the caller's backend query budget is spent for %v", wait.Round(time.Second))}
+				l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: len(keys), Error: err.Error()})
+				for _, i := range pos {
+					out[i] = &dataloader.Result[[]sources.Row]{Error: err}
+				}
+				return out
+			}
+		}
 		q := template
 		q.Keys = keys
 		started := time.Now()
-		flightKey := f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
+		flightKey := partition + "|" + f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
 		leader := false
 		v, err, _ := l.shared.flight.Do(flightKey, func() (any, error) {
 			leader = true
@@ -198,15 +221,17 @@ func rowsCost(rows []sources.Row) int64 {
 func Middleware(src sources.LogSource, shared *Shared, opts Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		scope, _ := sources.ScopeFrom(ctx)
 		reqSrc := src
 		if scoped, ok := src.(sources.RequestScoped); ok {
 			var err error
-			if reqSrc, err = scoped.ForRequest(r); err != nil {
+			if reqSrc, err = scoped.ForScope(scope); err != nil {
 				writeRequestError(w, err)
 				return
 			}
 		}
 		l := New(ctx, reqSrc, shared, &Trace{}, opts)
+		l.caller = scope.Caller.ID
 		defer l.Close()
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxKey{}, l)))
 	})

@@ -21,7 +21,8 @@ type echoSource struct {
 	ctxOK atomic.Bool
 }
 
-func (e *echoSource) Name() string { return "echo" }
+func (e *echoSource) Name() string      { return "echo" }
+func (e *echoSource) Partition() string { return "echo" }
 
 func (e *echoSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
 	e.calls.Add(1)
@@ -170,7 +171,8 @@ func TestSharedCache(t *testing.T) {
 // failSource always fails.
 type failSource struct{ calls atomic.Int32 }
 
-func (f *failSource) Name() string { return "fail" }
+func (f *failSource) Name() string      { return "fail" }
+func (f *failSource) Partition() string { return "fail" }
 func (f *failSource) Run(context.Context, *facets.Facet, facets.Query) (sources.Result, error) {
 	f.calls.Add(1)
 	return sources.Result{}, fmt.Errorf("backend down")

@@ -23,7 +23,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			if r.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Entitygraph-Workspaces")
+				h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, X-Api-Key, X-Entitygraph-Workspaces, GraphQL-Require-Preflight")
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return

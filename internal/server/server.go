@@ -21,6 +21,8 @@ import (
 
 	"entitygraph/graph/generated"
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/access"
+	"entitygraph/internal/audit"
 	"entitygraph/internal/cache"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/metrics"
@@ -38,13 +40,16 @@ type Options struct {
 	Batching       loaders.Options // how loaders gather keys
 	CORSOrigins    []string        // browser origins allowed to call /graphql ("*": any)
 	ExampleQuery   string          // GraphiQL's default tab
+	Access         *access.Guard   // authentication and authorization; nil: the loopback single user reads everything
+	Audit          *audit.Log      // one line per request; nil: none
 }
 
 // Server is the entitygraph HTTP handler.
 type Server struct {
-	opts  Options
-	ready atomic.Bool
-	mux   *http.ServeMux
+	opts   Options
+	ready  atomic.Bool
+	mux    *http.ServeMux
+	hosted http.Handler // the mux behind the Host allow-list
 }
 
 // New builds the handler. It reports ready once SetReady is called.
@@ -55,10 +60,19 @@ func New(opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 60 * time.Second
 	}
+	if opts.Access == nil {
+		all, defaults := Workspaces(opts.Source)
+		opts.Access, _ = access.NewGuard(access.Options{Workspaces: all, Defaults: defaults, Logger: opts.Logger})
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
+	shared := &loaders.Shared{Cache: opts.Cache}
+	if m := opts.Access.Meter(); m != nil {
+		shared.Budget = m
+	}
 	s.mux.Handle("/metrics", metrics.Handler())
-	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(withRequestID(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, &loaders.Shared{Cache: opts.Cache}, opts.Batching, gql))))))
+	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(opts.Audit.Middleware(withRequestID(
+		opts.Access.Protect(auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(gql))))))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -69,14 +83,32 @@ func New(opts Options) *Server {
 	})
 	s.mux.Handle("/assets/", http.StripPrefix("/assets/", assetHandler()))
 	s.mux.HandleFunc("/{$}", graphiqlHandler(opts.ExampleQuery))
+	s.hosted = opts.Access.CheckHost(s.mux)
 	return s
+}
+
+// Workspaces lists the source's workspace names and its defaults; the
+// embedded store has one, "local".
+func Workspaces(src sources.LogSource) (all, defaults []string) {
+	if rs, ok := src.(sources.RequestScoped); ok {
+		return rs.Workspaces()
+	}
+	return []string{sources.LocalWorkspace}, []string{sources.LocalWorkspace}
 }
 
 // SetReady marks the workspace loaded.
 func (s *Server) SetReady() { s.ready.Store(true) }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. Probes and metrics answer any Host
+// (orchestrators address pods by IP); everything else only allowed ones.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/healthz", "/readyz", "/metrics":
+		s.mux.ServeHTTP(w, r)
+	default:
+		s.hosted.ServeHTTP(w, r)
+	}
+}
 
 func (s *Server) graphqlHandler() http.Handler {
 	schema := generated.NewExecutableSchema(generated.Config{Resolvers: s.opts.Resolver})
@@ -89,6 +121,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	h.Use(limitsExtension{limits: s.opts.Limits})
 	h.Use(traceExtension{})
+	h.Use(auditExtension{})
 	log := s.opts.Logger
 	h.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.Error("panic in resolver", "request_id", requestID(ctx), "panic", fmt.Sprint(p))

@@ -6,7 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"time"
 
 	"entitygraph/internal/facets"
 )
@@ -24,6 +24,10 @@ type Result struct {
 // LogSource executes facets.
 type LogSource interface {
 	Name() string
+	// Partition names everything besides the facet query that decides the
+	// answer: the source, the sorted workspace set and, when queries run as
+	// the caller, the caller. Shared caches and coalescing are keyed by it.
+	Partition() string
 	Run(ctx context.Context, f *facets.Facet, q facets.Query) (Result, error)
 }
 
@@ -54,10 +58,11 @@ const (
 
 // Error is a classified source failure.
 type Error struct {
-	Source    string
-	Workspace string // the workspace concerned, when one is
-	Kind      Kind
-	Err       error
+	Source     string
+	Workspace  string // the workspace concerned, when one is
+	Kind       Kind
+	RetryAfter time.Duration // RateLimited: when to try again, when known
+	Err        error
 }
 
 func (e *Error) Error() string {
@@ -84,8 +89,43 @@ func (e *PartialError) Error() string {
 // Unwrap returns the underlying error.
 func (e *PartialError) Unwrap() error { return e.Err }
 
-// RequestScoped sources answer each HTTP request as its caller: workspaces
-// it picks, the analyst's own identity.
+// LocalWorkspace names the embedded workspace in grants and headers.
+const LocalWorkspace = "local"
+
+// Scope is what one request may read and as whom, decided by the access
+// layer once the caller is authenticated and authorized.
+type Scope struct {
+	Workspaces []string // workspace names, sorted and distinct
+	Caller     Caller
+}
+
+// Caller is the authenticated identity behind a request.
+type Caller struct {
+	ID       string // "entra:<tid>/<oid>", "apikey:<name>", or "local"
+	TenantID string // set for a validated Entra token
+	ObjectID string // set for a validated Entra token
+	Token    string // the validated bearer token, for on-behalf-of exchanges
+}
+
+type scopeKey struct{}
+
+// WithScope stores a request's scope in its context.
+func WithScope(ctx context.Context, sc Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, sc)
+}
+
+// ScopeFrom returns the request's scope, if the access layer set one.
+func ScopeFrom(ctx context.Context) (Scope, bool) {
+	sc, ok := ctx.Value(scopeKey{}).(Scope)
+	return sc, ok
+}
+
+// RequestScoped sources answer each request within its scope: the
+// workspaces it may read, as the caller when they query on its behalf.
 type RequestScoped interface {
-	ForRequest(r *http.Request) (LogSource, error)
+	// Workspaces lists the workspace names configured, and those a
+	// request naming none gets.
+	Workspaces() (all, defaults []string)
+	// ForScope is the source as a request with this scope sees it.
+	ForScope(sc Scope) (LogSource, error)
 }

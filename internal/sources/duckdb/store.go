@@ -94,6 +94,10 @@ type Row = sources.Row
 // Name names the source in traces and errors.
 func (s *Store) Name() string { return Name }
 
+// Partition is the same for every request: one embedded workspace,
+// queried as the server.
+func (s *Store) Partition() string { return Name + "|" + sources.LocalWorkspace }
+
 // Run renders the facet to SQL and executes it.
 func (s *Store) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
 	if !s.HasTable(f.Table) {

@@ -3,20 +3,16 @@ package loganalytics
 import (
 	"context"
 	"crypto"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
+
+	"entitygraph/internal/sources"
 )
 
 // OBO configures on-behalf-of: the server's app registration exchanges the
@@ -73,10 +69,11 @@ type userEntry struct {
 	used      time.Time
 }
 
-// userIdentity returns the identity of the analyst whose token this is,
-// keyed by tenant and object id so that a refreshed token keeps the budget.
-func (s *Source) userIdentity(token string) (*identity, error) {
-	key := userKey(token)
+// userIdentity returns the identity of the analyst whose validated token
+// the caller carries, keyed by tenant and object id so that a refreshed
+// token keeps the budget.
+func (s *Source) userIdentity(c sources.Caller) (*identity, error) {
+	key, token := c.TenantID+"/"+c.ObjectID, c.Token
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.users[key]; ok && e.assertion == token {
@@ -124,39 +121,6 @@ func (s *Source) userIdentity(token string) (*identity, error) {
 	}
 	cache[key] = &userEntry{id: id, assertion: token, used: time.Now()}
 	return id, nil
-}
-
-var errNoClaims = errors.New("no claims")
-
-// userKey reads tid and oid from the token's payload without verifying it
-// (Entra verifies it in the exchange); a token without them is keyed by
-// its hash.
-func userKey(token string) string {
-	if claims, err := unverifiedClaims(token); err == nil {
-		oid, _ := claims["oid"].(string)
-		tid, _ := claims["tid"].(string)
-		if oid != "" {
-			return tid + "/" + oid
-		}
-	}
-	sum := sha256.Sum256([]byte(token))
-	return "sha256:" + hex.EncodeToString(sum[:8])
-}
-
-func unverifiedClaims(token string) (map[string]any, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, errNoClaims
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return nil, errNoClaims
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return nil, errNoClaims
-	}
-	return claims, nil
 }
 
 // window allows at most n events per duration (a sliding log).

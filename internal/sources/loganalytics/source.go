@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -149,45 +150,57 @@ func (s *Source) defaultWorkspaces() []Workspace {
 
 // Run runs a facet on the default workspaces as the service identity.
 func (s *Source) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
-	if s.service == nil {
+	if s.service == nil || s.opts.OBO != nil {
 		return sources.Result{}, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("no bearer token to query on behalf of")}
 	}
-	return scoped{s, s.service, s.defaultWorkspaces()}.Run(ctx, f, q)
+	return scoped{s: s, id: s.service, ws: s.defaultWorkspaces()}.Run(ctx, f, q)
 }
 
-// ForRequest is the source as one HTTP request sees it: the workspaces it
-// names in WorkspaceHeader, and, with on-behalf-of enabled and a bearer
-// token present, the analyst's own identity.
-func (s *Source) ForRequest(r *http.Request) (sources.LogSource, error) {
+// Workspaces lists the configured workspace names and the defaults.
+func (s *Source) Workspaces() (all, defaults []string) {
+	for _, w := range s.defaultWorkspaces() {
+		defaults = append(defaults, w.Name)
+	}
+	return s.names(), defaults
+}
+
+// Partition is the default workspaces' partition as the service identity.
+func (s *Source) Partition() string {
+	return scoped{s: s, ws: s.defaultWorkspaces()}.Partition()
+}
+
+// ForScope is the source as one request sees it: the workspaces its scope
+// names (the access layer has checked the caller may read them) and, with
+// on-behalf-of, the caller's own identity. Under on-behalf-of a request
+// without a validated caller token is refused; it never falls back to the
+// service identity.
+func (s *Source) ForScope(sc sources.Scope) (sources.LogSource, error) {
 	ws := s.defaultWorkspaces()
-	if h := strings.TrimSpace(r.Header.Get(WorkspaceHeader)); h != "" {
-		ws = nil
-		for _, name := range strings.Split(h, ",") {
-			w, ok := s.byName[strings.TrimSpace(name)]
+	if len(sc.Workspaces) > 0 {
+		ws = make([]Workspace, 0, len(sc.Workspaces))
+		for _, name := range sc.Workspaces {
+			w, ok := s.byName[name]
 			if !ok {
-				return nil, &sources.Error{Source: Name, Kind: sources.BadQuery, Err: fmt.Errorf("unknown workspace %q (configured: %s)", strings.TrimSpace(name), strings.Join(s.names(), ", "))}
+				return nil, &sources.Error{Source: Name, Kind: sources.BadQuery, Err: fmt.Errorf("unknown workspace %q (configured: %s)", name, strings.Join(s.names(), ", "))}
 			}
 			ws = append(ws, w)
 		}
-		if len(ws) > 100 {
-			return nil, &sources.Error{Source: Name, Kind: sources.BadQuery, Err: errors.New("at most 100 workspaces per request")}
+	}
+	if s.opts.OBO == nil {
+		if s.service == nil {
+			return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("no credential to query with")}
 		}
+		return scoped{s: s, id: s.service, ws: ws}, nil
 	}
-	id := s.service
-	if s.opts.OBO != nil {
-		if token, ok := bearer(r); ok {
-			var err error
-			if id, err = s.userIdentity(token); err != nil {
-				return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: err}
-			}
-		} else if id == nil {
-			return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("an Authorization: Bearer token is required (queries run on behalf of the caller)")}
-		}
+	c := sc.Caller
+	if c.Token == "" || c.ObjectID == "" {
+		return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("a validated Entra bearer token is required (queries run on behalf of the caller)")}
 	}
-	if id == nil {
-		return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("no credential to query with")}
+	id, err := s.userIdentity(c)
+	if err != nil {
+		return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: err}
 	}
-	return scoped{s, id, ws}, nil
+	return scoped{s: s, id: id, ws: ws, caller: c.TenantID + "/" + c.ObjectID}, nil
 }
 
 func (s *Source) names() []string {
@@ -198,29 +211,29 @@ func (s *Source) names() []string {
 	return out
 }
 
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:]), true
-	}
-	return "", false
-}
-
 // scoped is the source bound to an identity and a set of workspaces.
 type scoped struct {
-	s  *Source
-	id *identity
-	ws []Workspace
+	s      *Source
+	id     *identity
+	ws     []Workspace
+	caller string // tid/oid when queries run on the caller's behalf
 }
 
 func (sc scoped) Name() string { return Name }
 
-func (sc scoped) key() string {
+// Partition: the sorted workspace ids, and the caller under on-behalf-of
+// (workspace RBAC then decides per analyst what a query returns).
+func (sc scoped) Partition() string {
 	ids := make([]string, len(sc.ws))
 	for i, w := range sc.ws {
-		ids[i] = w.ID
+		ids[i] = strings.ToLower(w.ID)
 	}
-	return strings.Join(ids, ",")
+	sort.Strings(ids)
+	p := Name + "|" + strings.Join(ids, ",")
+	if sc.caller != "" {
+		p += "|as:" + sc.caller
+	}
+	return p
 }
 
 // Run renders the facet to KQL and executes it, unless the workspaces lack

@@ -3,7 +3,6 @@ package loganalytics
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -260,10 +259,8 @@ func TestWorkspacesPerRequestAndOnBehalfOf(t *testing.T) {
 	s := newSource(t, f, func(o *Options) {
 		o.OBO = &OBO{TenantID: f.tenant, ClientID: f.clientID, ClientSecret: f.secret, DisableInstanceDiscovery: true}
 	})
-	req, _ := http.NewRequest("POST", "/graphql", nil)
-	req.Header.Set(WorkspaceHeader, "subsidiary, soc")
-	req.Header.Set("Authorization", "Bearer "+userToken("analyst-1"))
-	src, err := s.ForRequest(req)
+	analyst := sources.Caller{ID: "entra:" + f.tenant + "/analyst-1", TenantID: f.tenant, ObjectID: "analyst-1", Token: userToken("analyst-1")}
+	src, err := s.ForScope(sources.Scope{Workspaces: []string{"soc", "subsidiary"}, Caller: analyst})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,30 +271,41 @@ func TestWorkspacesPerRequestAndOnBehalfOf(t *testing.T) {
 	last := f.received[len(f.received)-1]
 	users := append([]string(nil), f.oboUsers...)
 	f.mu.Unlock()
-	if last.Workspace != wsOther.ID || len(last.Additional) != 1 || last.Additional[0] != wsMain.ID {
+	if last.Workspace != wsMain.ID || len(last.Additional) != 1 || last.Additional[0] != wsOther.ID {
 		t.Errorf("workspaces = %s + %v", last.Workspace, last.Additional)
 	}
 	if last.Principal != "user:analyst-1" || len(users) != 1 {
 		t.Errorf("queried as %q (OBO exchanges %v)", last.Principal, users)
 	}
-	for _, bad := range []string{"nope", "soc,nope"} {
-		req.Header.Set(WorkspaceHeader, bad)
-		if _, err := s.ForRequest(req); err == nil {
-			t.Errorf("workspaces %q accepted", bad)
+	if _, err := s.ForScope(sources.Scope{Workspaces: []string{"nope"}, Caller: analyst}); err == nil {
+		t.Error("unknown workspace accepted")
+	}
+	// The partition carries the caller under on-behalf-of.
+	other := analyst
+	other.ObjectID, other.Token = "analyst-2", userToken("analyst-2")
+	src2, _ := s.ForScope(sources.Scope{Workspaces: []string{"soc", "subsidiary"}, Caller: other})
+	if src.Partition() == src2.Partition() {
+		t.Errorf("two on-behalf-of callers share partition %q", src.Partition())
+	}
+	// Without a validated caller, on-behalf-of never falls back to the
+	// service identity, even though one is configured.
+	var se *sources.Error
+	for _, c := range []sources.Caller{{ID: "local"}, {ID: "apikey:soar"}, {ID: "entra:x/y", TenantID: "x", ObjectID: "y"}} {
+		_, err := s.ForScope(sources.Scope{Workspaces: []string{"soc"}, Caller: c})
+		if !errors.As(err, &se) || se.Kind != sources.Unauthenticated {
+			t.Errorf("caller %+v: %v, want Unauthenticated", c, err)
 		}
 	}
-	// Without a token the service identity is used; a refused assertion fails.
-	req.Header.Set(WorkspaceHeader, "soc")
-	req.Header.Del("Authorization")
-	if src, err := s.ForRequest(req); err != nil || src.(scoped).id != s.service {
-		t.Errorf("no token: %v", err)
+	if _, err := s.Run(context.Background(), facets.IPSignins, ipQuery(demo.SprayIP)); !errors.As(err, &se) || se.Kind != sources.Unauthenticated {
+		t.Errorf("Run without a caller under on-behalf-of: %v", err)
 	}
-	req.Header.Set("Authorization", "Bearer not-a-jwt")
-	src, err = s.ForRequest(req)
+	// A token Entra refuses in the exchange fails the query.
+	bad := analyst
+	bad.ObjectID, bad.Token = "analyst-3", "not-a-jwt"
+	src, err = s.ForScope(sources.Scope{Workspaces: []string{"soc"}, Caller: bad})
 	if err == nil {
 		_, err = src.Run(context.Background(), facets.IPSignins, ipQuery(demo.SprayIP))
 	}
-	var se *sources.Error
 	if !errors.As(err, &se) || se.Kind != sources.Unauthenticated {
 		t.Errorf("refused assertion: %v", err)
 	}

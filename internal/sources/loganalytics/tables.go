@@ -11,7 +11,8 @@ import (
 	"entitygraph/internal/facets"
 )
 
-// tableSet is what a workspace set was found to contain.
+// tableSet is what a workspace set was found to contain, as one identity
+// sees it (keyed by the scope's partition).
 type tableSet struct {
 	mu      sync.Mutex
 	names   map[string]bool
@@ -46,10 +47,13 @@ func DiscoveryQuery(tables []string) string {
 // their tables once per TTL (errors are not cached).
 func (sc scoped) hasTable(ctx context.Context, table string) (bool, error) {
 	sc.s.mu.Lock()
-	ts, ok := sc.s.tables[sc.key()]
+	ts, ok := sc.s.tables[sc.Partition()]
 	if !ok {
+		if len(sc.s.tables) >= 4*maxUsers {
+			clear(sc.s.tables) // many analysts: rediscover rather than grow
+		}
 		ts = &tableSet{}
-		sc.s.tables[sc.key()] = ts
+		sc.s.tables[sc.Partition()] = ts
 	}
 	sc.s.mu.Unlock()
 

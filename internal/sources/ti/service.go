@@ -32,6 +32,7 @@ type Info struct {
 	Enabled        bool
 	External       bool
 	PerMinute      float64
+	PerDay         int // daily quota; 0: none
 	RemainingToday int // -1: no daily quota
 	ResetAt        time.Time
 	CacheTTL       time.Duration
@@ -60,7 +61,19 @@ type Service struct {
 	flight   singleflight.Group
 	external bool
 	now      func() time.Time
+	callers  CallerBudget
 }
+
+// CallerBudget shares the providers' budgets fairly between callers: each
+// caller may spend only a share of a provider's daily quota, and only a few
+// look-ups that bypass the cache.
+type CallerBudget interface {
+	TakeTI(caller, provider string, perDay int) (ok bool, retryAfter time.Duration)
+	TakeRefresh(caller string) (ok bool, retryAfter time.Duration)
+}
+
+// SetCallerBudget turns on per-caller budgets (before serving).
+func (s *Service) SetCallerBudget(b CallerBudget) { s.callers = b }
 
 // Options configure a Service.
 type Options struct {
@@ -123,7 +136,7 @@ func (s *Service) Providers() []Info {
 		left, reset := e.budget.remaining()
 		e.mu.Lock()
 		out = append(out, Info{Name: e.p.Name(), Configured: e.configured, Enabled: e.cfg.Enabled && e.configured, External: e.p.External(),
-			PerMinute: e.cfg.PerMinute, RemainingToday: left, ResetAt: reset, CacheTTL: e.cfg.CacheTTL, LastError: e.lastErr, LastErrorAt: e.lastErrTime})
+			PerMinute: e.cfg.PerMinute, PerDay: e.cfg.PerDay, RemainingToday: left, ResetAt: reset, CacheTTL: e.cfg.CacheTTL, LastError: e.lastErr, LastErrorAt: e.lastErrTime})
 		e.mu.Unlock()
 	}
 	return out
@@ -146,6 +159,7 @@ type LookupOptions struct {
 	Providers []string // empty: all
 	Refresh   bool     // bypass the cache (still within budget)
 	External  bool     // the request allows external look-ups
+	Caller    string   // who asks, for per-caller budgets
 }
 
 func (s *Service) pick(names []string) ([]*entry, error) {
@@ -188,6 +202,14 @@ func (s *Service) Lookup(ctx context.Context, ip netip.Addr, o LookupOptions) ([
 		return nil, err
 	}
 	out := make([]Result, len(entries))
+	if o.Refresh && s.callers != nil {
+		if ok, wait := s.callers.TakeRefresh(o.Caller); !ok {
+			for i, e := range entries {
+				out[i] = Result{Provider: e.p.Name(), Verdict: Unknown, Status: RateLimited, RetryAfter: wait, Summary: "your budget of refresh: true look-ups is spent"}
+			}
+			return out, nil
+		}
+	}
 	var wg sync.WaitGroup
 	for i, e := range entries {
 		wg.Add(1)
@@ -212,10 +234,26 @@ func (s *Service) lookupOne(ctx context.Context, e *entry, ip netip.Addr, o Look
 			return r
 		}
 	}
+	if r, limited := s.callerShare(e, o.Caller); limited {
+		return r
+	}
 	v, _, _ := s.flight.Do(key, func() (any, error) {
 		return s.call(ctx, e, ip, key), nil
 	})
 	return v.(Result)
+}
+
+// callerShare spends one call of the caller's share of the provider's
+// daily quota. It is taken before coalescing, so one caller's spent share
+// never answers another caller's look-up.
+func (s *Service) callerShare(e *entry, caller string) (Result, bool) {
+	if s.callers == nil {
+		return Result{}, false
+	}
+	if ok, wait := s.callers.TakeTI(caller, e.p.Name(), e.cfg.PerDay); !ok {
+		return Result{Provider: e.p.Name(), Verdict: Unknown, Status: RateLimited, RetryAfter: wait, Summary: "your share of this server's daily quota for the provider is spent"}, true
+	}
+	return Result{}, false
 }
 
 // call spends budget and calls the provider once.
@@ -273,6 +311,12 @@ func (s *Service) PassiveDNS(ctx context.Context, ip netip.Addr, o LookupOptions
 			if rs, ok := s.pdns.Get(key); ok && !o.Refresh {
 				mu.Lock()
 				all = append(all, rs...)
+				mu.Unlock()
+				return
+			}
+			if r, limited := s.callerShare(e, o.Caller); limited {
+				mu.Lock()
+				problems = append(problems, r)
 				mu.Unlock()
 				return
 			}
