@@ -210,9 +210,7 @@ func preflighted(r *http.Request) bool {
 
 func (g *Guard) authenticate(r *http.Request) (*Principal, error) {
 	if g.opts.Config == nil {
-		p := &Principal{Kind: KindLocal, ID: "local", Name: "local", Workspaces: append([]string(nil), g.opts.Workspaces...)}
-		sort.Strings(p.Workspaces)
-		return p, nil
+		return &Principal{Kind: KindLocal, ID: "local", Name: "local", Workspaces: expand([]string{"*"}, g.opts.Workspaces)}, nil
 	}
 	auth := strings.TrimSpace(r.Header.Get("Authorization"))
 	scheme, cred, _ := strings.Cut(auth, " ")
@@ -251,13 +249,8 @@ func (g *Guard) apiKey(key string) (*Principal, error) {
 	if found == nil {
 		return nil, errors.New("unknown API key")
 	}
-	p := &Principal{Kind: KindAPIKey, ID: "apikey:" + found.Name, Name: found.Name, requestsPerMinute: found.RequestsPerMinute}
-	grant(p, []Grant{{Role: "key", Workspaces: found.Workspaces}}, g.opts.Workspaces)
-	p.Roles = nil
-	if len(p.Workspaces) == 0 {
-		return nil, errors.New("unknown API key")
-	}
-	return p, nil
+	return &Principal{Kind: KindAPIKey, ID: "apikey:" + found.Name, Name: found.Name, requestsPerMinute: found.RequestsPerMinute,
+		Workspaces: expand(found.Workspaces, g.opts.Workspaces)}, nil
 }
 
 // scope resolves the request's workspaces: those the header names (each

@@ -44,18 +44,7 @@ func PrincipalFrom(ctx context.Context) (*Principal, bool) {
 // grant resolves the workspaces a principal may read: an API key's own
 // list, or the union of the grants its roles and groups match.
 func grant(p *Principal, grants []Grant, all []string) {
-	set := map[string]bool{}
-	add := func(ws []string) {
-		for _, w := range ws {
-			if w == "*" {
-				for _, a := range all {
-					set[a] = true
-				}
-				continue
-			}
-			set[w] = true
-		}
-	}
+	var granted []string
 	has := func(list []string, v string) bool {
 		for _, x := range list {
 			if x == v {
@@ -66,14 +55,30 @@ func grant(p *Principal, grants []Grant, all []string) {
 	}
 	for _, g := range grants {
 		if (g.Role != "" && has(p.Roles, g.Role)) || (g.Group != "" && has(p.Groups, g.Group)) {
-			add(g.Workspaces)
+			granted = append(granted, g.Workspaces...)
 		}
 	}
-	p.Workspaces = p.Workspaces[:0]
-	for w := range set {
-		p.Workspaces = append(p.Workspaces, w)
+	p.Workspaces = expand(granted, all)
+}
+
+// expand resolves "*" to every workspace, and sorts and de-duplicates.
+func expand(ws, all []string) []string {
+	set := map[string]bool{}
+	for _, w := range ws {
+		if w != "*" {
+			set[w] = true
+			continue
+		}
+		for _, a := range all {
+			set[a] = true
+		}
 	}
-	sort.Strings(p.Workspaces)
+	out := make([]string, 0, len(set))
+	for w := range set {
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (p *Principal) mayRead(ws string) bool {
