@@ -4,6 +4,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -130,6 +131,9 @@ func (l *Log) Middleware(next http.Handler) http.Handler {
 		trace := rec.trace
 		rec.mu.Unlock()
 		line.Status = sw.status
+		if len(line.ErrorCodes) == 0 && sw.status >= 400 {
+			line.ErrorCodes = errorCodes(sw.head.Bytes())
+		}
 		line.DurationMs = float64(l.now().Sub(started).Microseconds()) / 1000
 		summarize(&line, trace)
 		l.write(line)
@@ -195,6 +199,32 @@ type statusWriter struct {
 	http.ResponseWriter
 	status  int
 	written bool
+	head    bytes.Buffer // the start of an error response's body
+}
+
+// maxErrorBody bounds what is kept of a refused request's answer.
+const maxErrorBody = 4 << 10
+
+// errorCodes reads extensions.code of a GraphQL error body written before
+// the GraphQL handler ran (authentication, limits, parsing).
+func errorCodes(body []byte) []string {
+	var resp struct {
+		Errors []struct {
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &resp) != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range resp.Errors {
+		if e.Extensions.Code != "" {
+			out = append(out, e.Extensions.Code)
+		}
+	}
+	return out
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -206,6 +236,9 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	w.written = true
+	if w.status >= 400 && w.head.Len() < maxErrorBody {
+		w.head.Write(b[:min(len(b), maxErrorBody-w.head.Len())])
+	}
 	return w.ResponseWriter.Write(b)
 }
 
