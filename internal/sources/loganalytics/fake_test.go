@@ -33,7 +33,9 @@ type fakeAzure struct {
 	tenant   string
 	clientID string
 	secret   string
-	store    *duckdb.Store
+	store    *duckdb.Store            // every workspace's rows, unless stores names one
+	stores   map[string]*duckdb.Store // by workspace id
+	deny     map[string]bool          // principals refused with 403
 	latency  time.Duration
 
 	mu       sync.Mutex
@@ -71,7 +73,7 @@ type oracleEntry struct {
 
 func newFakeAzure(t *testing.T, store *duckdb.Store) *fakeAzure {
 	f := &fakeAzure{t: t, tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47", clientID: "entitygraph-app", secret: "s3cret-value",
-		store: store, tokens: map[string]string{}, faults: map[string][]fault{}, oracle: map[string]oracleEntry{}}
+		store: store, stores: map[string]*duckdb.Store{}, deny: map[string]bool{}, tokens: map[string]string{}, faults: map[string][]fault{}, oracle: map[string]oracleEntry{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", f.openid)
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", f.token)
@@ -207,7 +209,12 @@ func (f *fakeAzure) query(w http.ResponseWriter, r *http.Request) {
 		f.faults[ws] = q[1:]
 	}
 	entry, known := f.oracle[body.Query]
+	denied := f.deny[principal]
 	f.mu.Unlock()
+	if denied {
+		laError(w, http.StatusForbidden, "InsufficientAccessError", "The provided credentials have insufficient access to perform the requested operation")
+		return
+	}
 
 	if f.latency > 0 {
 		time.Sleep(f.latency)
@@ -245,7 +252,7 @@ func (f *fakeAzure) query(w http.ResponseWriter, r *http.Request) {
 	var table map[string]any
 	switch {
 	case strings.HasPrefix(body.Query, "union isfuzzy=true"):
-		have := f.store.Tables()
+		have := f.storeFor(ws).Tables()
 		rows := [][]any{}
 		for _, m := range discoveredTable.FindAllStringSubmatch(body.Query, -1) {
 			if _, ok := have[m[1]]; ok {
@@ -263,10 +270,18 @@ func (f *fakeAzure) query(w http.ResponseWriter, r *http.Request) {
 			laError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
 			return
 		}
-		table, err = sqlTable(r.Context(), f.store.DB(), st)
-		if err != nil {
-			laError(w, http.StatusBadRequest, "SemanticError", err.Error())
-			return
+		// Each workspace answers from its own rows, appended in order.
+		for _, id := range append([]string{ws}, body.Workspaces...) {
+			t, err := sqlTable(r.Context(), f.storeFor(id).DB(), st)
+			if err != nil {
+				laError(w, http.StatusBadRequest, "SemanticError", err.Error())
+				return
+			}
+			if table == nil {
+				table = t
+			} else {
+				table["rows"] = append(table["rows"].([][]any), t["rows"].([][]any)...)
+			}
 		}
 	default:
 		laError(w, http.StatusBadRequest, "BadArgumentError", "SyntaxError: the fake knows no twin of this query")
@@ -279,6 +294,15 @@ func (f *fakeAzure) query(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(resp)
+}
+
+func (f *fakeAzure) storeFor(workspace string) *duckdb.Store {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.stores[workspace]; ok {
+		return s
+	}
+	return f.store
 }
 
 func checkTimespan(ts string, q facets.Query) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/access"
 	"entitygraph/internal/demo"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/server"
@@ -160,7 +161,7 @@ func TestFieldErrorsThroughGraphQL(t *testing.T) {
 	if len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["code"] != "PARTIAL_RESULT" || !bytes.Contains(data, []byte(`"totalCount":120`)) {
 		t.Errorf("partial: %s %v", data, out["errors"])
 	}
-	bad := postGraphQL(t, ts.URL, `{ ipAddress(address: "1.1.1.1") { address } }`, http.Header{WorkspaceHeader: {"nope"}})
+	bad := postGraphQL(t, ts.URL, `{ ipAddress(address: "1.1.1.1") { address } }`, http.Header{access.WorkspaceHeader: {"nope"}})
 	if errs, _ := bad["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["extensions"].(map[string]any)["code"] != "BAD_USER_INPUT" {
 		t.Errorf("unknown workspace: %v", bad)
 	}

@@ -29,10 +29,6 @@ import (
 // Name is how traces and errors name this source.
 const Name = "loganalytics"
 
-// WorkspaceHeader lets a request pick workspaces by name ("a,b"); the
-// first is queried, the others are added with AdditionalWorkspaces.
-const WorkspaceHeader = "X-Entitygraph-Workspaces"
-
 // Workspace is one Log Analytics workspace.
 type Workspace struct {
 	Name     string
