@@ -13,5 +13,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
 COPY --from=build /out/gql /usr/local/bin/gql
 USER entitygraph
 EXPOSE 8080
-# Serve the demo workspace; mount a workspace and pass --data /data to serve yours.
+# A non-loopback address needs an access section (see README, "Deploying for a
+# team"): mount the config and pass --config /etc/entitygraph/eg.yaml, a
+# workspace with --data /data. To try the demo alone on this machine:
+#   docker run -p 127.0.0.1:8080:8080 entitygraph --insecure-no-auth
 ENTRYPOINT ["/usr/local/bin/gql", "--listen", "0.0.0.0:8080"]

@@ -33,14 +33,14 @@ import (
 
 func main() {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
+	if err := run(log, os.Args[1:]); err != nil {
 		log.Error("gql stopped", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
-	cfg, err := config.Load(os.Args[1:], os.Getenv)
+func run(log *slog.Logger, args []string) error {
+	cfg, err := config.Load(args, os.Getenv)
 	if err != nil {
 		return err
 	}

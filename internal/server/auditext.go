@@ -29,7 +29,11 @@ func (auditExtension) InterceptResponse(ctx context.Context, next graphql.Respon
 	}
 	if graphql.HasOperationContext(ctx) {
 		if oc := graphql.GetOperationContext(ctx); oc.Operation != nil {
-			rec.SetOperation(oc.OperationName, rootEntities(oc))
+			name := oc.OperationName
+			if name == "" {
+				name = oc.Operation.Name
+			}
+			rec.SetOperation(name, rootEntities(oc))
 		}
 	}
 	if resp != nil {
