@@ -48,14 +48,14 @@ type Grant struct {
 // value turns that budget off.
 type Budgets struct {
 	RequestsPerMinute int     `yaml:"requestsPerMinute"` // GraphQL requests (default: off)
-	QueriesPerMinute  int     `yaml:"queriesPerMinute"`  // backend log queries, cache hits free (default 300)
+	QueriesPerMinute  int     `yaml:"queriesPerMinute"`  // backend log queries, cache hits free (default 100: a quarter of one Log Analytics identity's 400 a minute)
 	TIShare           float64 `yaml:"tiShare"`           // share of each TI provider's daily quota (default 0.25)
 	RefreshPerHour    int     `yaml:"refreshPerHour"`    // threat-intel look-ups with refresh: true (default 20)
 }
 
 // Budget defaults.
 const (
-	DefaultQueriesPerMinute = 300
+	DefaultQueriesPerMinute = 100
 	DefaultTIShare          = 0.25
 	DefaultRefreshPerHour   = 20
 )
