@@ -2,7 +2,7 @@
 // per-request loaders called, models out.
 package resolvers
 
-//go:generate go run github.com/99designs/gqlgen generate --config ../../gqlgen.yml
+//go:generate sh -c "cd ../.. && go run github.com/99designs/gqlgen generate --config gqlgen.yml"
 
 // Resolver is the root resolver; it carries server-wide settings.
 type Resolver struct {
