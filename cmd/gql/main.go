@@ -140,7 +140,7 @@ func run(log *slog.Logger, args []string) error {
 			TI: intel, Geo: geoDB, RDAP: rdapClient, Meter: guard.Meter()}},
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
-		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: cfg.MaxCost},
+		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: int64(cfg.MaxCost)},
 		Batching:       loaders.Options{Wait: cfg.BatchWait},
 		CORSOrigins:    cfg.CORSOrigins,
 		ExampleQuery:   workspace.ExampleQuery(cfg.Source == "local" && cfg.Data == ""),

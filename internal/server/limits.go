@@ -3,19 +3,56 @@ package server
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"entitygraph/graph/resolvers"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Limits bound what one request may ask for, before any backend query.
+// Zero values take the defaults below.
 type Limits struct {
-	MaxDepth int // deepest selection; 0 means 15
-	MaxCost  int // estimated resolver calls (see cost); 0 means 25,000
+	MaxDepth              int   // deepest data selection (default 15)
+	MaxCost               int64 // estimated resolver calls (see costWalker; default 25,000)
+	MaxFields             int   // selections written in the document, aliases included (default 2,000)
+	MaxTokens             int   // lexical tokens the parser reads (default 20,000)
+	MaxIntrospectionCost  int64 // introspection's own budget (default 250,000: about two GraphiQL schema loads)
+	MaxIntrospectionDepth int   // deepest introspection selection (default 18; GraphiQL's query is 15)
+}
+
+// Limit defaults.
+const (
+	DefaultMaxDepth              = 15
+	DefaultMaxCost               = 25000
+	DefaultMaxFields             = 2000
+	DefaultMaxTokens             = 20000
+	DefaultMaxIntrospectionCost  = 250000
+	DefaultMaxIntrospectionDepth = 18
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxCost <= 0 {
+		l.MaxCost = DefaultMaxCost
+	}
+	if l.MaxFields <= 0 {
+		l.MaxFields = DefaultMaxFields
+	}
+	if l.MaxTokens <= 0 {
+		l.MaxTokens = DefaultMaxTokens
+	}
+	if l.MaxIntrospectionCost <= 0 {
+		l.MaxIntrospectionCost = DefaultMaxIntrospectionCost
+	}
+	if l.MaxIntrospectionDepth <= 0 {
+		l.MaxIntrospectionDepth = DefaultMaxIntrospectionDepth
+	}
+	return l
 }
 
 // assumedFanOut is the list size assumed for lists without first (summary
@@ -28,72 +65,183 @@ const (
 	CodeTooComplex = "QUERY_TOO_COMPLEX"
 )
 
-// cost estimates the resolver calls a selection set causes: every field
-// returning an object or a list counts once per parent instance, and list
-// fields multiply their children by first (connections), by the number of
-// addresses or ids given (bulk roots), or by assumedFanOut. Scalars are free.
-func cost(set ast.SelectionSet, vars map[string]any, multiplier int, depth int, maxDepth *int) int {
-	if depth > *maxDepth {
-		*maxDepth = depth
+// saturation caps every cost: arithmetic never overflows.
+const saturation = math.MaxInt64 / 4
+
+func satAdd(a, b int64) int64 {
+	if a >= saturation-b {
+		return saturation
 	}
-	total := 0
-	for _, f := range resolvers.Fields(set) {
-		// Introspection (__schema, __type) reads the schema, not a backend,
-		// and GraphiQL's own query is deep: it costs nothing.
-		if f.Definition == nil || len(f.SelectionSet) == 0 || strings.HasPrefix(f.Name, "__") {
-			continue
-		}
-		total += multiplier
-		fan := 1
-		args := f.ArgumentMap(vars)
-		switch {
-		case args["first"] != nil:
-			fan = toInt(args["first"])
-		case args["addresses"] != nil:
-			fan = listLen(args["addresses"])
-		case args["ids"] != nil:
-			fan = listLen(args["ids"])
-		case f.Definition.Type.Elem != nil:
-			fan = assumedFanOut
-		}
-		if fan < 1 {
-			fan = 1
-		}
-		// A connection's own wrapper fields (nodes, edges, pageInfo) sit
-		// between the field and its items: the fan-out applies below them.
-		total += cost(f.SelectionSet, vars, multiplier*fan, depth+1, maxDepth)
-		if total > 1<<40 {
-			return total
-		}
-	}
-	return total
+	return a + b
 }
 
-func toInt(v any) int {
+func satMul(a, b int64) int64 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a >= saturation/b {
+		return saturation
+	}
+	return a * b
+}
+
+// setCost is what a selection set costs once: data and introspection
+// resolver calls, and the depth of each.
+type setCost struct {
+	cost, intro             int64
+	depth, introspectionDep int
+}
+
+func (c *setCost) add(o setCost) {
+	c.cost, c.intro = satAdd(c.cost, o.cost), satAdd(c.intro, o.intro)
+	c.depth, c.introspectionDep = max(c.depth, o.depth), max(c.introspectionDep, o.introspectionDep)
+}
+
+func (c setCost) times(n int64) setCost {
+	c.cost, c.intro = satMul(c.cost, n), satMul(c.intro, n)
+	return c
+}
+
+// costWalker estimates the resolver calls an operation causes: every field
+// returning an object or a list counts once per parent instance, and list
+// fields multiply their children by first (connections), by the number of
+// addresses or ids given (bulk roots), or by assumedFanOut; scalars are
+// free. Introspection fields count the same way in their own budget. A
+// fragment is costed once however often it is spread (cost is linear in
+// the parent's multiplier), so the walk visits each written selection at
+// most once: its work is linear in the document.
+type costWalker struct {
+	vars      map[string]any
+	fragments map[string]setCost
+	visited   int // selections visited (tests assert the walk is linear)
+}
+
+func (w *costWalker) set(set ast.SelectionSet, introspection bool) setCost {
+	var out setCost
+	for _, sel := range set {
+		w.visited++
+		switch x := sel.(type) {
+		case *ast.Field:
+			out.add(w.field(x, introspection))
+		case *ast.InlineFragment:
+			out.add(w.set(x.SelectionSet, introspection))
+		case *ast.FragmentSpread:
+			if x.Definition == nil {
+				continue
+			}
+			key := x.Name
+			if introspection {
+				key = "\x00" + key
+			}
+			c, ok := w.fragments[key]
+			if !ok {
+				c = w.set(x.Definition.SelectionSet, introspection)
+				w.fragments[key] = c
+			}
+			out.add(c)
+		}
+	}
+	return out
+}
+
+func (w *costWalker) field(f *ast.Field, introspection bool) setCost {
+	if len(f.SelectionSet) == 0 || f.Definition == nil {
+		return setCost{}
+	}
+	intro := introspection || strings.HasPrefix(f.Name, "__")
+	child := w.set(f.SelectionSet, intro).times(fanOut(f, w.vars))
+	if intro {
+		child.intro = satAdd(child.intro, 1)
+		child.introspectionDep++
+		return child
+	}
+	child.cost = satAdd(child.cost, 1)
+	child.depth++
+	return child
+}
+
+func fanOut(f *ast.Field, vars map[string]any) int64 {
+	args := f.ArgumentMap(vars)
+	fan := int64(1)
+	switch {
+	case args["first"] != nil:
+		fan = toInt(args["first"])
+	case args["addresses"] != nil:
+		fan = listLen(args["addresses"])
+	case args["ids"] != nil:
+		fan = listLen(args["ids"])
+	case f.Definition.Type.Elem != nil:
+		fan = assumedFanOut
+	}
+	return max(fan, 1)
+}
+
+func toInt(v any) int64 {
 	switch x := v.(type) {
 	case int:
-		return x
+		return int64(x)
 	case int64:
-		return int(x)
+		return x
 	case float64:
-		return int(x)
+		if x > float64(saturation) {
+			return saturation
+		}
+		return int64(x)
 	}
 	return assumedFanOut
 }
 
-func listLen(v any) int {
+func listLen(v any) int64 {
 	if l, ok := v.([]any); ok {
-		return len(l)
+		return int64(len(l))
 	}
 	return 1
 }
 
-// limitsExtension rejects over-limit operations before they run, and
-// records the cost for extensions.cost.
+// operationCost measures an operation; the depth of the root selection
+// set is 1.
+func operationCost(op *ast.OperationDefinition, vars map[string]any) (setCost, int) {
+	w := &costWalker{vars: vars, fragments: map[string]setCost{}}
+	c := w.set(op.SelectionSet, false)
+	c.depth++
+	c.introspectionDep++
+	return c, w.visited
+}
+
+// countSelections counts the selections written in a document (fields,
+// aliases included, and fragment spreads), not their expansion.
+func countSelections(doc *ast.QueryDocument) int {
+	n := 0
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			n++
+			switch x := sel.(type) {
+			case *ast.Field:
+				walk(x.SelectionSet)
+			case *ast.InlineFragment:
+				walk(x.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
+	return n
+}
+
+// limitsExtension rejects over-limit operations before they run: the
+// written size before validation (whose work grows with the square of
+// same-named fields), the cost and depth after it. It records the cost for
+// extensions.cost.
 type limitsExtension struct{ limits Limits }
 
 var _ interface {
 	graphql.HandlerExtension
+	graphql.OperationParameterMutator
 	graphql.OperationContextMutator
 	graphql.ResponseInterceptor
 } = limitsExtension{}
@@ -103,31 +251,58 @@ func (limitsExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
 type costKey struct{}
 
-type operationCost struct{ cost, depth int }
+type measuredCost struct {
+	cost, intro int64
+	depth       int
+}
 
+func tooComplex(msg string, ext map[string]any) *gqlerror.Error {
+	ext["code"] = CodeTooComplex
+	return &gqlerror.Error{Message: msg, Extensions: ext}
+}
+
+// MutateOperationParameters counts the document's selections before gqlgen
+// validates it. A document too short to hold MaxFields selections (each
+// takes at least two bytes) is not parsed here.
+func (e limitsExtension) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	l := e.limits.withDefaults()
+	if len(p.Query) < 2*l.MaxFields {
+		return nil
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.MaxTokens)
+	if err != nil {
+		return nil // gqlgen reports it, with the same token limit
+	}
+	if n := countSelections(doc); n > l.MaxFields {
+		return tooComplex(fmt.Sprintf("the query writes %d selections, over the limit of %d", n, l.MaxFields),
+			map[string]any{"fields": n, "limit": l.MaxFields})
+	}
+	return nil
+}
+
+// MutateOperationContext checks cost and depth once the document is valid.
 func (e limitsExtension) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
 	}
-	maxDepth, maxCost := e.limits.MaxDepth, e.limits.MaxCost
-	if maxDepth == 0 {
-		maxDepth = 15
+	l := e.limits.withDefaults()
+	c, _ := operationCost(oc.Operation, oc.Variables)
+	if holder, ok := ctx.Value(costKey{}).(*measuredCost); ok {
+		holder.cost, holder.intro, holder.depth = c.cost, c.intro, c.depth
 	}
-	if maxCost == 0 {
-		maxCost = 25000
-	}
-	depth := 0
-	c := cost(oc.Operation.SelectionSet, oc.Variables, 1, 1, &depth)
-	if holder, ok := ctx.Value(costKey{}).(*operationCost); ok {
-		holder.cost, holder.depth = c, depth
-	}
-	if depth > maxDepth {
-		return &gqlerror.Error{Message: fmt.Sprintf("query depth %d is over the limit of %d", depth, maxDepth),
-			Extensions: map[string]any{"code": CodeTooDeep, "depth": depth, "limit": maxDepth}}
-	}
-	if c > maxCost {
-		return &gqlerror.Error{Message: fmt.Sprintf("query cost %d is over the limit of %d: ask for fewer items (first) or fewer levels", c, maxCost),
-			Extensions: map[string]any{"code": CodeTooComplex, "cost": c, "limit": maxCost}}
+	switch {
+	case c.depth > l.MaxDepth:
+		return &gqlerror.Error{Message: fmt.Sprintf("query depth %d is over the limit of %d", c.depth, l.MaxDepth),
+			Extensions: map[string]any{"code": CodeTooDeep, "depth": c.depth, "limit": l.MaxDepth}}
+	case c.introspectionDep > l.MaxIntrospectionDepth:
+		return &gqlerror.Error{Message: fmt.Sprintf("introspection depth %d is over the limit of %d", c.introspectionDep, l.MaxIntrospectionDepth),
+			Extensions: map[string]any{"code": CodeTooDeep, "depth": c.introspectionDep, "limit": l.MaxIntrospectionDepth}}
+	case c.cost > l.MaxCost:
+		return tooComplex(fmt.Sprintf("query cost %d is over the limit of %d: ask for fewer items (first) or fewer levels", c.cost, l.MaxCost),
+			map[string]any{"cost": c.cost, "limit": l.MaxCost})
+	case c.intro > l.MaxIntrospectionCost:
+		return tooComplex(fmt.Sprintf("introspection cost %d is over the limit of %d", c.intro, l.MaxIntrospectionCost),
+			map[string]any{"cost": c.intro, "limit": l.MaxIntrospectionCost})
 	}
 	return nil
 }
@@ -141,16 +316,16 @@ func (e limitsExtension) InterceptResponse(ctx context.Context, next graphql.Res
 	if on, _ := graphql.GetOperationContext(ctx).Extensions["cost"].(bool); !on {
 		return resp
 	}
-	if holder, ok := ctx.Value(costKey{}).(*operationCost); ok {
+	if holder, ok := ctx.Value(costKey{}).(*measuredCost); ok {
 		if resp.Extensions == nil {
 			resp.Extensions = map[string]any{}
 		}
-		resp.Extensions["cost"] = map[string]any{"cost": holder.cost, "depth": holder.depth, "limit": e.limits.MaxCost}
+		resp.Extensions["cost"] = map[string]any{"cost": holder.cost, "introspectionCost": holder.intro, "depth": holder.depth, "limit": e.limits.withDefaults().MaxCost}
 	}
 	return resp
 }
 
 // withCostHolder gives the request a place for its computed cost.
 func withCostHolder(ctx context.Context) context.Context {
-	return context.WithValue(ctx, costKey{}, &operationCost{})
+	return context.WithValue(ctx, costKey{}, &measuredCost{})
 }

@@ -1,10 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"entitygraph/internal/access"
@@ -59,4 +67,82 @@ func auditTrace(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// DefaultMaxBody bounds a request body.
+const DefaultMaxBody = 1 << 20
+
+// Codes of refused request bodies.
+const (
+	CodeRequestTooLarge = "REQUEST_TOO_LARGE"
+	CodeBadRequest      = "BAD_REQUEST"
+)
+
+// withBody reads a POST body up to max bytes (413 beyond), and refuses one
+// that is not a single GraphQL request object (400: a JSON array, which
+// would batch operations past the per-operation limits, or malformed
+// JSON). A refused body is logged by size and hash, never by content.
+func withBody(max int64, log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			writeHTTPError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, fmt.Sprintf("request body of %d bytes is over the limit of %d", r.ContentLength, max))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			writeHTTPError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, fmt.Sprintf("request body is over the limit of %d bytes", max))
+			return
+		case err != nil:
+			writeHTTPError(w, http.StatusBadRequest, CodeBadRequest, "could not read the request body")
+			return
+		}
+		trimmed := bytes.TrimLeft(body, " \t\r\n")
+		if len(trimmed) > 0 && trimmed[0] == '[' {
+			writeHTTPError(w, http.StatusBadRequest, CodeBadRequest, "batched requests (a JSON array) are not supported: send one operation per request")
+			return
+		}
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+			var probe struct {
+				Query         string         `json:"query"`
+				OperationName string         `json:"operationName"`
+				Variables     map[string]any `json:"variables"`
+				Extensions    map[string]any `json:"extensions"`
+			}
+			if err := json.Unmarshal(body, &probe); err != nil {
+				sum := sha256.Sum256(body)
+				log.Info("malformed request body", "request_id", requestID(r.Context()), "bytes", len(body), "sha256", hex.EncodeToString(sum[:8]))
+				writeHTTPError(w, http.StatusBadRequest, CodeBadRequest, "the request body is not a GraphQL request object: "+jsonProblem(err))
+				return
+			}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// jsonProblem describes a decoding error without quoting the input.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must not be a JSON %s", typ.Field, typ.Value)
+	}
+	return "invalid JSON"
+}
+
+// writeHTTPError answers as a GraphQL server does: {"errors":[…]}.
+func writeHTTPError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}}})
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -42,6 +41,7 @@ type Options struct {
 	ExampleQuery   string          // GraphiQL's default tab
 	Access         *access.Guard   // authentication and authorization; nil: the loopback single user reads everything
 	Audit          *audit.Log      // one line per request; nil: none
+	MaxBody        int64           // request body bytes; 0: DefaultMaxBody
 }
 
 // Server is the entitygraph HTTP handler.
@@ -60,6 +60,9 @@ func New(opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 60 * time.Second
 	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
 	if opts.Access == nil {
 		all, defaults := Workspaces(opts.Source)
 		opts.Access, _ = access.NewGuard(access.Options{Workspaces: all, Defaults: defaults, Logger: opts.Logger})
@@ -72,7 +75,7 @@ func New(opts Options) *Server {
 	}
 	s.mux.Handle("/metrics", metrics.Handler())
 	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(opts.Audit.Middleware(withRequestID(
-		opts.Access.Protect(auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(gql))))))))))
+		opts.Access.Protect(withBody(opts.MaxBody, opts.Logger, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(gql)))))))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.ready.Load() {
@@ -116,9 +119,11 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.AddTransport(transport.Options{})
 	h.AddTransport(transport.GET{})
 	h.AddTransport(transport.POST{})
-	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// A parsed document holds about 16 bytes per byte of its text.
+	h.SetQueryCache(newBoundedCache(32<<20, 16, func(query string, _ *ast.QueryDocument) string { return query }))
+	h.SetParserTokenLimit(s.opts.Limits.withDefaults().MaxTokens)
 	h.Use(extension.Introspection{})
-	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	h.Use(extension.AutomaticPersistedQuery{Cache: newBoundedCache(8<<20, 1, func(_, query string) string { return query })})
 	h.Use(limitsExtension{limits: s.opts.Limits})
 	h.Use(traceExtension{})
 	h.Use(auditExtension{})
