@@ -12,6 +12,7 @@ import (
 	"entitygraph/internal/alertentities"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
+	"entitygraph/internal/safe"
 )
 
 // CodeMalformedData marks source data that cannot be read (e.g. an alert's
@@ -209,17 +210,10 @@ func relatedAlerts(ctx context.Context, a *model.Alert, first *int) ([]*model.Al
 	q.Limit = limit + 1 // the alert itself may be among them
 	q.AllColumns = true
 	results := make([][]row, len(lookups))
-	errs := make([]error, len(lookups))
-	done := make(chan int)
-	for i, l := range lookups {
-		go func() {
-			results[i], errs[i] = loadQuery(ctx, l.f, q, l.key)
-			done <- i
-		}()
-	}
-	for range lookups {
-		<-done
-	}
+	errs := safe.Each(len(lookups), func(i int) (err error) {
+		results[i], err = loadQuery(ctx, lookups[i].f, q, lookups[i].key)
+		return err
+	})
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}

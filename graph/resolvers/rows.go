@@ -11,12 +11,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"entitygraph/graph/model"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
+	"entitygraph/internal/safe"
 	"entitygraph/internal/sources"
 )
 
@@ -298,16 +298,10 @@ func latest(ctx context.Context, f *facets.Facet, span model.Span, key string) (
 // parallel runs one key's look-ups concurrently and returns their results in order.
 func parallel(ctx context.Context, fs []*facets.Facet, q facets.Query, key string) ([][]row, []error) {
 	rows := make([][]row, len(fs))
-	errs := make([]error, len(fs))
-	var wg sync.WaitGroup
-	for i, f := range fs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rows[i], errs[i] = loadQuery(ctx, f, q, key)
-		}()
-	}
-	wg.Wait()
+	errs := safe.Each(len(fs), func(i int) (err error) {
+		rows[i], err = loadQuery(ctx, fs[i], q, key)
+		return err
+	})
 	return rows, errs
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"entitygraph/internal/cache"
 	"entitygraph/internal/ipclass"
+	"entitygraph/internal/safe"
 )
 
 // ProviderConfig is one provider's budget and cache settings.
@@ -210,15 +211,15 @@ func (s *Service) Lookup(ctx context.Context, ip netip.Addr, o LookupOptions) ([
 			return out, nil
 		}
 	}
-	var wg sync.WaitGroup
-	for i, e := range entries {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[i] = s.lookupOne(ctx, e, ip, o)
-		}()
+	errs := safe.Each(len(entries), func(i int) error {
+		out[i] = s.lookupOne(ctx, entries[i], ip, o)
+		return nil
+	})
+	for i, err := range errs {
+		if err != nil {
+			out[i] = Result{Provider: entries[i].p.Name(), Verdict: Unknown, Status: Failed, Error: "internal error"}
+		}
 	}
-	wg.Wait()
 	return out, nil
 }
 
@@ -292,10 +293,11 @@ func (s *Service) call(ctx context.Context, e *entry, ip netip.Addr, key string)
 // PassiveDNS merges the names that providers and the caller's own records
 // saw pointing at the IP, each hostname once with the widest first/last.
 func (s *Service) PassiveDNS(ctx context.Context, ip netip.Addr, o LookupOptions) ([]Resolution, []Result) {
-	var all []Resolution
-	var problems []Result
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	type asked struct {
+		e  *entry
+		pd PassiveDNSProvider
+	}
+	var ask []asked
 	for _, e := range s.entries {
 		pd, ok := e.p.(PassiveDNSProvider)
 		if !ok {
@@ -304,47 +306,56 @@ func (s *Service) PassiveDNS(ctx context.Context, ip netip.Addr, o LookupOptions
 		if st, _ := s.applicable(e, ip, o); st != "" {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			key := "pdns|" + strings.ToLower(e.p.Name()) + "|" + ip.String()
-			if rs, ok := s.pdns.Get(key); ok && !o.Refresh {
-				mu.Lock()
-				all = append(all, rs...)
-				mu.Unlock()
-				return
-			}
-			if r, limited := s.callerShare(e, o.Caller); limited {
-				mu.Lock()
-				problems = append(problems, r)
-				mu.Unlock()
-				return
-			}
-			v, _, _ := s.flight.Do(key, func() (any, error) {
-				if ok, wait := e.budget.take(); !ok {
-					return Result{Provider: e.p.Name(), Status: RateLimited, RetryAfter: wait}, nil
-				}
-				cctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
-				defer cancel()
-				rs, err := pd.PassiveDNS(cctx, ip)
-				if err != nil && err != ErrNotFound {
-					return classify(e.p.Name(), err), nil
-				}
-				s.pdns.SetTTL(key, rs, int64(64*len(rs)+64), e.cfg.CacheTTL)
-				return rs, nil
-			})
-			mu.Lock()
-			defer mu.Unlock()
-			switch x := v.(type) {
-			case []Resolution:
-				all = append(all, x...)
-			case Result:
-				problems = append(problems, x)
-			}
-		}()
+		ask = append(ask, asked{e, pd})
 	}
-	wg.Wait()
+	found := make([][]Resolution, len(ask))
+	failed := make([]*Result, len(ask))
+	errs := safe.Each(len(ask), func(i int) error {
+		found[i], failed[i] = s.passiveDNSOne(ctx, ask[i].e, ask[i].pd, ip, o)
+		return nil
+	})
+	var all []Resolution
+	var problems []Result
+	for i := range ask {
+		switch {
+		case errs[i] != nil:
+			problems = append(problems, Result{Provider: ask[i].e.p.Name(), Verdict: Unknown, Status: Failed, Error: "internal error"})
+		case failed[i] != nil:
+			problems = append(problems, *failed[i])
+		default:
+			all = append(all, found[i]...)
+		}
+	}
 	return all, problems
+}
+
+// passiveDNSOne asks one provider, cache first and within budget.
+func (s *Service) passiveDNSOne(ctx context.Context, e *entry, pd PassiveDNSProvider, ip netip.Addr, o LookupOptions) ([]Resolution, *Result) {
+	key := "pdns|" + strings.ToLower(e.p.Name()) + "|" + ip.String()
+	if rs, ok := s.pdns.Get(key); ok && !o.Refresh {
+		return rs, nil
+	}
+	if r, limited := s.callerShare(e, o.Caller); limited {
+		return nil, &r
+	}
+	v, _, _ := s.flight.Do(key, func() (any, error) {
+		if ok, wait := e.budget.take(); !ok {
+			return Result{Provider: e.p.Name(), Status: RateLimited, RetryAfter: wait}, nil
+		}
+		cctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+		defer cancel()
+		rs, err := pd.PassiveDNS(cctx, ip)
+		if err != nil && err != ErrNotFound {
+			return classify(e.p.Name(), err), nil
+		}
+		s.pdns.SetTTL(key, rs, int64(64*len(rs)+64), e.cfg.CacheTTL)
+		return rs, nil
+	})
+	if r, ok := v.(Result); ok {
+		return nil, &r
+	}
+	rs, _ := v.([]Resolution)
+	return rs, nil
 }
 
 // MergeResolutions folds records by hostname (case-insensitive), keeping
