@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -54,7 +55,31 @@ func run(log *slog.Logger, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// Bind first: a taken port fails at once, and probes answer while the
+	// workspace loads (/readyz 503 until it is ready).
 	started := time.Now()
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	front := &frontDoor{}
+	front.set(loadingHandler())
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	httpSrv := &http.Server{
+		Handler:           front,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,                    // a whole request, body included
+		WriteTimeout:      cfg.RequestTimeout + 30*time.Second, // above the request timeout, so answers are written
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+
 	var src sources.LogSource
 	var store *duckdb.Store
 	sourceName := duckdb.Name
@@ -73,9 +98,14 @@ func run(log *slog.Logger, args []string) error {
 		var rep workspace.Report
 		store, rep, err = workspace.Open(ctx, workspace.Options{Dir: cfg.Data, DemoScale: cfg.DemoScale, MemoryLimit: cfg.MemoryLimit})
 		if err != nil {
+			httpSrv.Close()
+			if ctx.Err() != nil {
+				log.Info("stopped while loading the workspace")
+				return nil
+			}
 			return err
 		}
-		defer store.Close()
+		defer store.Close() // deferred first, so it runs after the HTTP server has drained
 		src = store
 		log.Info("workspace loaded", "source", rep.Source, "tables", len(rep.Load.Tables), "rows", rep.Load.Rows, "duration", time.Since(started).Round(time.Millisecond))
 		for _, t := range rep.Load.Tables {
@@ -146,23 +176,44 @@ func run(log *slog.Logger, args []string) error {
 		ExampleQuery:   workspace.ExampleQuery(cfg.Source == "local" && cfg.Data == ""),
 		Access:         guard,
 		Audit:          auditLog,
+		MaxBody:        cfg.MaxBody,
 	})
 	srv.SetReady()
-	httpSrv := &http.Server{Addr: cfg.Listen, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.ListenAndServe() }()
-	log.Info("serving", "url", fmt.Sprintf("http://%s/", cfg.Listen), "ready_after", time.Since(started).Round(time.Millisecond))
+	front.set(srv)
+	log.Info("serving", "url", fmt.Sprintf("http://%s/", ln.Addr()), "ready_after", time.Since(started).Round(time.Millisecond))
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	stop() // a second signal ends the process the default way
+	return drain(log, httpSrv, srv, front, cancelBase, cfg.ShutdownGrace)
+}
+
+// drain stops the server cleanly: /readyz answers 503 at once, new
+// connections are refused, requests in flight get grace to finish and are
+// then cancelled (answering SHUTTING_DOWN for what did not finish), and the
+// function returns only once no handler runs, so stores close after the
+// last request.
+func drain(log *slog.Logger, httpSrv *http.Server, srv *server.Server, front *frontDoor, cancelBase context.CancelFunc, grace time.Duration) error {
+	log.Info("shutting down", "grace", grace, "in_flight", front.inFlight())
+	srv.Drain()
+	graceCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := httpSrv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err := httpSrv.Shutdown(graceCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		log.Warn("grace period over: cancelling requests in flight", "in_flight", front.inFlight())
+		srv.CancelInFlight()
+		cancelBase()
+		last, cancelLast := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancelLast()
+		err = httpSrv.Shutdown(last)
+	}
+	front.wait(10 * time.Second)
+	if err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	log.Info("stopped")
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/internal/facets"
+	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
 )
 
@@ -26,6 +27,8 @@ const (
 	CodeUnauthenticated   = "UNAUTHENTICATED"
 	CodeForbidden         = "FORBIDDEN"
 	CodeRateLimited       = "RATE_LIMITED"
+	CodeQueryTooComplex   = "QUERY_TOO_COMPLEX"
+	CodeShuttingDown      = "SHUTTING_DOWN"
 )
 
 // badInput is a BAD_USER_INPUT error naming the argument.
@@ -49,6 +52,10 @@ func sourceError(ctx context.Context, f *facets.Facet, source string, err error)
 	var se *sources.Error
 	var partial *sources.PartialError
 	switch {
+	case errors.Is(err, loaders.ErrTooManyShapes):
+		code, msg = CodeQueryTooComplex, err.Error()
+	case errors.Is(err, loaders.ErrShuttingDown):
+		code, msg = CodeShuttingDown, fmt.Sprintf("%s: %s facet cancelled: the server is shutting down; retry", source, f.Source)
 	case errors.Is(err, sources.ErrTableUnavailable):
 		code = CodeTableUnavailable
 		msg = fmt.Sprintf("table %s not available in this workspace", f.Table)

@@ -36,6 +36,8 @@ type Config struct {
 	Access         *access.Config `yaml:"access"`      // authentication and grants; nil: loopback only
 	Audit          Audit          `yaml:"audit"`
 	InsecureNoAuth bool           `yaml:"-"` // serve a non-loopback address without access (flag only)
+	MaxBody        int64          `yaml:"maxBody"`       // request body bytes
+	ShutdownGrace  time.Duration  `yaml:"shutdownGrace"` // how long in-flight requests may finish after SIGTERM
 }
 
 // Audit configures the per-request audit log.
@@ -46,7 +48,7 @@ type Audit struct {
 
 // Defaults are used for anything no source sets.
 func Defaults() Config {
-	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond}
+	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second}
 }
 
 // Load resolves the configuration from args (flags), the environment
@@ -71,6 +73,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	batchWait := fs.Duration("batch-wait", 0, "how long loaders gather keys before querying (env EG_BATCH_WAIT; default 16ms)")
 	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
 	insecure := fs.Bool("insecure-no-auth", false, "serve a non-loopback address without an access section (anyone who reaches it reads everything)")
+	maxBody := fs.Int64("max-body", 0, "largest request body in bytes (env EG_MAX_BODY; default 1048576)")
+	grace := fs.Duration("shutdown-grace", 0, "how long in-flight requests may finish after SIGTERM before they are cancelled (env EG_SHUTDOWN_GRACE; default 20s)")
 	auditFile := fs.String("audit-file", "", "append the audit log (one JSON line per request) to this file (env EG_AUDIT_FILE; default: standard output)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -162,6 +166,19 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.MaxCost, err = intSetting(*maxCost, getenv("EG_MAX_COST"), cfg.MaxCost); err != nil {
 		return Config{}, fmt.Errorf("EG_MAX_COST: %w", err)
+	}
+	if *maxBody > 0 {
+		cfg.MaxBody = *maxBody
+	} else if env := getenv("EG_MAX_BODY"); env != "" {
+		if cfg.MaxBody, err = strconv.ParseInt(env, 10, 64); err != nil {
+			return Config{}, fmt.Errorf("EG_MAX_BODY: %w", err)
+		}
+	}
+	if cfg.ShutdownGrace, err = durSetting(*grace, getenv("EG_SHUTDOWN_GRACE"), cfg.ShutdownGrace); err != nil {
+		return Config{}, fmt.Errorf("EG_SHUTDOWN_GRACE: %w", err)
+	}
+	if cfg.MaxBody < 1024 {
+		return Config{}, fmt.Errorf("max-body must be at least 1024 bytes")
 	}
 	if cfg.MaxDepth < 2 || cfg.MaxCost < 1 {
 		return Config{}, fmt.Errorf("max-depth must be at least 2 and max-cost at least 1")

@@ -39,18 +39,33 @@ const DefaultWait = 16 * time.Millisecond
 type Shared struct {
 	Cache  *cache.Cache[[]sources.Row] // nil: no cache
 	Budget QueryBudget                 // per-caller backend query budget; nil: none
-	flight singleflight.Group
+	// Stopping, when cancelled (with cause ErrShuttingDown), cancels every
+	// request's backend work.
+	Stopping context.Context
+	flight   singleflight.Group
 }
+
+// ErrShuttingDown is the error of work cancelled because the server stops.
+var ErrShuttingDown = errors.New("the server is shutting down")
 
 // QueryBudget admits a caller's backend queries: ok, or how long to wait.
 type QueryBudget interface {
 	TakeQuery(caller string) (ok bool, retryAfter time.Duration)
 }
 
+// DefaultMaxShapes bounds the distinct backend queries (facet and query
+// shape) one request may cause: aliases of one facet with distinct
+// timespans would otherwise each be a query.
+const DefaultMaxShapes = 200
+
+// ErrTooManyShapes refuses a look-up past a request's MaxShapes.
+var ErrTooManyShapes = errors.New("this request asks for too many distinct backend queries")
+
 // Options tune batching.
 type Options struct {
-	Wait     time.Duration // 0: DefaultWait
-	MaxBatch int           // 0: MaxBatch; 1 turns batching off (one query per key)
+	Wait      time.Duration // 0: DefaultWait
+	MaxBatch  int           // 0: MaxBatch; 1 turns batching off (one query per key)
+	MaxShapes int           // distinct facet queries per request; 0: DefaultMaxShapes
 }
 
 type loaderKey struct {
@@ -65,7 +80,7 @@ type Loaders struct {
 	shared *Shared
 	opts   Options
 	base   context.Context // detached from any one field, keeps the request deadline
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 	trace  *Trace
 
 	mu      sync.Mutex
@@ -84,16 +99,27 @@ func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trac
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = MaxBatch
 	}
-	base, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	if opts.MaxShapes <= 0 {
+		opts.MaxShapes = DefaultMaxShapes
+	}
+	base, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
 	if dl, ok := ctx.Deadline(); ok {
-		cancel()
-		base, cancel = context.WithDeadline(context.WithoutCancel(ctx), dl)
+		var cancelDL context.CancelFunc
+		base, cancelDL = context.WithDeadline(base, dl)
+		cancelCause := cancel
+		cancel = func(err error) { cancelCause(err); cancelDL() } // the cause first: it reaches the child
+	}
+	if shared.Stopping != nil {
+		stopping := shared.Stopping
+		release := context.AfterFunc(stopping, func() { cancel(context.Cause(stopping)) })
+		cancelCause := cancel
+		cancel = func(err error) { release(); cancelCause(err) }
 	}
 	return &Loaders{src: src, shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
 }
 
 // Close cancels queries still running once the request is over.
-func (l *Loaders) Close() { l.cancel() }
+func (l *Loaders) Close() { l.cancel(context.Canceled) }
 
 // Trace returns the request's backend-call trace.
 func (l *Loaders) Trace() *Trace { return l.trace }
@@ -106,6 +132,10 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	lk := loaderKey{facet: f.Name, signature: q.Signature()}
 	l.mu.Lock()
 	ld, ok := l.loaders[lk]
+	if !ok && len(l.loaders) >= l.opts.MaxShapes {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("%w (limit %d)", ErrTooManyShapes, l.opts.MaxShapes)
+	}
 	if !ok {
 		ld = dataloader.NewBatchedLoader(l.batchFn(f, q, lk.signature),
 			dataloader.WithBatchCapacity[string, []sources.Row](l.opts.MaxBatch),
@@ -166,6 +196,9 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 			Source: l.src.Name(), Facet: f.Name, Table: f.Table, Statement: res.Statement,
 			Keys: len(keys), Rows: len(res.Rows), DurationMs: float64(time.Since(started).Microseconds()) / 1000,
 			Coalesced: coalesced,
+		}
+		if err != nil && errors.Is(context.Cause(l.base), ErrShuttingDown) {
+			err = fmt.Errorf("%w: %w", ErrShuttingDown, err)
 		}
 		var partial *sources.PartialError
 		if err != nil && !errors.As(err, &partial) {

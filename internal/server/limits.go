@@ -10,6 +10,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"entitygraph/graph/resolvers"
 )
 
 // Limits bound what one request may ask for, before any backend query.
@@ -62,7 +64,7 @@ const assumedFanOut = 20
 // Error codes of over-limit queries.
 const (
 	CodeTooDeep    = "QUERY_TOO_DEEP"
-	CodeTooComplex = "QUERY_TOO_COMPLEX"
+	CodeTooComplex = resolvers.CodeQueryTooComplex
 )
 
 // saturation caps every cost: arithmetic never overflows.

@@ -46,10 +46,12 @@ type Options struct {
 
 // Server is the entitygraph HTTP handler.
 type Server struct {
-	opts   Options
-	ready  atomic.Bool
-	mux    *http.ServeMux
-	hosted http.Handler // the mux behind the Host allow-list
+	opts     Options
+	ready    atomic.Bool
+	draining atomic.Bool
+	mux      *http.ServeMux
+	hosted   http.Handler // the mux behind the Host allow-list
+	stop     context.CancelCauseFunc
 }
 
 // New builds the handler. It reports ready once SetReady is called.
@@ -69,7 +71,9 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
 	gql := s.graphqlHandler()
-	shared := &loaders.Shared{Cache: opts.Cache}
+	stopping, stop := context.WithCancelCause(context.Background())
+	s.stop = stop
+	shared := &loaders.Shared{Cache: opts.Cache, Stopping: stopping}
 	if m := opts.Access.Meter(); m != nil {
 		shared.Budget = m
 	}
@@ -78,11 +82,14 @@ func New(opts Options) *Server {
 		opts.Access.Protect(withBody(opts.MaxBody, opts.Logger, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(gql)))))))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !s.ready.Load() {
+		switch {
+		case s.draining.Load():
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		case !s.ready.Load():
 			http.Error(w, "loading workspace", http.StatusServiceUnavailable)
-			return
+		default:
+			fmt.Fprintln(w, "ready")
 		}
-		fmt.Fprintln(w, "ready")
 	})
 	s.mux.Handle("/assets/", http.StripPrefix("/assets/", assetHandler()))
 	s.mux.HandleFunc("/{$}", graphiqlHandler(opts.ExampleQuery))
@@ -101,6 +108,14 @@ func Workspaces(src sources.LogSource) (all, defaults []string) {
 
 // SetReady marks the workspace loaded.
 func (s *Server) SetReady() { s.ready.Store(true) }
+
+// Drain makes /readyz answer 503 at once, so load balancers stop sending
+// requests while those in flight finish.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// CancelInFlight cancels the backend work of every request still running;
+// they answer at once with SHUTTING_DOWN errors for what did not finish.
+func (s *Server) CancelInFlight() { s.stop(loaders.ErrShuttingDown) }
 
 // ServeHTTP implements http.Handler. Probes and metrics answer any Host
 // (orchestrators address pods by IP); everything else only allowed ones.

@@ -32,6 +32,7 @@ type TableReport struct {
 type LoadReport struct {
 	Tables   []TableReport
 	Skipped  []string // entries that are not table exports
+	Special  []string // FIFOs, sockets, devices: never opened (a FIFO would block start-up)
 	Rows     int64
 	Duration time.Duration
 }
@@ -62,14 +63,25 @@ func (s *Store) LoadDir(ctx context.Context, dir string) (LoadReport, error) {
 	var rep LoadReport
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
-		if e.IsDir() {
+		kind := entryKind(p, e)
+		if kind == kindSpecial {
+			rep.Special = append(rep.Special, e.Name())
+			continue
+		}
+		if kind == kindDir {
 			sub, err := os.ReadDir(p)
 			if err != nil {
 				return rep, fmt.Errorf("workspace %s: %w", p, err)
 			}
 			for _, f := range sub {
-				if _, _, ok := splitExport(f.Name()); ok && !f.IsDir() {
-					files[e.Name()] = append(files[e.Name()], filepath.Join(p, f.Name()))
+				fp := filepath.Join(p, f.Name())
+				switch k := entryKind(fp, f); {
+				case k == kindSpecial:
+					rep.Special = append(rep.Special, filepath.Join(e.Name(), f.Name()))
+				case k == kindFile:
+					if _, _, ok := splitExport(f.Name()); ok {
+						files[e.Name()] = append(files[e.Name()], fp)
+					}
 				}
 			}
 			continue
@@ -87,6 +99,9 @@ func (s *Store) LoadDir(ctx context.Context, dir string) (LoadReport, error) {
 	}
 	sort.Strings(names)
 	for _, t := range names {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
 		tr, err := s.LoadTable(ctx, t, files[t])
 		if err != nil {
 			return rep, err
@@ -96,6 +111,33 @@ func (s *Store) LoadDir(ctx context.Context, dir string) (LoadReport, error) {
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
+}
+
+type fileKind int
+
+const (
+	kindFile fileKind = iota
+	kindDir
+	kindSpecial
+)
+
+// entryKind classifies a directory entry, following symbolic links.
+func entryKind(path string, e os.DirEntry) fileKind {
+	mode := e.Type()
+	if mode&os.ModeSymlink != 0 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return kindSpecial
+		}
+		mode = fi.Mode().Type()
+	}
+	switch {
+	case mode.IsDir():
+		return kindDir
+	case mode.IsRegular():
+		return kindFile
+	}
+	return kindSpecial
 }
 
 // rawColumn is one column of an export file, read as text.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -382,5 +383,36 @@ func TestSummaryCap(t *testing.T) {
 	rows := run(t, s, &capped, q)
 	if len(rows) != 2 || rows[0]["AccountName"] != "adelev@m365x816222.onmicrosoft.com" || rows[1]["Count"] != int64(35) {
 		t.Errorf("capped summary = %v", rows)
+	}
+}
+
+// TestSpecialFilesNeverOpened: a FIFO (or socket, or device) in the
+// workspace is reported and skipped; opening it would block start-up.
+func TestSpecialFilesNeverOpened(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "SigninLogs.jsonl"), []byte(`{"TimeGenerated":"2026-11-29T10:00:00Z","IPAddress":"1.2.3.4"}`+"\n"), 0o644)
+	if err := syscall.Mkfifo(filepath.Join(dir, "AuditLogs.jsonl"), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	os.Mkdir(filepath.Join(dir, "Syslog"), 0o755)
+	syscall.Mkfifo(filepath.Join(dir, "Syslog", "part1.jsonl"), 0o644)
+	s, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	done := make(chan struct{})
+	var rep LoadReport
+	go func() {
+		defer close(done)
+		rep, err = s.LoadDir(context.Background(), dir)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a hang detector, not a timing assertion
+		t.Fatal("loading blocked on a FIFO")
+	}
+	if err != nil || len(rep.Tables) != 1 || rep.Tables[0].Table != "SigninLogs" || strings.Join(rep.Special, ",") != "AuditLogs.jsonl,Syslog/part1.jsonl" {
+		t.Errorf("report %+v, err %v", rep, err)
 	}
 }
