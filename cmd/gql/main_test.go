@@ -96,7 +96,9 @@ func TestDrain(t *testing.T) {
 			}()
 			<-src.started // the query is in flight
 			done := make(chan error, 1)
-			go func() { done <- drain(slog.New(slog.NewTextHandler(io.Discard, nil)), httpSrv, srv, front, cancelBase, c.grace) }()
+			go func() {
+				done <- drain(slog.New(slog.NewTextHandler(io.Discard, nil)), httpSrv, srv, front, cancelBase, c.grace)
+			}()
 			for !readyzUnavailable(srv) {
 				runtime.Gosched()
 			}

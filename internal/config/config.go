@@ -35,7 +35,7 @@ type Config struct {
 	CORSOrigins    []string       `yaml:"corsOrigins"` // browser origins allowed to call /graphql
 	Access         *access.Config `yaml:"access"`      // authentication and grants; nil: loopback only
 	Audit          Audit          `yaml:"audit"`
-	InsecureNoAuth bool           `yaml:"-"` // serve a non-loopback address without access (flag only)
+	InsecureNoAuth bool           `yaml:"-"`             // serve a non-loopback address without access (flag only)
 	MaxBody        int64          `yaml:"maxBody"`       // request body bytes
 	ShutdownGrace  time.Duration  `yaml:"shutdownGrace"` // how long in-flight requests may finish after SIGTERM
 }
