@@ -31,6 +31,7 @@ var ErrNotFound = errors.New("not found")
 // waited out once; anything else non-2xx is an httpError. The URL and
 // headers (which may hold keys) never appear in errors.
 func Get(ctx context.Context, client *http.Client, url string, header http.Header) ([]byte, error) {
+	client = sameHostOnly(client)
 	delay := 200 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -86,6 +87,26 @@ func Get(ctx context.Context, client *http.Client, url string, header http.Heade
 	}
 }
 
+// errRedirect refuses a redirect that would carry a key to another host.
+var errRedirect = errors.New("the provider redirected to another host")
+
+// sameHostOnly is client refusing redirects to another host: net/http
+// drops Authorization there, but not the custom headers providers take
+// keys in (X-Apikey, Key, X-Api-Key, X-Otx-Api-Key).
+func sameHostOnly(client *http.Client) *http.Client {
+	c := *client
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 {
+			return errors.New("too many redirects")
+		}
+		if req.URL.Scheme != via[0].URL.Scheme || req.URL.Host != via[0].URL.Host {
+			return errRedirect
+		}
+		return nil
+	}
+	return &c
+}
+
 func retryAfter(h string) time.Duration {
 	h = strings.TrimSpace(h)
 	if h == "" {
@@ -118,9 +139,11 @@ func classify(provider string, err error) Result {
 }
 
 // GetJSON fetches a URL and decodes its JSON body into v. found is false
-// for a 404 ("no record"); a body that is not the expected JSON is an error
-// naming the provider.
-func GetJSON(ctx context.Context, client *http.Client, provider, url string, header http.Header, v any) (body []byte, found bool, err error) {
+// for a 404 ("no record"); a body that is not the expected JSON, or lacks
+// one of the required fields (dot-separated paths such as
+// "data.attributes.last_analysis_stats": what a verdict is made of), is an
+// error naming the provider.
+func GetJSON(ctx context.Context, client *http.Client, provider, url string, header http.Header, v any, required ...string) (body []byte, found bool, err error) {
 	body, err = Get(ctx, client, url, header)
 	if err == ErrNotFound {
 		return body, false, nil
@@ -131,5 +154,29 @@ func GetJSON(ctx context.Context, client *http.Client, provider, url string, hea
 	if err := json.Unmarshal(body, v); err != nil {
 		return nil, false, fmt.Errorf("%s answered malformed JSON", provider)
 	}
+	if len(required) > 0 {
+		var doc any
+		json.Unmarshal(body, &doc)
+		for _, path := range required {
+			if !hasPath(doc, path) {
+				return nil, false, fmt.Errorf("%s answered without %s", provider, path)
+			}
+		}
+	}
 	return body, true, nil
+}
+
+// hasPath says whether a decoded JSON document has a non-null value at
+// the dot-separated path of object keys.
+func hasPath(doc any, path string) bool {
+	for _, k := range strings.Split(path, ".") {
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return false
+		}
+		if doc, ok = m[k]; !ok || doc == nil {
+			return false
+		}
+	}
+	return true
 }

@@ -59,7 +59,7 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 		} `json:"data"`
 	}
 	ref := "https://www.abuseipdb.com/check/" + ip.String()
-	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/api/v2/check?"+q.Encode(), http.Header{"Key": {p.Key}}, &doc)
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/api/v2/check?"+q.Encode(), http.Header{"Key": {p.Key}}, &doc, "data.abuseConfidenceScore")
 	if err != nil {
 		return ti.Result{}, err
 	}

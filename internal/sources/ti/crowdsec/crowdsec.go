@@ -61,7 +61,7 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 		} `json:"history"`
 	}
 	ref := "https://app.crowdsec.net/cti/" + ip.String()
-	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/v2/smoke/"+ip.String(), http.Header{"X-Api-Key": {p.Key}}, &doc)
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/v2/smoke/"+ip.String(), http.Header{"X-Api-Key": {p.Key}}, &doc, "scores.overall.total")
 	if err != nil {
 		return ti.Result{}, err
 	}

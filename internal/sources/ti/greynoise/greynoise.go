@@ -61,7 +61,7 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 	}
 	var a answer
 	ref := "https://viz.greynoise.io/ip/" + ip.String()
-	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/v3/community/"+ip.String(), h, &a)
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), base+"/v3/community/"+ip.String(), h, &a, "noise", "riot")
 	if err != nil {
 		return ti.Result{}, err
 	}

@@ -71,7 +71,7 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 		} `json:"pulse_info"`
 	}
 	ref := "https://otx.alienvault.com/indicator/ip/" + ip.String()
-	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.url(ip, "general"), p.header(), &doc)
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.url(ip, "general"), p.header(), &doc, "pulse_info.count")
 	if err != nil {
 		return ti.Result{}, err
 	}

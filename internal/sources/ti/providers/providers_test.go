@@ -94,6 +94,7 @@ func newFake(t *testing.T) *fakeProviders {
 		return nil
 	})
 	route("GET /api/v2/check", "Key", func(r *http.Request) []byte { return testdata(t, "abuseipdb_check.json") })
+	route("GET /v2/smoke/{ip}", "X-Api-Key", func(r *http.Request) []byte { return nil })
 	f.srv = httptest.NewTLSServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -326,5 +327,54 @@ func TestLocalProviders(t *testing.T) {
 		if got["VirusTotal"].Status != ti.Disabled {
 			t.Errorf("%s: unconfigured VirusTotal is %s", ip, got["VirusTotal"].Status)
 		}
+	}
+}
+
+// TestHostileProviderAnswers: a provider that redirects to another host
+// never receives the key there, and an answer lacking what the verdict is
+// made of is ERROR, not a clean OK.
+func TestHostileProviderAnswers(t *testing.T) {
+	f := newFake(t)
+	var stolen atomic.Int32
+	other := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stolen.Add(1)
+		w.Write(testdata(t, "vt3_ip.json"))
+	}))
+	defer other.Close()
+	c := f.config(0)
+	p := c.Providers["VirusTotal"]
+	c.Providers["CrowdSec"] = p
+	svc := build(t, c, f)
+	names := []string{"VirusTotal", "OTX", "XForce", "GreyNoise", "AbuseIPDB", "CrowdSec"}
+	for i, answer := range []struct {
+		name string
+		h    func(w http.ResponseWriter)
+	}{
+		{"redirect to another host", func(w http.ResponseWriter) {
+			w.Header().Set("Location", other.URL+"/api/v3/ip_addresses/45.33.2.1")
+			w.WriteHeader(http.StatusFound)
+		}},
+		{"empty object", func(w http.ResponseWriter) { w.Header().Set("Content-Type", "application/json"); w.Write([]byte(`{}`)) }},
+		{"null fields", func(w http.ResponseWriter) {
+			w.Write([]byte(`{"data":{"attributes":{"last_analysis_stats":null},"abuseConfidenceScore":null},"pulse_info":null,"score":null,"noise":null,"riot":null,"scores":null}`))
+		}},
+	} {
+		ip := fmt.Sprintf("45.33.2.%d", i+1)
+		f.on(ip, answer.h)
+		rs, err := svc.Lookup(context.Background(), netip.MustParseAddr(ip), ti.LookupOptions{Providers: names, External: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Status != ti.Failed || r.Verdict != ti.Unknown {
+				t.Errorf("%s, %s: status %s verdict %s (%s)", answer.name, r.Provider, r.Status, r.Verdict, r.Error)
+			}
+			if strings.Contains(r.Error, key) {
+				t.Errorf("%s: the key is in the error: %s", r.Provider, r.Error)
+			}
+		}
+	}
+	if n := stolen.Load(); n != 0 {
+		t.Errorf("the other host received %d requests", n)
 	}
 }

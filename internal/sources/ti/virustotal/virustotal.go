@@ -74,7 +74,7 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 		} `json:"data"`
 	}
 	ref := "https://www.virustotal.com/gui/ip-address/" + ip.String()
-	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/v3/ip_addresses/"+ip.String(), p.header(), &doc)
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/v3/ip_addresses/"+ip.String(), p.header(), &doc, "data.attributes.last_analysis_stats")
 	if err != nil {
 		return ti.Result{}, err
 	}

@@ -61,7 +61,7 @@ func (p *Provider) Lookup(ctx context.Context, ip netip.Addr) (ti.Result, error)
 		} `json:"geo"`
 	}
 	ref := "https://exchange.xforce.ibmcloud.com/ip/" + ip.String()
-	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/ipr/"+ip.String(), p.header(), &doc)
+	body, found, err := ti.GetJSON(ctx, p.Client, p.Name(), p.base()+"/api/ipr/"+ip.String(), p.header(), &doc, "score")
 	if err != nil {
 		return ti.Result{}, err
 	}
