@@ -91,18 +91,23 @@ func satMul(a, b int64) int64 {
 // resolver calls, and the depth of each.
 type setCost struct {
 	cost, intro             int64
+	schemas                 int64 // __schema selections (each a whole schema dump)
 	depth, introspectionDep int
 }
 
 func (c *setCost) add(o setCost) {
-	c.cost, c.intro = satAdd(c.cost, o.cost), satAdd(c.intro, o.intro)
+	c.cost, c.intro, c.schemas = satAdd(c.cost, o.cost), satAdd(c.intro, o.intro), satAdd(c.schemas, o.schemas)
 	c.depth, c.introspectionDep = max(c.depth, o.depth), max(c.introspectionDep, o.introspectionDep)
 }
 
 func (c setCost) times(n int64) setCost {
-	c.cost, c.intro = satMul(c.cost, n), satMul(c.intro, n)
+	c.cost, c.intro, c.schemas = satMul(c.cost, n), satMul(c.intro, n), satMul(c.schemas, n)
 	return c
 }
+
+// maxSchemaSelections: one __schema is a whole schema dump (what GraphiQL
+// loads); aliases of it only multiply the answer.
+const maxSchemaSelections = 1
 
 // costWalker estimates the resolver calls an operation causes: every field
 // returning an object or a list counts once per parent instance, and list
@@ -155,6 +160,9 @@ func (w *costWalker) field(f *ast.Field, introspection bool) setCost {
 	if intro {
 		child.intro = satAdd(child.intro, 1)
 		child.introspectionDep++
+		if f.Name == "__schema" {
+			child.schemas = satAdd(child.schemas, 1)
+		}
 		return child
 	}
 	child.cost = satAdd(child.cost, 1)
@@ -302,6 +310,9 @@ func (e limitsExtension) MutateOperationContext(ctx context.Context, oc *graphql
 	case c.cost > l.MaxCost:
 		return tooComplex(fmt.Sprintf("query cost %d is over the limit of %d: ask for fewer items (first) or fewer levels", c.cost, l.MaxCost),
 			map[string]any{"cost": c.cost, "limit": l.MaxCost})
+	case c.schemas > maxSchemaSelections:
+		return tooComplex(fmt.Sprintf("%d __schema selections: at most %d per operation", c.schemas, maxSchemaSelections),
+			map[string]any{"schemaSelections": c.schemas, "limit": maxSchemaSelections})
 	case c.intro > l.MaxIntrospectionCost:
 		return tooComplex(fmt.Sprintf("introspection cost %d is over the limit of %d", c.intro, l.MaxIntrospectionCost),
 			map[string]any{"cost": c.intro, "limit": l.MaxIntrospectionCost})
