@@ -203,6 +203,8 @@ func TestHostileRequests(t *testing.T) {
 		{"3,000 __typename", gql("{ " + strings.Repeat("__typename ", 3000) + "}"), false, 200, CodeTooComplex, 0, 0},
 		{"44 levels of introspection", gql(`{ __schema { types { fields { type { ` + nest(40, "ofType { ", "name", "} ") + ` } } } } }`), false, 200, CodeTooDeep, 0, 0},
 		{"2,500 same-name fields", gql(sameName), false, 200, CodeTooComplex, 0, 0},
+		{"999 conflicting fields under one alias", gql("{ " + repeat(999, `a: ipAddress(address: "1.2.3.%d") { address }`) + "}"), false, 200, CodeTooComplex, 0, 0},
+		{"one alias through 600 fragments", gql("{ " + repeat(600, "...Q%d") + "}\n" + repeat(600, `fragment Q%[1]d on Query { a: ipAddress(address: "1.2.%[1]d.1") { address } }`)), false, 200, CodeTooComplex, 0, 0},
 		{"300 aliases with distinct timespans", gql(distinctSpans), false, 200, CodeTooComplex, loaders.DefaultMaxShapes, 0},
 		{"2 MB body with a length", gql(strings.Repeat(" ", 2<<20)), false, 413, CodeRequestTooLarge, 0, 64 << 10},
 		{"2 MB body, chunked", gql("{ " + strings.Repeat("__typename ", 200000) + "}"), true, 413, CodeRequestTooLarge, 0, DefaultMaxBody + 256<<10 + 16<<10}, // net/http drains up to 256 KiB after the answer

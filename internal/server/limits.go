@@ -243,6 +243,76 @@ func countSelections(doc *ast.QueryDocument) int {
 	return n
 }
 
+// maxSameKey bounds the fields answering to one response key in one
+// selection set (fragments included): validation compares every pair of
+// them, and reports every conflicting pair.
+const maxSameKey = 20
+
+// sameKeyCounts finds the largest number of fields sharing a response key
+// in any selection set of the document, fragments expanded (each fragment
+// counted once, counts saturating).
+func sameKeyCounts(doc *ast.QueryDocument) int64 {
+	memo := map[string]map[string]int64{}
+	visiting := map[string]bool{}
+	var keys func(set ast.SelectionSet) map[string]int64
+	keys = func(set ast.SelectionSet) map[string]int64 {
+		out := map[string]int64{}
+		merge := func(m map[string]int64) {
+			for k, n := range m {
+				out[k] = satAdd(out[k], n)
+			}
+		}
+		for _, sel := range set {
+			switch x := sel.(type) {
+			case *ast.Field:
+				k := x.Alias
+				if k == "" {
+					k = x.Name
+				}
+				out[k] = satAdd(out[k], 1)
+			case *ast.InlineFragment:
+				merge(keys(x.SelectionSet))
+			case *ast.FragmentSpread:
+				m, ok := memo[x.Name]
+				if !ok {
+					def := doc.Fragments.ForName(x.Name)
+					if def == nil || visiting[x.Name] {
+						continue
+					}
+					visiting[x.Name] = true
+					m = keys(def.SelectionSet)
+					visiting[x.Name] = false
+					memo[x.Name] = m
+				}
+				merge(m)
+			}
+		}
+		return out
+	}
+	var worst int64
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, n := range keys(set) {
+			worst = max(worst, n)
+		}
+		for _, sel := range set {
+			switch x := sel.(type) {
+			case *ast.Field:
+				walk(x.SelectionSet)
+			case *ast.InlineFragment:
+				walk(x.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
+	return worst
+}
+
 // limitsExtension rejects over-limit operations before they run: the
 // written size before validation (whose work grows with the square of
 // same-named fields), the cost and depth after it. It records the cost for
@@ -271,12 +341,13 @@ func tooComplex(msg string, ext map[string]any) *gqlerror.Error {
 	return &gqlerror.Error{Message: msg, Extensions: ext}
 }
 
-// MutateOperationParameters counts the document's selections before gqlgen
-// validates it. A document too short to hold MaxFields selections (each
-// takes at least two bytes) is not parsed here.
+// MutateOperationParameters measures the document before gqlgen validates
+// it: validation's work grows with the selections and with the square of
+// fields sharing a response key. A document too short to hold more than
+// maxSameKey fields (each takes at least two bytes) is not parsed here.
 func (e limitsExtension) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
 	l := e.limits.withDefaults()
-	if len(p.Query) < 2*l.MaxFields {
+	if len(p.Query) < 2*maxSameKey {
 		return nil
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.MaxTokens)
@@ -286,6 +357,10 @@ func (e limitsExtension) MutateOperationParameters(_ context.Context, p *graphql
 	if n := countSelections(doc); n > l.MaxFields {
 		return tooComplex(fmt.Sprintf("the query writes %d selections, over the limit of %d", n, l.MaxFields),
 			map[string]any{"fields": n, "limit": l.MaxFields})
+	}
+	if n := sameKeyCounts(doc); n > maxSameKey {
+		return tooComplex(fmt.Sprintf("%d fields answer to one response key in one selection set, over the limit of %d: alias them", n, maxSameKey),
+			map[string]any{"sameKey": n, "limit": maxSameKey})
 	}
 	return nil
 }
