@@ -6,6 +6,7 @@
 //	go run ./cmd/egbench facets -rows 1000000
 //	go run ./cmd/egbench load -rows 3000000
 //	go run ./cmd/egbench pivot -latency 100ms -concurrency 5
+//	go run ./cmd/egbench soak -duration 10m
 package main
 
 import (
@@ -27,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot [flags]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -38,8 +39,12 @@ func main() {
 	latency := fs.Duration("latency", 100*time.Millisecond, "pivot: latency added to every backend query")
 	concurrency := fs.Int("concurrency", 5, "pivot: concurrent backend queries allowed (Log Analytics: 5 per identity)")
 	scale := fs.Int("demo-rows", 10, "pivot: demo workspace scale")
-	seconds := fs.Duration("duration", 10*time.Second, "pivot: how long to measure cached throughput")
+	seconds := fs.Duration("duration", 10*time.Second, "pivot: how long to measure cached throughput; soak: how long to run (default 10m)")
+	workers := fs.Int("workers", 4, "soak: clients sending the normal mix")
+	bin := fs.String("bin", "", "soak: the server binary (default: built from ./cmd/gql)")
 	fs.Parse(os.Args[2:])
+	durationSet := false
+	fs.Visit(func(f *flag.Flag) { durationSet = durationSet || f.Name == "duration" })
 	var err error
 	switch os.Args[1] {
 	case "coldstart":
@@ -50,6 +55,11 @@ func main() {
 		err = loadFile(*rows, *dir, *mem)
 	case "pivot":
 		err = pivot(*latency, *concurrency, *scale, *seconds)
+	case "soak":
+		if !durationSet {
+			*seconds = 10 * time.Minute
+		}
+		err = soak(*seconds, *workers, *bin)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
