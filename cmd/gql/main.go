@@ -66,16 +66,7 @@ func run(log *slog.Logger, args []string) error {
 	front.set(loadingHandler())
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	httpSrv := &http.Server{
-		Handler:           front,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,                    // a whole request, body included
-		WriteTimeout:      cfg.RequestTimeout + 30*time.Second, // above the request timeout, so answers are written
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	httpSrv := httpServer(front, cfg.RequestTimeout, baseCtx, log)
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
@@ -188,6 +179,22 @@ func run(log *slog.Logger, args []string) error {
 	}
 	stop() // a second signal ends the process the default way
 	return drain(log, httpSrv, srv, front, cancelBase, cfg.ShutdownGrace)
+}
+
+// httpServer bounds every connection: headers, whole requests (slow
+// bodies), answers (above the request timeout, so they are written) and
+// idle keep-alives; requests' contexts derive from base.
+func httpServer(h http.Handler, requestTimeout time.Duration, base context.Context, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      requestTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
 }
 
 // drain stops the server cleanly: /readyz answers 503 at once, new

@@ -128,3 +128,15 @@ func readyzUnavailable(srv *server.Server) bool {
 	srv.ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
 	return w.Code == http.StatusServiceUnavailable
 }
+
+// TestHTTPServerBounds: slow bodies, slow readers and idle connections are
+// cut; answers outlive the request timeout.
+func TestHTTPServerBounds(t *testing.T) {
+	s := httpServer(http.NotFoundHandler(), 60*time.Second, context.Background(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 || s.MaxHeaderBytes > 1<<20 {
+		t.Errorf("unbounded: %+v", s)
+	}
+	if s.WriteTimeout <= 60*time.Second {
+		t.Errorf("write timeout %v cuts answers of a 60 s request", s.WriteTimeout)
+	}
+}
