@@ -104,6 +104,12 @@ func run(log *slog.Logger, args []string) error {
 				log.Info("table loaded", "table", t.Table, "rows", t.Rows, "unknown_columns", len(t.Unknown), "time_from", t.TimeFallback)
 			}
 		}
+		for _, f := range rep.Load.Special {
+			log.Warn("not a regular file: skipped", "file", f)
+		}
+		for _, f := range rep.Load.Skipped {
+			log.Warn("not a table export (<Table>.jsonl|ndjson|json|csv|parquet[.gz]): skipped", "file", f)
+		}
 	}
 
 	geoDB, err := geo.Embedded()
