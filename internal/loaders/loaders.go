@@ -75,16 +75,18 @@ type loaderKey struct {
 
 // Loaders holds one request's dataloaders.
 type Loaders struct {
-	src    sources.LogSource
-	caller string // who the request's queries are counted against
-	shared *Shared
-	opts   Options
-	base   context.Context // detached from any one field, keeps the request deadline
-	cancel context.CancelCauseFunc
-	trace  *Trace
+	src       sources.LogSource
+	partition string // src.Partition(), computed once
+	caller    string // who the request's queries are counted against
+	shared    *Shared
+	opts      Options
+	base      context.Context // detached from any one field, keeps the request deadline
+	cancel    context.CancelCauseFunc
+	trace     *Trace
 
 	mu      sync.Mutex
 	loaders map[loaderKey]*dataloader.Loader[string, []sources.Row]
+	served  map[string]bool // cache keys answered from the shared cache
 }
 
 // New creates the loaders of one request over what requests share (nil:
@@ -115,7 +117,7 @@ func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trac
 		cancelCause := cancel
 		cancel = func(err error) { release(); cancelCause(err) }
 	}
-	return &Loaders{src: src, shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}}
+	return &Loaders{src: src, partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}, served: map[string]bool{}}
 }
 
 // Close cancels queries still running once the request is over.
@@ -127,9 +129,23 @@ func (l *Loaders) Trace() *Trace { return l.trace }
 // Load returns the rows of facet f for one key; q holds everything else
 // (timespan, page, filters). Keys loaded with equal f and q within a short
 // window are batched into one query.
+//
+// A key the shared cache holds is answered at once: only misses wait for
+// the batch window.
 func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]sources.Row, error) {
 	q.Keys = nil
 	lk := loaderKey{facet: f.Name, signature: q.Signature()}
+	ck := l.cacheKey(f, lk.signature, key)
+	if rows, ok := l.shared.Cache.Get(ck); ok {
+		l.mu.Lock()
+		first := !l.served[ck] // a key loaded twice in one request is traced once
+		l.served[ck] = true
+		l.mu.Unlock()
+		if first {
+			l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(rows), Cached: true})
+		}
+		return rows, nil
+	}
 	l.mu.Lock()
 	ld, ok := l.loaders[lk]
 	if !ok && len(l.loaders) >= l.opts.MaxShapes {
@@ -146,11 +162,18 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	return ld.Load(ctx, key)()
 }
 
+// cacheKey names one key's rows of one facet query in the shared cache:
+// the source's partition first, so nothing crosses workspace sets or
+// on-behalf-of callers.
+func (l *Loaders) cacheKey(f *facets.Facet, signature, key string) string {
+	return l.partition + "|" + f.Name + "|" + signature + "|" + key
+}
+
 func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature string) dataloader.BatchFunc[string, []sources.Row] {
-	partition := l.src.Partition()
+	partition := l.partition
 	return func(_ context.Context, all []string) []*dataloader.Result[[]sources.Row] {
 		out := make([]*dataloader.Result[[]sources.Row], len(all))
-		cacheKey := func(k string) string { return partition + "|" + f.Name + "|" + signature + "|" + k }
+		cacheKey := func(k string) string { return l.cacheKey(f, signature, k) }
 		var keys []string
 		var pos []int
 		hits, hitRows := 0, 0

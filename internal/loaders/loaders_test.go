@@ -239,3 +239,49 @@ func TestCoalescesIdenticalQueries(t *testing.T) {
 		t.Errorf("traces count %d queries", queries)
 	}
 }
+
+// TestCacheHitsSkipTheBatchWindow: with a batch window far longer than the
+// test, a cached key is answered at once while a miss still waits for its
+// window.
+func TestCacheHitsSkipTheBatchWindow(t *testing.T) {
+	src := &echoSource{}
+	c, err := cache.New[[]sources.Row](1<<20, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	span := withPage(facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}, 0, 5)
+	warm := New(context.Background(), src, &Shared{Cache: c}, &Trace{}, Options{Wait: time.Millisecond})
+	warm.Load(context.Background(), facets.IPSignins, span, "1.1.1.1")
+	warm.Close()
+	c.Wait()
+
+	l := New(context.Background(), src, &Shared{Cache: c}, &Trace{}, Options{Wait: time.Hour})
+	defer l.Close()
+	missDone := make(chan struct{})
+	go func() {
+		l.Load(context.Background(), facets.IPSignins, span, "9.9.9.9")
+		close(missDone)
+	}()
+	hit := make(chan []sources.Row, 1)
+	go func() {
+		rows, _ := l.Load(context.Background(), facets.IPSignins, span, "1.1.1.1")
+		hit <- rows
+	}()
+	select {
+	case rows := <-hit:
+		if len(rows) != 1 {
+			t.Errorf("cached rows = %v", rows)
+		}
+	case <-time.After(time.Minute): // a hang detector: the hit must not wait the hour
+		t.Fatal("a cached key waited for the batch window")
+	}
+	select {
+	case <-missDone:
+		t.Error("the miss did not wait for its window")
+	default:
+	}
+	if n := src.calls.Load(); n != 1 {
+		t.Errorf("backend calls %d, want the warm-up's 1", n)
+	}
+}
