@@ -73,6 +73,7 @@ func run(log *slog.Logger, args []string) error {
 
 	var src sources.LogSource
 	var store *duckdb.Store
+	var noTables string // why the server is not ready, when it has nothing to serve
 	sourceName := duckdb.Name
 	if cfg.Source == "sentinel" {
 		la, err := sentinelSource(cfg.Sentinel)
@@ -87,7 +88,7 @@ func run(log *slog.Logger, args []string) error {
 		log.Info("querying Microsoft Sentinel", "workspaces", strings.Join(names, ","), "auth", cfg.Sentinel.Auth.String())
 	} else {
 		var rep workspace.Report
-		store, rep, err = workspace.Open(ctx, workspace.Options{Dir: cfg.Data, DemoScale: cfg.DemoScale, MemoryLimit: cfg.MemoryLimit})
+		store, rep, err = workspace.Open(ctx, workspace.Options{Dir: cfg.Data, DemoScale: cfg.DemoScale, MemoryLimit: cfg.MemoryLimit, Lenient: cfg.Lenient})
 		if err != nil {
 			httpSrv.Close()
 			if ctx.Err() != nil {
@@ -104,11 +105,12 @@ func run(log *slog.Logger, args []string) error {
 				log.Info("table loaded", "table", t.Table, "rows", t.Rows, "unknown_columns", len(t.Unknown), "time_from", t.TimeFallback)
 			}
 		}
-		for _, f := range rep.Load.Special {
-			log.Warn("not a regular file: skipped", "file", f)
+		for _, w := range rep.Load.Warnings {
+			log.Warn("workspace", "warning", w)
 		}
-		for _, f := range rep.Load.Skipped {
-			log.Warn("not a table export (<Table>.jsonl|ndjson|json|csv|parquet[.gz]): skipped", "file", f)
+		if len(rep.Load.Tables) == 0 {
+			noTables = fmt.Sprintf("the workspace %s holds no table export (<Table>.jsonl, .json, .csv or .parquet)", rep.Source)
+			log.Error(noTables)
 		}
 	}
 
@@ -175,7 +177,11 @@ func run(log *slog.Logger, args []string) error {
 		Audit:          auditLog,
 		MaxBody:        cfg.MaxBody,
 	})
-	srv.SetReady()
+	if noTables == "" {
+		srv.SetReady()
+	} else {
+		srv.SetUnready(noTables)
+	}
 	front.set(srv)
 	log.Info("serving", "url", fmt.Sprintf("http://%s/", ln.Addr()), "ready_after", time.Since(started).Round(time.Millisecond))
 	select {

@@ -744,12 +744,14 @@ type ComplexityRoot struct {
 	}
 
 	Workspace struct {
-		Source func(childComplexity int) int
-		Tables func(childComplexity int) int
+		Source   func(childComplexity int) int
+		Tables   func(childComplexity int) int
+		Warnings func(childComplexity int) int
 	}
 
 	WorkspaceTable struct {
 		Name           func(childComplexity int) int
+		RejectedRows   func(childComplexity int) int
 		Rows           func(childComplexity int) int
 		UnknownColumns func(childComplexity int) int
 	}
@@ -4118,6 +4120,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workspace.Tables(childComplexity), true
+	case "Workspace.warnings":
+		if e.ComplexityRoot.Workspace.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workspace.Warnings(childComplexity), true
 
 	case "WorkspaceTable.name":
 		if e.ComplexityRoot.WorkspaceTable.Name == nil {
@@ -4125,6 +4133,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WorkspaceTable.Name(childComplexity), true
+	case "WorkspaceTable.rejectedRows":
+		if e.ComplexityRoot.WorkspaceTable.RejectedRows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceTable.RejectedRows(childComplexity), true
 	case "WorkspaceTable.rows":
 		if e.ComplexityRoot.WorkspaceTable.Rows == nil {
 			break
@@ -4946,6 +4960,8 @@ type TimeSpan {
 type Workspace {
   source: String!
   tables: [WorkspaceTable!]!
+  """What loading found wrong without failing: skipped and special files, unknown table names, empty files, skipped malformed rows."""
+  warnings: [String!]!
 }
 
 type WorkspaceTable {
@@ -4953,6 +4969,8 @@ type WorkspaceTable {
   rows: Int!
   """Columns the files carry that the table schema does not know (kept as text)."""
   unknownColumns: [String!]!
+  """Malformed rows skipped (only when the server runs with --lenient)."""
+  rejectedRows: Int!
 }
 
 type PageInfo {
@@ -6294,6 +6312,8 @@ func (ec *executionContext) childFields_Workspace(ctx context.Context, field gra
 		return ec.fieldContext_Workspace_source(ctx, field)
 	case "tables":
 		return ec.fieldContext_Workspace_tables(ctx, field)
+	case "warnings":
+		return ec.fieldContext_Workspace_warnings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Workspace", field.Name)
 }
@@ -6306,6 +6326,8 @@ func (ec *executionContext) childFields_WorkspaceTable(ctx context.Context, fiel
 		return ec.fieldContext_WorkspaceTable_rows(ctx, field)
 	case "unknownColumns":
 		return ec.fieldContext_WorkspaceTable_unknownColumns(ctx, field)
+	case "rejectedRows":
+		return ec.fieldContext_WorkspaceTable_rejectedRows(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WorkspaceTable", field.Name)
 }
@@ -20416,6 +20438,29 @@ func (ec *executionContext) fieldContext_Workspace_tables(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Workspace_warnings(ctx context.Context, field graphql.CollectedField, obj *model.Workspace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workspace_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workspace_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workspace", field, false, false, "String")
+}
+
 func (ec *executionContext) _WorkspaceTable_name(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceTable) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20483,6 +20528,29 @@ func (ec *executionContext) _WorkspaceTable_unknownColumns(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_WorkspaceTable_unknownColumns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WorkspaceTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkspaceTable_rejectedRows(ctx context.Context, field graphql.CollectedField, obj *model.WorkspaceTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceTable_rejectedRows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RejectedRows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceTable_rejectedRows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspaceTable", field, false, false, "Int")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -26309,6 +26377,11 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "warnings":
+			out.Values[i] = ec._Workspace_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26349,6 +26422,11 @@ func (ec *executionContext) _WorkspaceTable(ctx context.Context, sel ast.Selecti
 			}
 		case "unknownColumns":
 			out.Values[i] = ec._WorkspaceTable_unknownColumns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectedRows":
+			out.Values[i] = ec._WorkspaceTable_rejectedRows(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -654,6 +654,8 @@ type Whois struct {
 type Workspace struct {
 	Source string            `json:"source"`
 	Tables []*WorkspaceTable `json:"tables"`
+	// What loading found wrong without failing: skipped and special files, unknown table names, empty files, skipped malformed rows.
+	Warnings []string `json:"warnings"`
 }
 
 type WorkspaceTable struct {
@@ -661,6 +663,8 @@ type WorkspaceTable struct {
 	Rows int    `json:"rows"`
 	// Columns the files carry that the table schema does not know (kept as text).
 	UnknownColumns []string `json:"unknownColumns"`
+	// Malformed rows skipped (only when the server runs with --lenient).
+	RejectedRows int `json:"rejectedRows"`
 }
 
 // Where an account was seen with the IP.

@@ -38,16 +38,13 @@ func (r *queryResolver) Workspace(ctx context.Context) (*model.Workspace, error)
 	if name == "" {
 		name = duckdb.Name
 	}
-	w := &model.Workspace{Source: name, Tables: []*model.WorkspaceTable{}}
+	w := &model.Workspace{Source: name, Tables: []*model.WorkspaceTable{}, Warnings: []string{}}
 	if r.Config.Store == nil {
 		return w, nil
 	}
+	w.Warnings = nonNil(r.Config.Store.Warnings())
 	for _, t := range r.Config.Store.Tables() {
-		unknown := t.Unknown
-		if unknown == nil {
-			unknown = []string{}
-		}
-		w.Tables = append(w.Tables, &model.WorkspaceTable{Name: t.Table, Rows: int(t.Rows), UnknownColumns: unknown})
+		w.Tables = append(w.Tables, &model.WorkspaceTable{Name: t.Table, Rows: int(t.Rows), UnknownColumns: nonNil(t.Unknown), RejectedRows: int(t.Rejected)})
 	}
 	sort.Slice(w.Tables, func(i, j int) bool { return w.Tables[i].Name < w.Tables[j].Name })
 	return w, nil

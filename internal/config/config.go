@@ -37,6 +37,7 @@ type Config struct {
 	Audit          Audit          `yaml:"audit"`
 	InsecureNoAuth bool           `yaml:"-"`             // serve a non-loopback address without access (flag only)
 	MaxBody        int64          `yaml:"maxBody"`       // request body bytes
+	Lenient        bool           `yaml:"lenient"`       // skip malformed CSV rows (counted, reported) instead of failing the load
 	ShutdownGrace  time.Duration  `yaml:"shutdownGrace"` // how long in-flight requests may finish after SIGTERM
 }
 
@@ -73,6 +74,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	batchWait := fs.Duration("batch-wait", 0, "how long loaders gather keys before querying (env EG_BATCH_WAIT; default 16ms)")
 	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
 	insecure := fs.Bool("insecure-no-auth", false, "serve a non-loopback address without an access section (anyone who reaches it reads everything)")
+	lenient := fs.Bool("lenient", false, "skip malformed CSV rows (counted and reported) instead of refusing to start (env EG_LENIENT=true)")
 	maxBody := fs.Int64("max-body", 0, "largest request body in bytes (env EG_MAX_BODY; default 1048576)")
 	grace := fs.Duration("shutdown-grace", 0, "how long in-flight requests may finish after SIGTERM before they are cancelled (env EG_SHUTDOWN_GRACE; default 20s)")
 	auditFile := fs.String("audit-file", "", "append the audit log (one JSON line per request) to this file (env EG_AUDIT_FILE; default: standard output)")
@@ -116,6 +118,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	cfg.Source = first(*source, getenv("EG_SOURCE"), cfg.Source)
 	cfg.Audit.File = first(*auditFile, getenv("EG_AUDIT_FILE"), cfg.Audit.File)
 	cfg.InsecureNoAuth = *insecure
+	cfg.Lenient = cfg.Lenient || *lenient || getenv("EG_LENIENT") == "true"
 	cfg.MsticpyConfig = first(*msticpy, getenv("EG_MSTICPY_CONFIG"), cfg.MsticpyConfig)
 	cfg.Sentinel.Auth.ClientSecret = first(getenv("EG_CLIENT_SECRET"), cfg.Sentinel.Auth.ClientSecret)
 	cfg.Sentinel.Auth.CertificatePassword = first(getenv("EG_CERTIFICATE_PASSWORD"), cfg.Sentinel.Auth.CertificatePassword)

@@ -113,3 +113,46 @@ func Err() error {
 	loadOnce.Do(load)
 	return loadErr
 }
+
+// Nearest is the documented table whose name is within two edits of name
+// (case-insensitive), or "": what a misspelt export file meant.
+func Nearest(name string) string {
+	best, bestDist := "", 3
+	lower := strings.ToLower(name)
+	for _, n := range Names() {
+		if d := editDistance(lower, strings.ToLower(n), bestDist); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, or limit when it is
+// at least limit.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d >= limit || -d >= limit {
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= limit {
+			return limit
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
+}

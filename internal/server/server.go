@@ -49,6 +49,7 @@ type Server struct {
 	opts     Options
 	ready    atomic.Bool
 	draining atomic.Bool
+	unready  atomic.Pointer[string] // why /readyz says 503 once loaded
 	mux      *http.ServeMux
 	hosted   http.Handler // the mux behind the Host allow-list
 	stop     context.CancelCauseFunc
@@ -85,6 +86,8 @@ func New(opts Options) *Server {
 		switch {
 		case s.draining.Load():
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		case s.unready.Load() != nil:
+			http.Error(w, *s.unready.Load(), http.StatusServiceUnavailable)
 		case !s.ready.Load():
 			http.Error(w, "loading workspace", http.StatusServiceUnavailable)
 		default:
@@ -108,6 +111,9 @@ func Workspaces(src sources.LogSource) (all, defaults []string) {
 
 // SetReady marks the workspace loaded.
 func (s *Server) SetReady() { s.ready.Store(true) }
+
+// SetUnready keeps /readyz at 503, saying why (a workspace with no table).
+func (s *Server) SetUnready(reason string) { s.unready.Store(&reason) }
 
 // Drain makes /readyz answer 503 at once, so load balancers stop sending
 // requests while those in flight finish.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -638,5 +639,36 @@ func onlyMissingTables(t *testing.T, errs []gqlError) {
 		if e.Extensions["code"] != "TABLE_UNAVAILABLE" {
 			t.Errorf("unexpected error %+v", e)
 		}
+	}
+}
+
+// TestWorkspaceWarnings: what loading skipped reaches Query.workspace, and
+// a server with nothing to serve is never ready, saying why.
+func TestWorkspaceWarnings(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o644)
+	os.WriteFile(filepath.Join(dir, "SignInLogz.csv"), []byte("TimeGenerated,IPAddress\n2026-11-29T10:00:00Z,1.2.3.4\n"), 0o644)
+	store, _, err := workspace.Open(context.Background(), workspace.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store}}})
+	s.SetUnready("the workspace holds no table export")
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	r := post(t, ts, `{ workspace { warnings tables { name rows rejectedRows } } }`, nil)
+	warnings, _ := json.Marshal(get(r.Data, "workspace.warnings"))
+	if !strings.Contains(string(warnings), "notes.txt: not a table export") || !strings.Contains(string(warnings), "did you mean SigninLogs?") {
+		t.Errorf("warnings = %s", warnings)
+	}
+	resp, err := http.Get(ts.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || !strings.Contains(string(body), "no table export") {
+		t.Errorf("/readyz: %d %s", resp.StatusCode, body)
 	}
 }

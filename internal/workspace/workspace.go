@@ -18,6 +18,7 @@ type Options struct {
 	DemoScale   int       // demo background multiplier
 	DemoNow     time.Time // demo anchor time; zero: now
 	MemoryLimit string
+	Lenient     bool // skip malformed CSV rows (counted and reported) instead of failing
 }
 
 // Report says what was opened.
@@ -28,7 +29,7 @@ type Report struct {
 
 // Open creates the DuckDB store and loads the workspace into it.
 func Open(ctx context.Context, opts Options) (*duckdb.Store, Report, error) {
-	store, err := duckdb.Open(duckdb.Options{MemoryLimit: opts.MemoryLimit})
+	store, err := duckdb.Open(duckdb.Options{MemoryLimit: opts.MemoryLimit, Lenient: opts.Lenient})
 	if err != nil {
 		return nil, Report{}, err
 	}

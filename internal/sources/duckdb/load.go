@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +27,8 @@ type TableReport struct {
 	Rows         int64
 	Unknown      []string // file columns the schema does not know (kept as text)
 	TimeFallback string   // file column that filled a missing TimeGenerated
+	Rejected     int64    // malformed rows skipped (lenient loads only)
+	Warnings     []string // empty files, skipped rows
 	Duration     time.Duration
 }
 
@@ -33,6 +37,7 @@ type LoadReport struct {
 	Tables   []TableReport
 	Skipped  []string // entries that are not table exports
 	Special  []string // FIFOs, sockets, devices: never opened (a FIFO would block start-up)
+	Warnings []string // everything an operator should read: skipped files, unknown table names, empty files, rejected rows
 	Rows     int64
 	Duration time.Duration
 }
@@ -98,6 +103,17 @@ func (s *Store) LoadDir(ctx context.Context, dir string) (LoadReport, error) {
 		names = append(names, t)
 	}
 	sort.Strings(names)
+	for _, f := range rep.Special {
+		rep.Warnings = append(rep.Warnings, f+": not a regular file (FIFO, socket or device): skipped")
+	}
+	for _, f := range rep.Skipped {
+		rep.Warnings = append(rep.Warnings, f+": not a table export (<Table>.jsonl, .ndjson, .json, .csv or .parquet, optionally .gz): skipped")
+	}
+	for _, t := range names {
+		if w := tableNameWarning(t); w != "" {
+			rep.Warnings = append(rep.Warnings, w)
+		}
+	}
 	for _, t := range names {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -108,9 +124,25 @@ func (s *Store) LoadDir(ctx context.Context, dir string) (LoadReport, error) {
 		}
 		rep.Tables = append(rep.Tables, tr)
 		rep.Rows += tr.Rows
+		rep.Warnings = append(rep.Warnings, tr.Warnings...)
 	}
 	rep.Duration = time.Since(start)
+	s.mu.Lock()
+	s.warnings = append(s.warnings, rep.Warnings...)
+	s.mu.Unlock()
 	return rep, nil
+}
+
+// tableNameWarning says when a file names no documented table: custom
+// tables (…_CL) are expected, a near miss of a documented name is not.
+func tableNameWarning(table string) string {
+	if _, ok := schema.Lookup(table); ok || strings.HasSuffix(table, "_CL") {
+		return ""
+	}
+	if near := schema.Nearest(table); near != "" {
+		return fmt.Sprintf("%s is not a documented Sentinel table (did you mean %s?): loaded as a custom table, no facet reads it", table, near)
+	}
+	return fmt.Sprintf("%s is not a documented Sentinel table: loaded as a custom table, no facet reads it", table)
 }
 
 type fileKind int
@@ -175,12 +207,18 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 		colIndex[strings.ToLower(c.Name)] = i
 	}
 	type plan struct {
-		from string
-		raw  []rawColumn
+		path    string
+		from    string
+		raw     []rawColumn
+		rejects string // the CSV reader's table of malformed rows; "" for other formats
 	}
 	var plans []plan
 	for i, p := range paths {
-		from, raw, err := s.rawRelation(ctx, conn, p, fmt.Sprintf("_raw_%d", i))
+		from, raw, rejects, err := s.rawRelation(ctx, conn, p, fmt.Sprintf("_raw_%d", i))
+		if errors.Is(err, errEmptyFile) {
+			rep.Warnings = append(rep.Warnings, filepath.Base(p)+": empty file: no rows, no columns")
+			continue
+		}
 		if err != nil {
 			return rep, fmt.Errorf("workspace table %s: %s: %w", table, filepath.Base(p), err)
 		}
@@ -193,7 +231,7 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 			cols = append(cols, schema.Column{Name: r.norm, Type: schema.TypeString})
 			rep.Unknown = append(rep.Unknown, r.norm)
 		}
-		plans = append(plans, plan{from, raw})
+		plans = append(plans, plan{p, from, raw, rejects})
 	}
 	// Columns the schema does not know get the narrowest type every
 	// non-empty value of every file converts to.
@@ -257,10 +295,26 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 		}
 		n, _ := res.RowsAffected()
 		rep.Rows += n
+		if pl.rejects != "" {
+			bad, err := s.rejectedRows(ctx, conn, pl.rejects)
+			if err != nil {
+				return rep, fmt.Errorf("workspace table %s: %s: %w", table, filepath.Base(pl.path), err)
+			}
+			if bad.count > 0 && !s.lenient {
+				return rep, fmt.Errorf("workspace table %s: %s: row %d (counting the header as row 1): %s; %d malformed row(s) in all (start with --lenient to skip them)",
+					table, filepath.Base(pl.path), bad.first, bad.reason, bad.count)
+			}
+			if bad.count > 0 {
+				rep.Rejected += bad.count
+				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d malformed row(s) skipped, the first at row %d: %s", filepath.Base(pl.path), bad.count, bad.first, bad.reason))
+			}
+		}
 	}
-	for i := range plans {
+	for i := range paths {
 		conn.ExecContext(ctx, fmt.Sprintf("DROP VIEW IF EXISTS _raw_%d", i))
 		conn.ExecContext(ctx, fmt.Sprintf("DROP TABLE IF EXISTS _raw_%d_t", i))
+		conn.ExecContext(ctx, fmt.Sprintf("DROP TABLE IF EXISTS _raw_%d_rej", i))
+		conn.ExecContext(ctx, fmt.Sprintf("DROP TABLE IF EXISTS _raw_%d_rejscan", i))
 	}
 	rep.Duration = time.Since(start)
 	s.mu.Lock()
@@ -339,19 +393,34 @@ func identSQL(name string) string { return `"` + strings.ReplaceAll(name, `"`, `
 
 // rawRelation registers a view over one export file and lists its columns
 // with a text accessor each.
-func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view string) (string, []rawColumn, error) {
+func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view string) (from string, raw []rawColumn, rejects string, err error) {
 	_, format, _ := splitExport(filepath.Base(path))
 	lit := quoteLiteral(path)
 	var src string
 	switch format {
 	case ".csv":
-		src = fmt.Sprintf("read_csv(%s, header=true, all_varchar=true, max_line_size=16777216, buffer_size=33554432)", lit)
+		// The header is read here, never guessed: DuckDB's dialect sniffer
+		// would take a ragged file for a one-column one, or data rows for
+		// a header. Every row must have the header's fields; the others go
+		// to a rejects table.
+		header, err := csvHeader(path)
+		if err != nil {
+			return "", nil, "", err
+		}
+		cols := make([]string, len(header))
+		for i, h := range header {
+			cols[i] = quoteLiteral(h) + ": 'VARCHAR'"
+		}
+		rejects = view + "_rej"
+		src = fmt.Sprintf("read_csv(%s, header=true, auto_detect=false, columns={%s}, delim=',', quote='\"', escape='\"', strict_mode=true, "+
+			"ignore_errors=true, store_rejects=true, rejects_table=%s, rejects_scan=%s, max_line_size=16777216, buffer_size=33554432)",
+			lit, strings.Join(cols, ", "), quoteLiteral(rejects), quoteLiteral(view+"_rejscan"))
 	case ".parquet":
 		src = fmt.Sprintf("read_parquet(%s)", lit)
 	default: // JSON: an array of rows, one object per line, or a query-API response
 		p, cleanup, err := jsonRowsFile(path)
 		if err != nil {
-			return "", nil, err
+			return "", nil, "", err
 		}
 		// DuckDB reads the file when the view is used: materialize first.
 		view = view + "_t"
@@ -363,19 +432,18 @@ func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view stri
 		kind = "TABLE"
 	}
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP %s %s AS SELECT * FROM %s", kind, view, src)); err != nil {
-		return "", nil, err
+		return "", nil, "", err
 	}
-	var raw []rawColumn
 	if format == ".csv" || format == ".parquet" {
 		rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+view+")")
 		if err != nil {
-			return "", nil, err
+			return "", nil, "", err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var name, typ string
 			if err := rows.Scan(&name, &typ); err != nil {
-				return "", nil, err
+				return "", nil, "", err
 			}
 			acc := identSQL(name)
 			if strings.HasPrefix(typ, "STRUCT") || strings.HasSuffix(typ, "[]") || strings.HasPrefix(typ, "MAP") {
@@ -386,25 +454,87 @@ func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view stri
 			raw = appendRaw(raw, name, acc)
 		}
 		if err := rows.Err(); err != nil {
-			return "", nil, err
+			return "", nil, "", err
 		}
-		return view, raw, nil
+		return view, raw, rejects, nil
 	}
 	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT unnest(json_keys(json)) FROM "+view)
 	if err != nil {
-		return "", nil, err
+		return "", nil, "", err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
-			return "", nil, err
+			return "", nil, "", err
 		}
 		path := `$."` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
 		raw = appendRaw(raw, name, "json_extract_string(json, "+quoteLiteral(path)+")")
 	}
 	sort.Slice(raw, func(i, j int) bool { return raw[i].name < raw[j].name })
-	return view, raw, rows.Err()
+	return view, raw, "", rows.Err()
+}
+
+// errEmptyFile is an export with no header line.
+var errEmptyFile = errors.New("empty file")
+
+// csvHeader reads a CSV file's header record (UTF-8 BOM removed, quoted
+// names allowed); duplicate names get a numeric suffix.
+func csvHeader(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, err
+		}
+		defer gz.Close()
+		r = gz
+	}
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, errEmptyFile
+	}
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	seen := map[string]int{}
+	for i, h := range header {
+		key := strings.ToLower(h)
+		if seen[key]++; seen[key] > 1 {
+			header[i] = fmt.Sprintf("%s_%d", h, seen[key])
+		}
+	}
+	return header, nil
+}
+
+// rejected summarises the rows a CSV reader refused.
+type rejected struct {
+	count, first int64
+	reason       string
+}
+
+func (s *Store) rejectedRows(ctx context.Context, conn *sql.Conn, table string) (rejected, error) {
+	var r rejected
+	var reason sql.NullString
+	var first sql.NullInt64
+	err := conn.QueryRowContext(ctx, fmt.Sprintf(
+		"SELECT count(DISTINCT line), min(line), arg_min(error_message, line) FROM %s", identSQL(table))).Scan(&r.count, &first, &reason)
+	if err != nil {
+		return r, fmt.Errorf("reading rejected rows: %w", err)
+	}
+	r.first, r.reason = first.Int64, reason.String
+	return r, nil
 }
 
 func appendRaw(raw []rawColumn, name, accessor string) []rawColumn {

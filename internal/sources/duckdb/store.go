@@ -24,15 +24,25 @@ const Name = "duckdb"
 
 // Store is an opened DuckDB database holding one workspace.
 type Store struct {
-	db     *sql.DB
-	mu     sync.RWMutex
-	tables map[string]*TableReport // by table name
+	db       *sql.DB
+	lenient  bool
+	mu       sync.RWMutex
+	tables   map[string]*TableReport // by table name
+	warnings []string                // from loading, for operators
+}
+
+// Warnings lists what loading found wrong but did not fail on.
+func (s *Store) Warnings() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]string(nil), s.warnings...)
 }
 
 // Options tune the embedded database.
 type Options struct {
 	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; empty: DuckDB's default
 	Threads     int    // 0: one per core
+	Lenient     bool   // skip (count and report) malformed CSV rows instead of failing the load
 }
 
 // Open creates an empty in-memory store. Extension auto-install and
@@ -60,7 +70,7 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: open: %w", err)
 	}
-	return &Store{db: db, tables: map[string]*TableReport{}}, nil
+	return &Store{db: db, tables: map[string]*TableReport{}, lenient: opts.Lenient}, nil
 }
 
 // Close releases the database.

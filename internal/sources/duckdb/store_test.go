@@ -416,3 +416,75 @@ func TestSpecialFilesNeverOpened(t *testing.T) {
 		t.Errorf("report %+v, err %v", rep, err)
 	}
 }
+
+// TestMalformedExports: a malformed row fails the load naming the file,
+// the row and the reason (with Lenient, it is skipped, counted and
+// reported); the header is never taken from data; empty files and
+// misspelt table names are warnings, never silence.
+func TestMalformedExports(t *testing.T) {
+	fixture := func(name string) string { return filepath.Join("testdata", "malformed", name) }
+	cases := []struct {
+		name     string
+		file     string // fixture
+		as       string // the name it gets in the workspace
+		lenient  bool
+		err      string // substring of the load error; "" for none
+		rows     int64
+		rejected int64
+		warnings []string
+		upns     int // distinct UserPrincipalName values loaded
+	}{
+		{"short row", "short_row.csv", "SigninLogs.csv", false, "SigninLogs.csv: row 3 (counting the header as row 1): Expected Number of Columns: 4 Found: 3; 1 malformed row(s)", 0, 0, nil, 0},
+		{"short row, lenient", "short_row.csv", "SigninLogs.csv", true, "", 2, 1, []string{"SigninLogs.csv: 1 malformed row(s) skipped, the first at row 3"}, 2},
+		{"short and long rows, lenient", "short_and_long.csv", "SigninLogs.csv", true, "", 2, 2, []string{"2 malformed row(s) skipped"}, 2},
+		{"short and long rows", "short_and_long.csv", "SigninLogs.csv", false, "2 malformed row(s) in all", 0, 0, nil, 0},
+		{"empty file", "empty.csv", "SigninLogs.csv", false, "", 0, 0, []string{"SigninLogs.csv: empty file"}, 0},
+		{"misspelt table", "ok.csv", "SignInLogz.csv", false, "", 1, 0, []string{"SignInLogz is not a documented Sentinel table (did you mean SigninLogs?)"}, 1},
+		{"custom table", "ok.csv", "Firewall_CL.csv", false, "", 1, 0, nil, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			b, err := os.ReadFile(fixture(c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dir, c.as), b, 0o644)
+			os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an export"), 0o644)
+			s, err := Open(Options{Lenient: c.lenient})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			rep, err := s.LoadDir(context.Background(), dir)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Tables) != 1 || rep.Tables[0].Rows != c.rows || rep.Tables[0].Rejected != c.rejected || (c.as == "SigninLogs.csv" && len(rep.Tables[0].Unknown) != 0) {
+				t.Errorf("tables %+v", rep.Tables)
+			}
+			all := strings.Join(s.Warnings(), "\n")
+			for _, w := range append(c.warnings, "notes.txt: not a table export") {
+				if !strings.Contains(all, w) {
+					t.Errorf("warnings lack %q:\n%s", w, all)
+				}
+			}
+			if c.name == "custom table" && strings.Contains(all, "Firewall_CL") {
+				t.Errorf("a custom table was warned about: %s", all)
+			}
+			if c.upns > 0 {
+				table := rep.Tables[0].Table
+				var n int
+				if err := s.DB().QueryRow(`SELECT count(DISTINCT "UserPrincipalName") FROM ` + identSQL(table)).Scan(&n); err != nil || n != c.upns {
+					t.Errorf("%d distinct accounts loaded (%v), want %d", n, err, c.upns)
+				}
+			}
+		})
+	}
+}
