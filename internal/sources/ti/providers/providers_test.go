@@ -94,7 +94,12 @@ func newFake(t *testing.T) *fakeProviders {
 		return nil
 	})
 	route("GET /api/v2/check", "Key", func(r *http.Request) []byte { return testdata(t, "abuseipdb_check.json") })
-	route("GET /v2/smoke/{ip}", "X-Api-Key", func(r *http.Request) []byte { return nil })
+	route("GET /v2/smoke/{ip}", "X-Api-Key", func(r *http.Request) []byte {
+		if r.PathValue("ip") == "193.27.228.147" {
+			return testdata(t, "crowdsec_smoke.json")
+		}
+		return nil
+	})
 	f.srv = httptest.NewTLSServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
@@ -376,5 +381,28 @@ func TestHostileProviderAnswers(t *testing.T) {
 	}
 	if n := stolen.Load(); n != 0 {
 		t.Errorf("the other host received %d requests", n)
+	}
+}
+
+// TestCrowdSec: the documented smoke answer, and 404 for an IP CrowdSec
+// has not seen.
+func TestCrowdSec(t *testing.T) {
+	f := newFake(t)
+	c := f.config(0)
+	c.Providers = map[string]config.TIProvider{"CrowdSec": c.Providers["VirusTotal"]}
+	svc := build(t, c, f)
+	rs, err := svc.Lookup(context.Background(), netip.MustParseAddr("193.27.228.147"), ti.LookupOptions{External: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := byProvider(rs)["CrowdSec"]
+	if r.Status != ti.OK || r.Verdict != ti.High || r.Details["score"] != 4 || r.Details["backgroundNoise"] != "high" ||
+		fmt.Sprint(r.Details["behaviors"]) != "[HTTP Scan SSH Bruteforce]" || r.Details["firstSeen"] != "2026-09-02T11:15:00+00:00" ||
+		r.Reference != "https://app.crowdsec.net/cti/193.27.228.147" || len(r.Raw) == 0 {
+		t.Errorf("CrowdSec = %+v", r)
+	}
+	rs, _ = svc.Lookup(context.Background(), netip.MustParseAddr("45.33.9.1"), ti.LookupOptions{External: true})
+	if r := byProvider(rs)["CrowdSec"]; r.Status != ti.NotFound || r.Verdict != ti.None {
+		t.Errorf("unseen IP: %+v", r)
 	}
 }
