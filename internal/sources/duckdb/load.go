@@ -425,7 +425,7 @@ func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view stri
 		// DuckDB reads the file when the view is used: materialize first.
 		view = view + "_t"
 		defer cleanup()
-		src = fmt.Sprintf("read_json_objects(%s, format='auto', maximum_object_size=268435456)", quoteLiteral(p))
+		src = fmt.Sprintf("read_json_objects(%s, format='auto', maximum_object_size=16777216)", quoteLiteral(p))
 	}
 	kind := "VIEW"
 	if strings.HasSuffix(view, "_t") {
