@@ -33,8 +33,21 @@ import (
 )
 
 func main() {
+	args := os.Args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "healthcheck":
+			os.Exit(healthcheck(args[1:], os.Getenv, os.Stdout))
+		case "version", "--version", "-version":
+			fmt.Println(version())
+			return
+		}
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log, os.Args[1:]); err != nil {
+	if err := run(log, args); err != nil {
+		if errors.Is(err, config.ErrHelp) {
+			return
+		}
 		log.Error("gql stopped", "err", err)
 		os.Exit(1)
 	}

@@ -3,17 +3,20 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/config"
 	"entitygraph/internal/demo"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
@@ -138,5 +141,59 @@ func TestHTTPServerBounds(t *testing.T) {
 	}
 	if s.WriteTimeout <= 60*time.Second {
 		t.Errorf("write timeout %v cuts answers of a 60 s request", s.WriteTimeout)
+	}
+}
+
+// TestCLI: --help succeeds and names every flag with its environment
+// variable; a positional argument is an error, not a silent demo.
+func TestCLI(t *testing.T) {
+	var help strings.Builder
+	config.HelpOutput = &help
+	defer func() { config.HelpOutput = os.Stdout }()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := run(log, []string{"--help"}); !errors.Is(err, config.ErrHelp) {
+		t.Fatalf("--help: %v", err)
+	}
+	for _, want := range []string{"gql serves the entitygraph GraphQL API", "-listen", "EG_LISTEN", "-demo-rows", "EG_DEMO_ROWS", "-cache-ttl duration", "(default 5m0s)", "-cors-origins", "-lenient", "-insecure-no-auth"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	if strings.Contains(help.String(), "-1ns") {
+		t.Error("--help prints a false default")
+	}
+	err := run(log, []string{"./ws", "--listen", "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), `unexpected argument "./ws"`) {
+		t.Errorf("positional argument: %v", err)
+	}
+	if v := version(); !strings.HasPrefix(v, "entitygraph ") {
+		t.Errorf("version = %q", v)
+	}
+}
+
+// TestHealthcheck: 0 when /readyz answers 200 (a wildcard listen address
+// is reached on loopback), 1 otherwise.
+func TestHealthcheck(t *testing.T) {
+	ready := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || !ready {
+			http.Error(w, "loading workspace", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready"))
+	}))
+	defer srv.Close()
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	var out strings.Builder
+	if code := healthcheck([]string{"--listen", "0.0.0.0:" + port}, func(string) string { return "" }, &out); code != 0 {
+		t.Errorf("ready: exit %d (%s)", code, out.String())
+	}
+	ready = false
+	if code := healthcheck(nil, func(k string) string { return map[string]string{"EG_LISTEN": "127.0.0.1:" + port}[k] }, &out); code != 1 {
+		t.Errorf("not ready: exit %d", code)
+	}
+	srv.Close()
+	if code := healthcheck([]string{"--listen", "127.0.0.1:" + port}, func(string) string { return "" }, &out); code != 1 {
+		t.Errorf("down: exit %d", code)
 	}
 }

@@ -5,6 +5,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -52,21 +53,45 @@ func Defaults() Config {
 	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second}
 }
 
+// ErrHelp is returned by Load when the arguments ask for help; the usage
+// has been written to the help writer.
+var ErrHelp = flag.ErrHelp
+
+// HelpOutput is where --help writes (standard output).
+var HelpOutput io.Writer = os.Stdout
+
+// usageHeader opens --help.
+const usageHeader = `gql serves the entitygraph GraphQL API: IP addresses, accounts, hosts and alerts from
+Microsoft Sentinel (Log Analytics) or a local workspace of table exports, with threat intelligence.
+Without --data or a Sentinel configuration it serves a built-in demo workspace on 127.0.0.1:8080.
+
+Usage: gql [flags]          gql healthcheck [--listen ADDR]          gql --version
+
+Flags (each also set by the environment variable named, or by the YAML file's key of the same name;
+flags win over the environment, which wins over the file):
+`
+
 // Load resolves the configuration from args (flags), the environment
-// (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_SCALE, EG_MAX_TIMESPAN,
+// (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_ROWS (or EG_DEMO_SCALE), EG_MAX_TIMESPAN,
 // EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT, EG_CACHE_TTL, EG_CACHE_MB,
 // EG_MAX_DEPTH, EG_MAX_COST, EG_BATCH_WAIT, EG_SOURCE, EG_MSTICPY_CONFIG,
 // and the secrets EG_CLIENT_SECRET, EG_CERTIFICATE_PASSWORD) and the YAML file named by --config.
 func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("gql", flag.ContinueOnError)
+	fs.SetOutput(HelpOutput)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
 	listen := fs.String("listen", "", "address to listen on (env EG_LISTEN; default 127.0.0.1:8080)")
 	data := fs.String("data", "", "workspace directory of table exports (env EG_DATA; default: the built-in demo workspace)")
 	file := fs.String("config", "", "YAML configuration file (env EG_CONFIG)")
-	scale := fs.Int("demo-rows", 0, "demo workspace scale: background activity multiplier, 1 ≈ 11k rows (env EG_DEMO_SCALE)")
+	scale := fs.Int("demo-rows", 0, "demo workspace scale: background activity multiplier, 1 ≈ 12k rows (env EG_DEMO_ROWS; default 1)")
 	maxSpan := fs.Duration("max-timespan", 0, "longest timespan a request may ask for (env EG_MAX_TIMESPAN; default 2160h)")
 	timeout := fs.Duration("request-timeout", 0, "per-request timeout (env EG_REQUEST_TIMEOUT; default 60s)")
 	mem := fs.String("memory-limit", "", "DuckDB memory limit, e.g. 4GB (env EG_MEMORY_LIMIT)")
-	cacheTTL := fs.Duration("cache-ttl", -1, "reuse facet results this long; 0 disables (env EG_CACHE_TTL; default 5m)")
+	cacheTTL := fs.Duration("cache-ttl", 5*time.Minute, "reuse facet results this long; 0 disables (env EG_CACHE_TTL)")
+	cors := fs.String("cors-origins", "", "comma-separated browser origins allowed to call /graphql (env EG_CORS_ORIGINS)")
 	cacheMB := fs.Int("cache-mb", 0, "facet-result cache size in MB (env EG_CACHE_MB; default 256)")
 	maxDepth := fs.Int("max-depth", 0, "deepest selection a query may have (env EG_MAX_DEPTH; default 15)")
 	source := fs.String("source", "", "local or sentinel (env EG_SOURCE; default: sentinel when workspaces are configured)")
@@ -81,6 +106,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q: flags only (a workspace directory is --data DIR); see gql --help", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	cfg := Defaults()
 	path := first(*file, getenv("EG_CONFIG"))
 	if path != "" {
@@ -96,8 +126,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	cfg.Data = first(*data, getenv("EG_DATA"), cfg.Data)
 	cfg.MemoryLimit = first(*mem, getenv("EG_MEMORY_LIMIT"), cfg.MemoryLimit)
 	var err error
-	if cfg.DemoScale, err = intSetting(*scale, getenv("EG_DEMO_SCALE"), cfg.DemoScale); err != nil {
-		return Config{}, fmt.Errorf("EG_DEMO_SCALE: %w", err)
+	if cfg.DemoScale, err = intSetting(*scale, first(getenv("EG_DEMO_ROWS"), getenv("EG_DEMO_SCALE")), cfg.DemoScale); err != nil {
+		return Config{}, fmt.Errorf("EG_DEMO_ROWS: %w", err)
 	}
 	if cfg.MaxTimespan, err = durSetting(*maxSpan, getenv("EG_MAX_TIMESPAN"), cfg.MaxTimespan); err != nil {
 		return Config{}, fmt.Errorf("EG_MAX_TIMESPAN: %w", err)
@@ -105,7 +135,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	if cfg.RequestTimeout, err = durSetting(*timeout, getenv("EG_REQUEST_TIMEOUT"), cfg.RequestTimeout); err != nil {
 		return Config{}, fmt.Errorf("EG_REQUEST_TIMEOUT: %w", err)
 	}
-	if *cacheTTL >= 0 {
+	if set["cache-ttl"] {
 		cfg.CacheTTL = *cacheTTL
 	} else if env := getenv("EG_CACHE_TTL"); env != "" {
 		if cfg.CacheTTL, err = time.ParseDuration(env); err != nil {
@@ -117,6 +147,14 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	cfg.Source = first(*source, getenv("EG_SOURCE"), cfg.Source)
 	cfg.Audit.File = first(*auditFile, getenv("EG_AUDIT_FILE"), cfg.Audit.File)
+	if origins := first(*cors, getenv("EG_CORS_ORIGINS")); origins != "" {
+		cfg.CORSOrigins = nil
+		for _, o := range strings.Split(origins, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+			}
+		}
+	}
 	cfg.InsecureNoAuth = *insecure
 	cfg.Lenient = cfg.Lenient || *lenient || getenv("EG_LENIENT") == "true"
 	cfg.MsticpyConfig = first(*msticpy, getenv("EG_MSTICPY_CONFIG"), cfg.MsticpyConfig)

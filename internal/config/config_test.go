@@ -135,3 +135,18 @@ TIProviders:
 		t.Errorf("default = %v", cfg.Sentinel.Default)
 	}
 }
+
+func TestFlagAndEnvNames(t *testing.T) {
+	env := map[string]string{"EG_DEMO_ROWS": "4", "EG_CORS_ORIGINS": "https://soc.example, https://intel.example"}
+	cfg, err := Load(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DemoScale != 4 || strings.Join(cfg.CORSOrigins, "|") != "https://soc.example|https://intel.example" || cfg.CacheTTL != 5*time.Minute {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	cfg, err = Load([]string{"--cache-ttl", "0", "--cors-origins", "https://a.example"}, func(k string) string { return env[k] })
+	if err != nil || cfg.CacheTTL != 0 || strings.Join(cfg.CORSOrigins, "|") != "https://a.example" {
+		t.Errorf("flags: %+v %v", cfg, err)
+	}
+}
