@@ -146,3 +146,30 @@ func writeHTTPError(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}}})
 }
+
+// legacyJSONStatus answers well-formed requests whose GraphQL document
+// fails to parse or validate with 200 when the response is
+// application/json, as the GraphQL-over-HTTP specification recommends for
+// that media type (gqlgen answers 422); application/graphql-response+json
+// keeps its 4xx.
+func legacyJSONStatus(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&jsonStatusWriter{ResponseWriter: w}, r)
+	})
+}
+
+type jsonStatusWriter struct{ http.ResponseWriter }
+
+func (w *jsonStatusWriter) WriteHeader(code int) {
+	if code == http.StatusUnprocessableEntity && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		code = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets streaming responses through.
+func (w *jsonStatusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

@@ -672,3 +672,48 @@ func TestWorkspaceWarnings(t *testing.T) {
 		t.Errorf("/readyz: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestGraphQLOverHTTP: status codes as the GraphQL-over-HTTP specification
+// gives them, for both response media types.
+func TestGraphQLOverHTTP(t *testing.T) {
+	ts := newServer(t, demoWorkspace(t), demoWorkspace(t))
+	const gqlResp = "application/graphql-response+json"
+	cases := []struct {
+		name, accept, contentType, body string
+		status                          int
+		mediaType                       string
+	}{
+		{"parse error, json", "application/json", "application/json", `{"query":"{ ipAddress("}`, 200, "application/json"},
+		{"validation error, json", "application/json", "application/json", `{"query":"{ nope }"}`, 200, "application/json"},
+		{"empty document, json", "", "application/json", `{"query":""}`, 200, "application/json"},
+		{"unknown operation name, json", "", "application/json", `{"query":"{ __typename }","operationName":"X"}`, 200, "application/json"},
+		{"field error, json", "application/json", "application/json", `{"query":"{ ipAddress(address: \"x\") { address } }"}`, 200, "application/json"},
+		{"parse error, graphql-response", gqlResp, "application/json", `{"query":"{ ipAddress("}`, 400, gqlResp},
+		{"validation error, graphql-response", gqlResp, "application/json", `{"query":"{ nope }"}`, 400, gqlResp},
+		{"field error, graphql-response", gqlResp, "application/json", `{"query":"{ ipAddress(address: \"x\") { address } }"}`, 200, gqlResp},
+		{"malformed JSON body", "application/json", "application/json", `{"query":`, 400, "application/json"},
+		{"unsupported media type", "application/json", "text/plain", `{"query":"{ __typename }"}`, 400, ""},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest("POST", ts.URL+"/graphql", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", c.contentType)
+		if c.accept != "" {
+			req.Header.Set("Accept", c.accept)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || (c.mediaType != "" && !strings.HasPrefix(resp.Header.Get("Content-Type"), c.mediaType)) {
+			t.Errorf("%s: %d %s, want %d %s: %.200s", c.name, resp.StatusCode, resp.Header.Get("Content-Type"), c.status, c.mediaType, raw)
+		}
+		if c.status != 400 || c.mediaType != "" {
+			var out map[string]any
+			if json.Unmarshal(raw, &out) != nil || out["errors"] == nil {
+				t.Errorf("%s: no GraphQL errors in %.200s", c.name, raw)
+			}
+		}
+	}
+}
