@@ -175,6 +175,10 @@ func run(log *slog.Logger, args []string) error {
 		return err
 	}
 	defer results.Close()
+	example := workspace.ExampleQuery(cfg.Source == "local" && cfg.Data == "")
+	if store != nil && cfg.Data != "" {
+		example = workspace.LocalExample(store)
+	}
 	srv := server.New(server.Options{
 		Source: src,
 		Cache:  results,
@@ -185,7 +189,7 @@ func run(log *slog.Logger, args []string) error {
 		Limits:         server.Limits{MaxDepth: cfg.MaxDepth, MaxCost: int64(cfg.MaxCost)},
 		Batching:       loaders.Options{Wait: cfg.BatchWait},
 		CORSOrigins:    cfg.CORSOrigins,
-		ExampleQuery:   workspace.ExampleQuery(cfg.Source == "local" && cfg.Data == ""),
+		ExampleQuery:   example,
 		Access:         guard,
 		Audit:          auditLog,
 		MaxBody:        cfg.MaxBody,

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"entitygraph/graph/resolvers"
+	"github.com/vektah/gqlparser/v2"
 
+	"entitygraph/graph/generated"
 	"entitygraph/graph/model"
+	"entitygraph/graph/resolvers"
 	"entitygraph/internal/demo"
 	"entitygraph/internal/workspace"
 )
@@ -462,5 +464,38 @@ func TestIntrospectionWithinLimits(t *testing.T) {
 	noErrors(t, r)
 	if types, _ := get(r.Data, "__schema.types").([]any); len(types) < 50 {
 		t.Errorf("introspection returned %d types", len(types))
+	}
+}
+
+// TestLocalExample: on a real export (the Sentinel training lab's
+// portal CSVs) GraphiQL's default tab names entities that occur in it,
+// asks only for facets whose tables loaded, validates, and answers without
+// a single TABLE_UNAVAILABLE.
+func TestLocalExample(t *testing.T) {
+	store, _, err := workspace.Open(context.Background(), workspace.Options{Dir: "../sources/duckdb/testdata/traininglab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	q := workspace.LocalExample(store)
+	if strings.Contains(q, demo.SprayIP) || strings.Contains(q, demo.C2IP) || !strings.Contains(q, "ipAddress(address:") || !strings.Contains(q, "account(name:") {
+		t.Fatalf("example:\n%s", q)
+	}
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &resolvers.Resolver{}}).Schema()
+	if _, errs := gqlparser.LoadQuery(schema, q); len(errs) > 0 {
+		t.Fatalf("the example does not validate: %v\n%s", errs, q)
+	}
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, MaxTimespan: 90 * 24 * time.Hour}}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	r := post(t, ts, q, nil)
+	for _, e := range r.Errors {
+		t.Errorf("%s: %s", e.Extensions["code"], e.Message)
+	}
+	if get(r.Data, "ipAddress.address") == nil || get(r.Data, "account.name") == nil {
+		t.Errorf("data: %v", r.Data)
+	}
+	if n, _ := get(r.Data, "ipAddress.signins.totalCount").(float64); n == 0 {
+		t.Errorf("the example IP has no sign-ins in its span:\n%s", q)
 	}
 }

@@ -63,9 +63,12 @@ func ExampleQuery(demoData bool) string {
 	if !demoData {
 		ip = "40.76.43.124"
 	}
+	hint := fmt.Sprintf("# Try also %s (C2 beacon) and %s (SSH brute force).\n", demo.C2IP, demo.BruteIP)
+	if !demoData {
+		hint = "# Replace the address with one from your workspace.\n"
+	}
 	return fmt.Sprintf(`# entitygraph: everything the logs say about an IP, in one request.
-# Try also %s (C2 beacon) and %s (SSH brute force).
-query IpSummary {
+%squery IpSummary {
   ipAddress(address: %q, timespan: {last: "2d"}) {
     address type origin
     alerts(first: 5) { totalCount nodes { name severity time tactics } }
@@ -80,5 +83,5 @@ query IpSummary {
     bookmarks { totalCount nodes { name } }
   }
 }
-`, demo.C2IP, demo.BruteIP, ip)
+`, hint, ip)
 }
