@@ -28,6 +28,7 @@ var page = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>entitygraph</title>
+<link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/graphiql.min.css">
 <style>body{margin:0;height:100vh}#graphiql{height:100vh}</style>
 </head>
@@ -43,11 +44,22 @@ root.render(React.createElement(GraphiQL, {
   fetcher,
   defaultQuery: {{.}},
   defaultEditorToolsVisibility: true,
-}));
+}, React.createElement(GraphiQL.Logo, null, 'entitygraph')));
 </script>
 </body>
 </html>
 `))
+
+// favicon is entitygraph's icon: three linked nodes.
+const favicon = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">` +
+	`<path d="M8 24 16 8 24 24Z" fill="none" stroke="#1f6feb" stroke-width="2"/>` +
+	`<circle cx="16" cy="8" r="4" fill="#e5534b"/><circle cx="8" cy="24" r="4" fill="#1f6feb"/><circle cx="24" cy="24" r="4" fill="#1f6feb"/></svg>`
+
+func faviconHandler(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write([]byte(favicon))
+}
 
 func graphiqlHandler(example string) http.HandlerFunc {
 	q, _ := json.Marshal(example)

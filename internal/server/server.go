@@ -96,6 +96,7 @@ func New(opts Options) *Server {
 	})
 	s.mux.Handle("/assets/", http.StripPrefix("/assets/", assetHandler()))
 	s.mux.HandleFunc("/{$}", graphiqlHandler(opts.ExampleQuery))
+	s.mux.HandleFunc("/favicon.ico", faviconHandler)
 	s.hosted = opts.Access.CheckHost(s.mux)
 	return s
 }

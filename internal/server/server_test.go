@@ -476,6 +476,7 @@ func TestHTTPEndpoints(t *testing.T) {
 		"/assets/graphiql.min.js":         "GraphiQL",
 		"/assets/react.production.min.js": "React",
 		"/healthz":                        "ok",
+		"/favicon.ico":                    "<svg",
 		"/readyz":                         "ready",
 		"/graphql?query=" + url.QueryEscape(`{ ipAddress(address: "`+demo.C2IP+`") { alerts { totalCount } } }`): `"totalCount":1`,
 	} {
