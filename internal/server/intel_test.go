@@ -1,7 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -151,5 +156,57 @@ func TestThreatIntelBudget(t *testing.T) {
 	wg.Wait()
 	if n := calls.Load(); n > 4 || limited.Load() != 200-n {
 		t.Errorf("provider saw %d calls; %d answered RATE_LIMITED", n, limited.Load())
+	}
+}
+
+// TestDefer: with Accept: multipart/mixed the log facets come in the first
+// part and the deferred threat intelligence in a later one; without it,
+// @defer is refused rather than answered with nulls.
+func TestDefer(t *testing.T) {
+	vt, _ := vtFake(t)
+	ts := intelServer(t, vt, 1000)
+	q := `{ ipAddress(address: "` + demo.C2IP + `") { alerts { totalCount } ... @defer(label: "intel") { threatIntel { verdict } } } }`
+	body, _ := json.Marshal(map[string]any{"query": q})
+	req, _ := http.NewRequest("POST", ts.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "multipart/mixed; deferSpec=20220824, application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, params, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
+	}
+	mr := multipart.NewReader(resp.Body, params["boundary"])
+	var parts []map[string]any
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			break
+		}
+		var part map[string]any
+		raw, _ := io.ReadAll(p)
+		if err := json.Unmarshal(raw, &part); err != nil {
+			t.Fatalf("part %q: %v", raw, err)
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) < 2 {
+		t.Fatalf("%d parts: %v", len(parts), parts)
+	}
+	first, _ := json.Marshal(parts[0])
+	if !strings.Contains(string(first), `"alerts":{"totalCount":1}`) || strings.Contains(string(first), "verdict") || parts[0]["hasNext"] != true {
+		t.Errorf("first part: %s", first)
+	}
+	rest, _ := json.Marshal(parts[1:])
+	if !strings.Contains(string(rest), `"verdict":"HIGH"`) || !strings.Contains(string(rest), `"label":"intel"`) || !strings.Contains(string(rest), `"hasNext":false`) {
+		t.Errorf("later parts: %s", rest)
+	}
+
+	r := post(t, ts, q, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeDeferNeedsMultipart || r.Data != nil {
+		t.Errorf("without multipart: %+v", r)
 	}
 }

@@ -140,6 +140,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	h := handler.New(schema)
 	h.AddTransport(transport.Options{})
 	h.AddTransport(transport.GET{})
+	h.AddTransport(transport.MultipartMixed{Boundary: "-"}) // @defer; before POST, which would take the request too
 	h.AddTransport(transport.POST{})
 	// A parsed document holds about 16 bytes per byte of its text.
 	h.SetQueryCache(newBoundedCache(32<<20, 16, func(query string, _ *ast.QueryDocument) string { return query }))
@@ -149,6 +150,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.Use(limitsExtension{limits: s.opts.Limits})
 	h.Use(traceExtension{})
 	h.Use(auditExtension{})
+	h.Use(deferGuard{})
 	log := s.opts.Logger
 	h.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.Error("panic in resolver", "request_id", requestID(ctx), "panic", fmt.Sprint(p))
