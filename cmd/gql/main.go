@@ -21,6 +21,7 @@ import (
 	"entitygraph/internal/cache"
 	"entitygraph/internal/config"
 	"entitygraph/internal/loaders"
+	"entitygraph/internal/persisted"
 	"entitygraph/internal/server"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/sources/duckdb"
@@ -164,6 +165,13 @@ func run(log *slog.Logger, args []string) error {
 	} else {
 		log.Info("access control off: serving the loopback single user", "listen", cfg.Listen)
 	}
+	var documents *persisted.Store
+	if cfg.PersistedQueries != "" {
+		if documents, err = persisted.Load(cfg.PersistedQueries, cfg.PersistedOnly); err != nil {
+			return err
+		}
+		log.Info("trusted documents", "documents", documents.Len(), "only", cfg.PersistedOnly)
+	}
 	auditLog, closeAudit, err := openAudit(cfg.Audit)
 	if err != nil {
 		return err
@@ -193,6 +201,7 @@ func run(log *slog.Logger, args []string) error {
 		Access:         guard,
 		Audit:          auditLog,
 		MaxBody:        cfg.MaxBody,
+		Documents:      documents,
 	})
 	if noTables == "" {
 		srv.SetReady()

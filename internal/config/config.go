@@ -18,28 +18,30 @@ import (
 
 // Config is the server's configuration.
 type Config struct {
-	Listen         string         `yaml:"listen"`         // address to serve on
-	Data           string         `yaml:"data"`           // workspace directory; empty: the generated demo workspace
-	DemoScale      int            `yaml:"demoScale"`      // demo background activity multiplier
-	MaxTimespan    time.Duration  `yaml:"maxTimespan"`    // longest timespan a request may ask for
-	RequestTimeout time.Duration  `yaml:"requestTimeout"` // per GraphQL request
-	MemoryLimit    string         `yaml:"memoryLimit"`    // DuckDB memory_limit, e.g. "4GB"
-	CacheTTL       time.Duration  `yaml:"cacheTTL"`       // how long facet results are reused; 0 disables the cache
-	CacheMB        int            `yaml:"cacheMB"`        // cache size
-	MaxDepth       int            `yaml:"maxDepth"`       // deepest selection a query may have
-	MaxCost        int            `yaml:"maxCost"`        // estimated resolver calls a query may cause
-	BatchWait      time.Duration  `yaml:"batchWait"`      // how long loaders gather keys before querying
-	Source         string         `yaml:"source"`         // local (DuckDB) or sentinel (Log Analytics); default: sentinel when workspaces are configured
-	MsticpyConfig  string         `yaml:"msticpyConfig"`  // an msticpyconfig.yaml whose AzureSentinel.Workspaces to use
-	Sentinel       Sentinel       `yaml:"sentinel"`
-	TI             TI             `yaml:"ti"`
-	CORSOrigins    []string       `yaml:"corsOrigins"` // browser origins allowed to call /graphql
-	Access         *access.Config `yaml:"access"`      // authentication and grants; nil: loopback only
-	Audit          Audit          `yaml:"audit"`
-	InsecureNoAuth bool           `yaml:"-"`             // serve a non-loopback address without access (flag only)
-	MaxBody        int64          `yaml:"maxBody"`       // request body bytes
-	Lenient        bool           `yaml:"lenient"`       // skip malformed CSV rows (counted, reported) instead of failing the load
-	ShutdownGrace  time.Duration  `yaml:"shutdownGrace"` // how long in-flight requests may finish after SIGTERM
+	Listen           string         `yaml:"listen"`         // address to serve on
+	Data             string         `yaml:"data"`           // workspace directory; empty: the generated demo workspace
+	DemoScale        int            `yaml:"demoScale"`      // demo background activity multiplier
+	MaxTimespan      time.Duration  `yaml:"maxTimespan"`    // longest timespan a request may ask for
+	RequestTimeout   time.Duration  `yaml:"requestTimeout"` // per GraphQL request
+	MemoryLimit      string         `yaml:"memoryLimit"`    // DuckDB memory_limit, e.g. "4GB"
+	CacheTTL         time.Duration  `yaml:"cacheTTL"`       // how long facet results are reused; 0 disables the cache
+	CacheMB          int            `yaml:"cacheMB"`        // cache size
+	MaxDepth         int            `yaml:"maxDepth"`       // deepest selection a query may have
+	MaxCost          int            `yaml:"maxCost"`        // estimated resolver calls a query may cause
+	BatchWait        time.Duration  `yaml:"batchWait"`      // how long loaders gather keys before querying
+	Source           string         `yaml:"source"`         // local (DuckDB) or sentinel (Log Analytics); default: sentinel when workspaces are configured
+	MsticpyConfig    string         `yaml:"msticpyConfig"`  // an msticpyconfig.yaml whose AzureSentinel.Workspaces to use
+	Sentinel         Sentinel       `yaml:"sentinel"`
+	TI               TI             `yaml:"ti"`
+	CORSOrigins      []string       `yaml:"corsOrigins"` // browser origins allowed to call /graphql
+	Access           *access.Config `yaml:"access"`      // authentication and grants; nil: loopback only
+	Audit            Audit          `yaml:"audit"`
+	InsecureNoAuth   bool           `yaml:"-"`                // serve a non-loopback address without access (flag only)
+	MaxBody          int64          `yaml:"maxBody"`          // request body bytes
+	Lenient          bool           `yaml:"lenient"`          // skip malformed CSV rows (counted, reported) instead of failing the load
+	PersistedQueries string         `yaml:"persistedQueries"` // trusted-documents manifest (Apollo's format, or id → document)
+	PersistedOnly    bool           `yaml:"persistedOnly"`    // run only the manifest's documents
+	ShutdownGrace    time.Duration  `yaml:"shutdownGrace"`    // how long in-flight requests may finish after SIGTERM
 }
 
 // Audit configures the per-request audit log.
@@ -99,6 +101,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	batchWait := fs.Duration("batch-wait", 0, "how long loaders gather keys before querying (env EG_BATCH_WAIT; default 16ms)")
 	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
 	insecure := fs.Bool("insecure-no-auth", false, "serve a non-loopback address without an access section (anyone who reaches it reads everything)")
+	persistedFile := fs.String("persisted-queries", "", "trusted documents: a manifest of id → document, Apollo's or Relay's format (env EG_PERSISTED_QUERIES)")
+	persistedOnly := fs.Bool("persisted-only", false, "run only documents from --persisted-queries (env EG_PERSISTED_ONLY=true)")
 	lenient := fs.Bool("lenient", false, "skip malformed CSV rows (counted and reported) instead of refusing to start (env EG_LENIENT=true)")
 	maxBody := fs.Int64("max-body", 0, "largest request body in bytes (env EG_MAX_BODY; default 1048576)")
 	grace := fs.Duration("shutdown-grace", 0, "how long in-flight requests may finish after SIGTERM before they are cancelled (env EG_SHUTDOWN_GRACE; default 20s)")
@@ -157,6 +161,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	cfg.InsecureNoAuth = *insecure
 	cfg.Lenient = cfg.Lenient || *lenient || getenv("EG_LENIENT") == "true"
+	cfg.PersistedQueries = first(*persistedFile, getenv("EG_PERSISTED_QUERIES"), cfg.PersistedQueries)
+	cfg.PersistedOnly = cfg.PersistedOnly || *persistedOnly || getenv("EG_PERSISTED_ONLY") == "true"
+	if cfg.PersistedOnly && cfg.PersistedQueries == "" {
+		return Config{}, fmt.Errorf("persisted-only needs persisted-queries (the manifest of allowed documents)")
+	}
 	cfg.MsticpyConfig = first(*msticpy, getenv("EG_MSTICPY_CONFIG"), cfg.MsticpyConfig)
 	cfg.Sentinel.Auth.ClientSecret = first(getenv("EG_CLIENT_SECRET"), cfg.Sentinel.Auth.ClientSecret)
 	cfg.Sentinel.Auth.CertificatePassword = first(getenv("EG_CERTIFICATE_PASSWORD"), cfg.Sentinel.Auth.CertificatePassword)

@@ -18,6 +18,7 @@ import (
 	"entitygraph/graph/model"
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/demo"
+	"entitygraph/internal/persisted"
 	"entitygraph/internal/workspace"
 )
 
@@ -497,5 +498,79 @@ func TestLocalExample(t *testing.T) {
 	}
 	if n, _ := get(r.Data, "ipAddress.signins.totalCount").(float64); n == 0 {
 		t.Errorf("the example IP has no sign-ins in its span:\n%s", q)
+	}
+}
+
+// TestTrustedDocuments: every README example validates against the
+// schema; under persisted-only a document runs by id (documentId, the
+// persistedQuery extension, GET) and any other text is refused before it
+// reaches a backend.
+func TestTrustedDocuments(t *testing.T) {
+	docs, err := persisted.Load("../../persisted-queries.json", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile("../../persisted-queries.json")
+	var m persisted.Manifest
+	json.Unmarshal(raw, &m)
+	schema := generated.NewExecutableSchema(generated.Config{Resolvers: &resolvers.Resolver{}}).Schema()
+	for _, op := range m.Operations {
+		if _, errs := gqlparser.LoadQuery(schema, op.Body); len(errs) > 0 {
+			t.Errorf("README example %s does not validate: %v", op.Name, errs)
+		}
+	}
+	store := demoWorkspace(t)
+	src := &countingSource{LogSource: store}
+	s := New(Options{Source: src, Documents: docs, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	first := m.Operations[0]
+	send := func(body map[string]any) gqlResponse {
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(ts.URL+"/graphql", "application/json", strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out gqlResponse
+		json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	for name, body := range map[string]map[string]any{
+		"documentId": {"documentId": first.ID},
+		"APQ hash":   {"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": first.ID}}},
+		"the text":   {"query": first.Body},
+	} {
+		if r := send(body); len(r.Errors) != 0 || r.Data == nil {
+			t.Errorf("%s: %+v", name, r.Errors)
+		}
+	}
+	before := src.runs.Load()
+	for name, c := range map[string]struct {
+		body map[string]any
+		code string
+	}{
+		"other text":   {map[string]any{"query": `{ ipAddress(address: "` + demo.SprayIP + `") { signins { totalCount } } }`}, "PERSISTED_QUERY_NOT_ALLOWED"},
+		"unknown id":   {map[string]any{"documentId": persisted.Hash("{ x }")}, "PERSISTED_QUERY_NOT_FOUND"},
+		"APQ register": {map[string]any{"query": "{ __typename }", "extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": persisted.Hash("{ __typename }")}}}, "PERSISTED_QUERY_NOT_FOUND"},
+	} {
+		if r := send(c.body); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != c.code {
+			t.Errorf("%s: %+v", name, r.Errors)
+		}
+	}
+	if n := src.runs.Load() - before; n != 0 {
+		t.Errorf("refused documents caused %d backend queries", n)
+	}
+	req, _ := http.NewRequest("GET", ts.URL+"/graphql?documentId="+first.ID, nil)
+	req.Header.Set("GraphQL-Require-Preflight", "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out gqlResponse
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(out.Errors) != 0 || out.Data == nil {
+		t.Errorf("GET by documentId: %d %+v", resp.StatusCode, out.Errors)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"entitygraph/internal/access"
 	"entitygraph/internal/audit"
 	"entitygraph/internal/loaders"
+	"entitygraph/internal/persisted"
 	"entitygraph/internal/sources"
 )
 
@@ -82,8 +83,17 @@ const (
 // that is not a single GraphQL request object (400: a JSON array, which
 // would batch operations past the per-operation limits, or malformed
 // JSON). A refused body is logged by size and hash, never by content.
-func withBody(max int64, log *slog.Logger, next http.Handler) http.Handler {
+//
+// With trusted documents (docs non-nil), a request naming a document by id
+// (documentId, or the persistedQuery extension's sha256Hash) runs the
+// manifest's text; under persisted-only nothing else runs.
+func withBody(max int64, log *slog.Logger, docs *persisted.Store, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && docs != nil {
+			if !resolveGET(w, r, docs) {
+				return
+			}
+		}
 		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
@@ -113,12 +123,27 @@ func withBody(max int64, log *slog.Logger, next http.Handler) http.Handler {
 				OperationName string         `json:"operationName"`
 				Variables     map[string]any `json:"variables"`
 				Extensions    map[string]any `json:"extensions"`
+				DocumentID    string         `json:"documentId"`
 			}
 			if err := json.Unmarshal(body, &probe); err != nil {
 				sum := sha256.Sum256(body)
 				log.Info("malformed request body", "request_id", requestID(r.Context()), "bytes", len(body), "sha256", hex.EncodeToString(sum[:8]))
 				writeHTTPError(w, http.StatusBadRequest, CodeBadRequest, "the request body is not a GraphQL request object: "+jsonProblem(err))
 				return
+			}
+			if docs != nil {
+				doc, found, err := docs.Resolve(probe.Query, probe.DocumentID, apqHash(probe.Extensions))
+				if err != nil {
+					writePersistedError(w, err)
+					return
+				}
+				if found {
+					var whole map[string]any
+					json.Unmarshal(body, &whole)
+					whole["query"] = doc
+					delete(whole, "documentId")
+					body, _ = json.Marshal(whole)
+				}
 			}
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -172,4 +197,39 @@ func (w *jsonStatusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// apqHash is the sha256Hash of an automatic-persisted-query extension.
+func apqHash(ext map[string]any) string {
+	pq, _ := ext["persistedQuery"].(map[string]any)
+	h, _ := pq["sha256Hash"].(string)
+	return h
+}
+
+// resolveGET applies trusted documents to a GET request's parameters; it
+// answers and returns false when the request is refused.
+func resolveGET(w http.ResponseWriter, r *http.Request, docs *persisted.Store) bool {
+	q := r.URL.Query()
+	var ext map[string]any
+	json.Unmarshal([]byte(q.Get("extensions")), &ext)
+	doc, found, err := docs.Resolve(q.Get("query"), q.Get("documentId"), apqHash(ext))
+	if err != nil {
+		writePersistedError(w, err)
+		return false
+	}
+	if found {
+		q.Set("query", doc)
+		q.Del("documentId")
+		r.URL.RawQuery = q.Encode()
+	}
+	return true
+}
+
+func writePersistedError(w http.ResponseWriter, err error) {
+	msg := "this server runs trusted documents only: send the id of a document from its manifest"
+	if errors.Is(err, persisted.ErrNotFound) {
+		msg = "no persisted document has this id"
+	}
+	// 200, as automatic-persisted-query clients expect, with the code.
+	writeHTTPError(w, http.StatusOK, err.Error(), msg)
 }

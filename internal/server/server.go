@@ -25,6 +25,7 @@ import (
 	"entitygraph/internal/cache"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/metrics"
+	"entitygraph/internal/persisted"
 	"entitygraph/internal/sources"
 )
 
@@ -34,14 +35,15 @@ type Options struct {
 	Cache          *cache.Cache[[]sources.Row] // shared facet-result cache; nil: none
 	Resolver       *resolvers.Resolver
 	Logger         *slog.Logger
-	RequestTimeout time.Duration   // per GraphQL request; 0 means 60 s
-	Limits         Limits          // depth and cost limits
-	Batching       loaders.Options // how loaders gather keys
-	CORSOrigins    []string        // browser origins allowed to call /graphql ("*": any)
-	ExampleQuery   string          // GraphiQL's default tab
-	Access         *access.Guard   // authentication and authorization; nil: the loopback single user reads everything
-	Audit          *audit.Log      // one line per request; nil: none
-	MaxBody        int64           // request body bytes; 0: DefaultMaxBody
+	RequestTimeout time.Duration    // per GraphQL request; 0 means 60 s
+	Limits         Limits           // depth and cost limits
+	Batching       loaders.Options  // how loaders gather keys
+	CORSOrigins    []string         // browser origins allowed to call /graphql ("*": any)
+	ExampleQuery   string           // GraphiQL's default tab
+	Access         *access.Guard    // authentication and authorization; nil: the loopback single user reads everything
+	Audit          *audit.Log       // one line per request; nil: none
+	MaxBody        int64            // request body bytes; 0: DefaultMaxBody
+	Documents      *persisted.Store // trusted documents; nil: any document
 }
 
 // Server is the entitygraph HTTP handler.
@@ -80,7 +82,7 @@ func New(opts Options) *Server {
 	}
 	s.mux.Handle("/metrics", metrics.Handler())
 	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(opts.Audit.Middleware(withRequestID(
-		opts.Access.Protect(withBody(opts.MaxBody, opts.Logger, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql))))))))))))
+		opts.Access.Protect(withBody(opts.MaxBody, opts.Logger, opts.Documents, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql))))))))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		switch {
