@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -73,4 +74,18 @@ func first(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// logFormat is the log format the arguments or environment ask for, read
+// before the configuration so that its own errors are logged that way.
+func logFormat(args []string, getenv func(string) string) string {
+	for i, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--log-format=") || strings.HasPrefix(a, "-log-format="):
+			return a[strings.Index(a, "=")+1:]
+		case (a == "--log-format" || a == "-log-format") && i+1 < len(args):
+			return args[i+1]
+		}
+	}
+	return getenv("EG_LOG_FORMAT")
 }

@@ -30,6 +30,7 @@ import (
 	"entitygraph/internal/sources/ti/providers"
 	"entitygraph/internal/sources/ti/tor"
 	"entitygraph/internal/sources/whois"
+	"entitygraph/internal/telemetry"
 	"entitygraph/internal/workspace"
 )
 
@@ -45,6 +46,9 @@ func main() {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if logFormat(args, os.Getenv) == "json" {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
 	if err := run(log, args); err != nil {
 		if errors.Is(err, config.ErrHelp) {
 			return
@@ -68,6 +72,18 @@ func run(log *slog.Logger, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	shutdownTracing, err := telemetry.Setup(ctx, os.Getenv, version())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		shutdownTracing(flush)
+	}()
+	if telemetry.Enabled(os.Getenv) {
+		log.Info("opentelemetry traces on", "endpoint", first(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")))
+	}
 
 	// Bind first: a taken port fails at once, and probes answer while the
 	// workspace loads (/readyz 503 until it is ready).
@@ -202,6 +218,7 @@ func run(log *slog.Logger, args []string) error {
 		Audit:          auditLog,
 		MaxBody:        cfg.MaxBody,
 		Documents:      documents,
+		TraceDocuments: cfg.TraceDocuments,
 	})
 	if noTables == "" {
 		srv.SetReady()

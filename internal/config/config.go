@@ -39,6 +39,8 @@ type Config struct {
 	InsecureNoAuth   bool           `yaml:"-"`                // serve a non-loopback address without access (flag only)
 	MaxBody          int64          `yaml:"maxBody"`          // request body bytes
 	Lenient          bool           `yaml:"lenient"`          // skip malformed CSV rows (counted, reported) instead of failing the load
+	LogFormat        string         `yaml:"logFormat"`        // text or json
+	TraceDocuments   bool           `yaml:"traceDocuments"`   // put GraphQL documents on OpenTelemetry spans
 	PersistedQueries string         `yaml:"persistedQueries"` // trusted-documents manifest (Apollo's format, or id → document)
 	PersistedOnly    bool           `yaml:"persistedOnly"`    // run only the manifest's documents
 	ShutdownGrace    time.Duration  `yaml:"shutdownGrace"`    // how long in-flight requests may finish after SIGTERM
@@ -52,7 +54,7 @@ type Audit struct {
 
 // Defaults are used for anything no source sets.
 func Defaults() Config {
-	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second}
+	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second, LogFormat: "text"}
 }
 
 // ErrHelp is returned by Load when the arguments ask for help; the usage
@@ -101,6 +103,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	batchWait := fs.Duration("batch-wait", 0, "how long loaders gather keys before querying (env EG_BATCH_WAIT; default 16ms)")
 	maxCost := fs.Int("max-cost", 0, "estimated resolver calls a query may cause (env EG_MAX_COST; default 25000)")
 	insecure := fs.Bool("insecure-no-auth", false, "serve a non-loopback address without an access section (anyone who reaches it reads everything)")
+	logFormat := fs.String("log-format", "", "text or json (env EG_LOG_FORMAT; default text)")
+	traceDocs := fs.Bool("trace-documents", false, "put GraphQL documents on OpenTelemetry spans (env EG_TRACE_DOCUMENTS=true); traces go to the OTLP endpoint in OTEL_EXPORTER_OTLP_ENDPOINT")
 	persistedFile := fs.String("persisted-queries", "", "trusted documents: a manifest of id → document, Apollo's or Relay's format (env EG_PERSISTED_QUERIES)")
 	persistedOnly := fs.Bool("persisted-only", false, "run only documents from --persisted-queries (env EG_PERSISTED_ONLY=true)")
 	lenient := fs.Bool("lenient", false, "skip malformed CSV rows (counted and reported) instead of refusing to start (env EG_LENIENT=true)")
@@ -161,6 +165,11 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	cfg.InsecureNoAuth = *insecure
 	cfg.Lenient = cfg.Lenient || *lenient || getenv("EG_LENIENT") == "true"
+	cfg.LogFormat = first(*logFormat, getenv("EG_LOG_FORMAT"), cfg.LogFormat, "text")
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return Config{}, fmt.Errorf("log-format must be text or json, not %q", cfg.LogFormat)
+	}
+	cfg.TraceDocuments = cfg.TraceDocuments || *traceDocs || getenv("EG_TRACE_DOCUMENTS") == "true"
 	cfg.PersistedQueries = first(*persistedFile, getenv("EG_PERSISTED_QUERIES"), cfg.PersistedQueries)
 	cfg.PersistedOnly = cfg.PersistedOnly || *persistedOnly || getenv("EG_PERSISTED_ONLY") == "true"
 	if cfg.PersistedOnly && cfg.PersistedQueries == "" {

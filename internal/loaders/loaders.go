@@ -5,6 +5,8 @@ package loaders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,11 +16,15 @@ import (
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"entitygraph/internal/cache"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/sources"
+	"entitygraph/internal/telemetry"
 )
 
 // MaxBatch caps the keys of one backend query; larger fan-outs are split.
@@ -143,6 +149,7 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 		l.mu.Unlock()
 		if first {
 			l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(rows), Cached: true})
+			trace.SpanFromContext(ctx).AddEvent("cache hit", trace.WithAttributes(attribute.String("entitygraph.facet", f.Name), attribute.Int("entitygraph.rows", len(rows))))
 		}
 		return rows, nil
 	}
@@ -209,12 +216,23 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 		started := time.Now()
 		flightKey := partition + "|" + f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
 		leader := false
+		ctx, span := telemetry.Tracer().Start(l.base, "backend "+f.Name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+			attribute.String("entitygraph.source", l.src.Name()), attribute.String("entitygraph.facet", f.Name),
+			attribute.String("entitygraph.table", f.Table), attribute.Int("entitygraph.keys", len(keys))))
 		v, err, _ := l.shared.flight.Do(flightKey, func() (any, error) {
 			leader = true
-			return l.src.Run(l.base, f, q)
+			return l.src.Run(ctx, f, q)
 		})
 		coalesced := !leader
 		res, _ := v.(sources.Result)
+		span.SetAttributes(attribute.Int("entitygraph.rows", len(res.Rows)), attribute.Bool("entitygraph.coalesced", coalesced))
+		if res.Statement != "" {
+			span.SetAttributes(attribute.String("db.query.hash", statementHash(res.Statement)))
+		}
+		if err != nil {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
 		call := Call{
 			Source: l.src.Name(), Facet: f.Name, Table: f.Table, Statement: res.Statement,
 			Keys: len(keys), Rows: len(res.Rows), DurationMs: float64(time.Since(started).Microseconds()) / 1000,
@@ -257,6 +275,12 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 }
 
 type ctxKey struct{}
+
+// statementHash names a statement in spans without carrying its values.
+func statementHash(st string) string {
+	sum := sha256.Sum256([]byte(st))
+	return hex.EncodeToString(sum[:8])
+}
 
 // rowsCost approximates the bytes rows hold in memory.
 func rowsCost(rows []sources.Row) int64 {

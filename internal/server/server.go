@@ -27,6 +27,7 @@ import (
 	"entitygraph/internal/metrics"
 	"entitygraph/internal/persisted"
 	"entitygraph/internal/sources"
+	"entitygraph/internal/telemetry"
 )
 
 // Options configure the HTTP server.
@@ -44,6 +45,7 @@ type Options struct {
 	Audit          *audit.Log       // one line per request; nil: none
 	MaxBody        int64            // request body bytes; 0: DefaultMaxBody
 	Documents      *persisted.Store // trusted documents; nil: any document
+	TraceDocuments bool             // put the GraphQL document on request spans
 }
 
 // Server is the entitygraph HTTP handler.
@@ -81,8 +83,8 @@ func New(opts Options) *Server {
 		shared.Budget = m
 	}
 	s.mux.Handle("/metrics", metrics.Handler())
-	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(opts.Audit.Middleware(withRequestID(
-		opts.Access.Protect(withBody(opts.MaxBody, opts.Logger, opts.Documents, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql))))))))))))
+	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(withSpan(opts.Audit.Middleware(withRequestID(
+		opts.Access.Protect(withBody(opts.MaxBody, opts.Logger, opts.Documents, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql)))))))))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		switch {
@@ -153,9 +155,10 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.Use(traceExtension{})
 	h.Use(auditExtension{})
 	h.Use(deferGuard{})
+	h.Use(spanExtension{documents: s.opts.TraceDocuments})
 	log := s.opts.Logger
 	h.SetRecoverFunc(func(ctx context.Context, p any) error {
-		log.Error("panic in resolver", "request_id", requestID(ctx), "panic", fmt.Sprint(p))
+		log.Error("panic in resolver", "request_id", requestID(ctx), "trace_id", telemetry.TraceID(ctx), "panic", fmt.Sprint(p))
 		return &gqlerror.Error{Message: "internal error (request " + requestID(ctx) + ")", Extensions: map[string]any{"code": resolvers.CodeInternal}}
 	})
 	h.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
@@ -168,11 +171,11 @@ func (s *Server) graphqlHandler() http.Handler {
 		}
 		if _, ok := gerr.Extensions["code"]; !ok {
 			gerr.Extensions["code"] = resolvers.CodeInternal
-			log.Error("unclassified error", "request_id", requestID(ctx), "err", err)
+			log.Error("unclassified error", "request_id", requestID(ctx), "trace_id", telemetry.TraceID(ctx), "err", err)
 			gerr.Message = "internal error (request " + requestID(ctx) + ")"
 		}
 		if gerr.Extensions["code"] != resolvers.CodeInternal && gerr.Extensions["code"] != resolvers.CodeBadUserInput {
-			log.Warn("field error", "request_id", requestID(ctx), "code", gerr.Extensions["code"], "err", err)
+			log.Warn("field error", "request_id", requestID(ctx), "trace_id", telemetry.TraceID(ctx), "code", gerr.Extensions["code"], "err", err)
 		}
 		return gerr
 	})

@@ -9,11 +9,14 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"entitygraph/internal/cache"
 	"entitygraph/internal/ipclass"
 	"entitygraph/internal/safe"
+	"entitygraph/internal/telemetry"
 )
 
 // ProviderConfig is one provider's budget and cache settings.
@@ -269,7 +272,11 @@ func (s *Service) call(ctx context.Context, e *entry, ip netip.Addr, key string)
 	}
 	cctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
+	cctx, span := telemetry.Tracer().Start(cctx, "ti "+name, trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("entitygraph.provider", name)))
+	defer span.End()
 	r, err := e.p.Lookup(cctx, ip)
+	defer func() { span.SetAttributes(attribute.String("entitygraph.ti.status", string(r.Status))) }()
 	r.Provider = name
 	r.FetchedAt = s.now().UTC()
 	if err != nil {
