@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -572,5 +573,50 @@ func TestTrustedDocuments(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(out.Errors) != 0 || out.Data == nil {
 		t.Errorf("GET by documentId: %d %+v", resp.StatusCode, out.Errors)
+	}
+}
+
+// TestClientExamples: the README's curl and Python clients run against the
+// demo and print its answers; the README shows every example file as it is.
+func TestClientExamples(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"curl.sh", "client.py", "client.ps1", "logicapp-http-action.json"} {
+		b, err := os.ReadFile(filepath.Join("../../examples", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), string(b)) {
+			t.Errorf("the README does not show examples/%s as it is", f)
+		}
+	}
+	ts := newServer(t, demoWorkspace(t), demoWorkspace(t))
+	env := append(os.Environ(), "EG_URL="+ts.URL)
+	required := os.Getenv("EG_REQUIRE_CLIENTS") != ""
+	run := func(name string, args ...string) string {
+		if _, err := exec.LookPath(name); err != nil {
+			if required {
+				t.Fatalf("%s is not installed", name)
+			}
+			t.Skipf("%s is not installed", name)
+		}
+		cmd := exec.Command(name, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			if required || !strings.Contains(string(out), "No module named") {
+				t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+			}
+			t.Skipf("%s: %s", name, out)
+		}
+		return string(out)
+	}
+	if out := run("sh", "../../examples/curl.sh"); !strings.Contains(out, `"totalCount":2`) || !strings.Contains(out, "Password spray attack") {
+		t.Errorf("curl.sh printed %s", out)
+	}
+	if out := run("python3", "../../examples/client.py", demo.SprayIP); !strings.Contains(out, demo.SprayVictim) {
+		t.Errorf("client.py printed %s", out)
 	}
 }
