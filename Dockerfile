@@ -3,8 +3,10 @@
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-# Modules and the build cache live in cache mounts: a source change neither
+# Modules and the build cache live in cache mounts, and every module is
+# downloaded before the sources are copied: a source change neither
 # downloads modules again nor rebuilds DuckDB's bindings.
+RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \

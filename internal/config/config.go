@@ -75,6 +75,57 @@ Flags (each also set by the environment variable named, or by the YAML file's ke
 flags win over the environment, which wins over the file):
 `
 
+// flagGroups orders --help.
+var flagGroups = []struct {
+	title string
+	names []string
+}{
+	{"Serving", []string{"listen", "config", "insecure-no-auth", "cors-origins", "request-timeout", "max-body", "shutdown-grace", "audit-file", "log-format"}},
+	{"Data", []string{"data", "demo-rows", "source", "msticpy-config", "memory-limit", "lenient"}},
+	{"Query limits and caching", []string{"max-timespan", "max-depth", "max-cost", "batch-wait", "cache-ttl", "cache-mb"}},
+	{"Documents and tracing", []string{"persisted-queries", "persisted-only", "trace-documents"}},
+}
+
+// printUsage writes --help: what gql is, then the flags by group, each
+// with its type, default and environment variable.
+func printUsage(fs *flag.FlagSet) {
+	out := fs.Output()
+	fmt.Fprint(out, usageHeader)
+	listed := map[string]bool{}
+	for _, g := range flagGroups {
+		fmt.Fprintf(out, "\n%s:\n", g.title)
+		for _, name := range g.names {
+			if f := fs.Lookup(name); f != nil {
+				listed[name] = true
+				printFlag(out, f)
+			}
+		}
+	}
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if !listed[f.Name] {
+			if first {
+				fmt.Fprint(out, "\nOther:\n")
+				first = false
+			}
+			printFlag(out, f)
+		}
+	})
+}
+
+func printFlag(out io.Writer, f *flag.Flag) {
+	kind, usage := flag.UnquoteUsage(f)
+	line := "  -" + f.Name
+	if kind != "" {
+		line += " " + kind
+	}
+	fmt.Fprintf(out, "%s\n    \t%s", line, usage)
+	if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "0s" {
+		fmt.Fprintf(out, " (default %s)", f.DefValue)
+	}
+	fmt.Fprintln(out)
+}
+
 // Load resolves the configuration from args (flags), the environment
 // (EG_LISTEN, EG_DATA, EG_CONFIG, EG_DEMO_ROWS (or EG_DEMO_SCALE), EG_MAX_TIMESPAN,
 // EG_REQUEST_TIMEOUT, EG_MEMORY_LIMIT, EG_CACHE_TTL, EG_CACHE_MB,
@@ -83,10 +134,7 @@ flags win over the environment, which wins over the file):
 func Load(args []string, getenv func(string) string) (Config, error) {
 	fs := flag.NewFlagSet("gql", flag.ContinueOnError)
 	fs.SetOutput(HelpOutput)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usageHeader)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { printUsage(fs) }
 	listen := fs.String("listen", "", "address to listen on (env EG_LISTEN; default 127.0.0.1:8080)")
 	data := fs.String("data", "", "workspace directory of table exports (env EG_DATA; default: the built-in demo workspace)")
 	file := fs.String("config", "", "YAML configuration file (env EG_CONFIG)")
