@@ -32,7 +32,7 @@ type Alert struct {
 func (Alert) IsNode() {}
 
 // GetID is the alert's opaque global id.
-func (a Alert) GetID() string { return EncodeID("Alert", a.SystemAlertID) }
+func (a Alert) GetID() string { return EncodeEntityID("Alert", a.SystemAlertID, a.Span) }
 
 // IsAlertEntity marks entity types of the AlertEntity union.
 func (IPAddress) IsAlertEntity() {}

@@ -41,10 +41,10 @@ func (Account) IsNode() {}
 func (Host) IsNode() {}
 
 // GetID is the opaque global id of the IP.
-func (ip IPAddress) GetID() string { return EncodeID("IpAddress", ip.Addr.String()) }
+func (ip IPAddress) GetID() string { return EncodeEntityID("IpAddress", ip.Addr.String(), ip.Span) }
 
 // GetID is the opaque global id of the account.
-func (a Account) GetID() string { return EncodeID("Account", a.Name) }
+func (a Account) GetID() string { return EncodeEntityID("Account", a.Name, a.Span) }
 
 // GetID is the opaque global id of the host.
-func (h Host) GetID() string { return EncodeID("Host", h.Name) }
+func (h Host) GetID() string { return EncodeEntityID("Host", h.Name, h.Span) }

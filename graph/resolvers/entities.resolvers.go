@@ -330,7 +330,11 @@ func (r *queryResolver) Account(ctx context.Context, name string, timespan *mode
 	if err != nil {
 		return nil, err
 	}
-	return &model.Account{Name: key, Span: span}, nil
+	n, err := r.knownAccount(ctx, &model.Account{Name: key, Span: span})
+	if n == nil || err != nil {
+		return nil, err
+	}
+	return n.(*model.Account), nil
 }
 
 // Host is the resolver for the host field.
@@ -343,7 +347,11 @@ func (r *queryResolver) Host(ctx context.Context, name string, timespan *model.T
 	if err != nil {
 		return nil, err
 	}
-	return &model.Host{Name: key, Span: span}, nil
+	n, err := r.knownHost(ctx, &model.Host{Name: key, Span: span})
+	if n == nil || err != nil {
+		return nil, err
+	}
+	return n.(*model.Host), nil
 }
 
 // Alert is the resolver for the alert field.

@@ -2,40 +2,65 @@ package resolvers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
+	"entitygraph/internal/safe"
+	"entitygraph/internal/sources"
 )
 
 // MaxBulk caps the entities one root list field or nodes() takes.
 const MaxBulk = 100
 
-// alertLookback is the default timespan of alert(id:) and node refetches
-// of alerts: an alert id carries no time.
-const alertLookback = 30 * 24 * time.Hour
+// defaultAlertLookback is how far back alert(id:) looks when the server
+// sets no --max-timespan: a SystemAlertId carries no time.
+const defaultAlertLookback = 90 * 24 * time.Hour
 
+// alertByID finds an alert by SystemAlertId or global id: over the
+// timespan given, else the one its global id carries, else as far back as
+// --max-timespan allows (one narrow query by id). An alert that is not
+// there is null with a NOT_FOUND error saying where it was looked for.
 func (r *Resolver) alertByID(ctx context.Context, id string, timespan *model.TimeSpanInput) (*model.Alert, error) {
 	systemID := id
-	if typ, key, err := model.DecodeID(id); err == nil && typ == "Alert" {
-		systemID = key
+	var idSpan model.Span
+	var hasSpan bool
+	if typ, key, span, ok, err := model.DecodeEntityID(id); err == nil && typ == "Alert" {
+		systemID, idSpan, hasSpan = key, span, ok
 	}
 	if systemID == "" || len(systemID) > 128 {
 		return nil, badInput(ctx, "id", "not an alert id")
 	}
 	var span model.Span
 	var err error
-	if timespan == nil {
-		end := r.Config.now().UTC()
-		span = model.Span{Start: end.Add(-alertLookback), End: end}
-	} else if span, err = r.resolveSpan(ctx, timespan); err != nil {
-		return nil, err
+	switch {
+	case timespan != nil:
+		if span, err = r.resolveSpan(ctx, timespan); err != nil {
+			return nil, err
+		}
+	case hasSpan:
+		span = idSpan
+	default:
+		lookback := r.Config.MaxTimespan
+		if lookback <= 0 {
+			lookback = defaultAlertLookback
+		}
+		end := r.Config.now().UTC().Truncate(time.Minute).Add(time.Minute)
+		span = model.Span{Start: end.Add(-lookback), End: end}
 	}
 	rw, err := latest(ctx, facets.AlertByID, span, systemID)
-	if rw == nil || err != nil {
+	if err != nil {
 		return nil, err
+	}
+	if rw == nil {
+		return nil, &gqlerror.Error{Path: graphql.GetPath(ctx), Message: fmt.Sprintf("no alert %q between %s and %s", truncate(systemID, 128), span.Start.Format(time.RFC3339), span.End.Format(time.RFC3339)),
+			Extensions: map[string]any{"code": CodeNotFound}}
 	}
 	return alertFromRow(rw, span), nil
 }
@@ -102,13 +127,19 @@ func (r *Resolver) ipAddresses(ctx context.Context, addresses []string, timespan
 	return out, nil
 }
 
-// node refetches one entity by global id, over the default timespan.
+// node refetches one entity by global id, over the timespan the id
+// carries (the default one for ids without), and is null for an account or
+// host nothing in that timespan names.
 func (r *Resolver) node(ctx context.Context, id, arg string) (model.Node, error) {
-	typ, key, err := model.DecodeID(id)
+	typ, key, span, hasSpan, err := model.DecodeEntityID(id)
 	if err != nil {
 		return nil, badInput(ctx, arg, "%v", err)
 	}
-	span, _ := r.resolveSpan(ctx, nil)
+	if !hasSpan {
+		span, _ = r.resolveSpan(ctx, nil)
+	} else if r.Config.MaxTimespan > 0 && span.End.Sub(span.Start) > r.Config.MaxTimespan {
+		return nil, badInput(ctx, arg, "the id's timespan is longer than this server's --max-timespan")
+	}
 	switch typ {
 	case "IpAddress":
 		if addr, err := ipclass.Parse(key); err == nil {
@@ -116,11 +147,11 @@ func (r *Resolver) node(ctx context.Context, id, arg string) (model.Node, error)
 		}
 	case "Account":
 		if k, err := AccountKey(key); err == nil {
-			return &model.Account{Name: k, Span: span}, nil
+			return r.knownAccount(ctx, &model.Account{Name: k, Span: span})
 		}
 	case "Host":
 		if k, err := hostKeyOf(key); err == nil {
-			return &model.Host{Name: k, Span: span}, nil
+			return r.knownHost(ctx, &model.Host{Name: k, Span: span})
 		}
 	case "Alert":
 		a, err := r.alertByID(ctx, id, nil)
@@ -145,4 +176,56 @@ func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error
 		out[i] = n
 	}
 	return out, nil
+}
+
+// knownAccount is the account, or nil when nothing in its timespan names
+// it (no event in any source, no sign-in profile). A failing source does
+// not hide it: its error is reported and the account returned.
+func (r *Resolver) knownAccount(ctx context.Context, a *model.Account) (model.Node, error) {
+	if ok := r.known(ctx, facets.AccountTimeline, []*facets.Facet{facets.AccountProfile}, a.Span, a.Name); !ok {
+		return nil, nil
+	}
+	return a, nil
+}
+
+// knownHost is the host, or nil when nothing in its timespan names it (no
+// event, heartbeat, VM inventory or MDE record).
+func (r *Resolver) knownHost(ctx context.Context, h *model.Host) (model.Node, error) {
+	if ok := r.known(ctx, facets.HostTimeline, []*facets.Facet{facets.HostHeartbeat, facets.HostVMComputer, facets.HostDeviceInfo}, h.Span, h.Name); !ok {
+		return nil, nil
+	}
+	return h, nil
+}
+
+// known says whether any of the entity's sources names it in the span:
+// its timeline (the same batched queries firstSeen and lastSeen use) or
+// one of the latest-record facets. A failing source counts as naming it
+// (its error is reported): an outage never makes an entity vanish.
+func (r *Resolver) known(ctx context.Context, timeline, records []*facets.Facet, span model.Span, key string) bool {
+	q := spanQuery(span)
+	q.Bucket = time.Hour
+	results, errs := parallel(ctx, timeline, q, key)
+	latestRows := make([]row, len(records))
+	errs = append(errs, safe.Each(len(records), func(i int) (err error) {
+		latestRows[i], err = latest(ctx, records[i], span, key)
+		return err
+	})...)
+	for _, rs := range results {
+		if len(rs) > 0 {
+			return true
+		}
+	}
+	for _, rw := range latestRows {
+		if rw != nil {
+			return true
+		}
+	}
+	failed := false
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, sources.ErrTableUnavailable) {
+			addError(ctx, err)
+			failed = true
+		}
+	}
+	return failed
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -76,10 +77,17 @@ func TestAccountPivot(t *testing.T) {
 		t.Errorf("timeline sign-ins %d, total %d, seen %v..%v", timelineSignins, total, get(a, "firstSeen"), get(a, "lastSeen"))
 	}
 
-	// Exact canonical forms, case-insensitive; never a substring.
+	// Exact canonical forms, case-insensitive; never a substring. A name
+	// nothing in the timespan knows is null, not an empty account.
 	for name, want := range map[string]int{"MEGAN.BOWEN@CONTOSO.COM": total, "megan.bowen": total, "bowen": 0, "megan": 0, "bowen@contoso.com": 0} {
 		r := post(t, ts, `query($n: String!) { account(name: $n) { signins { totalCount } } }`, map[string]any{"n": name})
 		noErrors(t, r)
+		if want == 0 {
+			if r.Data["account"] != nil {
+				t.Errorf("account %q: %v, want null", name, r.Data["account"])
+			}
+			continue
+		}
 		if got := num(get(r.Data, "account.signins.totalCount")); got != want {
 			t.Errorf("account %q: %d sign-ins, want %d", name, got, want)
 		}
@@ -96,7 +104,7 @@ func TestAccountPivot(t *testing.T) {
 	if get(r.Data, "a.domainUser") != `contoso\administrator` || num(get(r.Data, "a.hosts.0.failures")) != 40 {
 		t.Errorf("domainUser/hosts = %v / %v", get(r.Data, "a.domainUser"), get(r.Data, "a.hosts"))
 	}
-	if len(get(r.Data, "b.hostLogons").([]any)) != 1 || len(get(r.Data, "c.hostLogons").([]any)) != 0 {
+	if len(get(r.Data, "b.hostLogons").([]any)) != 1 || r.Data["c"] != nil {
 		t.Errorf("bare/other-domain logons = %v / %v", get(r.Data, "b"), get(r.Data, "c"))
 	}
 }
@@ -208,8 +216,10 @@ func TestAlertGraph(t *testing.T) {
 			t.Errorf("%v: related %v", get(n, "name"), rel)
 		}
 	}
+	// An unknown alert is null, and the error says where it was looked for
+	// (as far back as --max-timespan: 30 days on this server).
 	r = post(t, ts, `{ alert(id: "no-such-alert") { name } }`, nil)
-	if len(r.Errors) > 0 || get(r.Data, "alert") != nil {
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_FOUND" || !strings.Contains(r.Errors[0].Message, "2026-10-31T12:01:00Z") || get(r.Data, "alert") != nil {
 		t.Errorf("unknown alert: %v %v", r.Data, r.Errors)
 	}
 }
@@ -618,5 +628,45 @@ func TestClientExamples(t *testing.T) {
 	}
 	if out := run("python3", "../../examples/client.py", demo.SprayIP); !strings.Contains(out, demo.SprayVictim) {
 		t.Errorf("client.py printed %s", out)
+	}
+}
+
+// TestUnknownEntitiesAndNodeIDs: an account or host nothing in the
+// timespan names is null (a failing source never hides one); an entity's
+// id carries its timespan, so refetching it gives the values it came with.
+func TestUnknownEntitiesAndNodeIDs(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ a: account(name: "nobody@contoso.com") { name } h: host(name: "nope") { name }
+		web: host(name: "`+demo.BeaconHost+`") { name } old: account(name: "`+demo.SprayVictim+`", timespan: {start: "2026-01-01T00:00:00Z", end: "2026-01-02T00:00:00Z"}) { name } }`, nil)
+	noErrors(t, r)
+	if r.Data["a"] != nil || r.Data["h"] != nil || r.Data["old"] != nil || get(r.Data, "web.name") != demo.BeaconHost {
+		t.Errorf("unknown entities: %v", r.Data)
+	}
+
+	// Refetch by id over the id's own (one-hour) span, not the default two days.
+	r = post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`", timespan: {last: "1h", end: "2026-11-29T07:30:00Z"}) { id signins { totalCount } } }`, nil)
+	noErrors(t, r)
+	id, narrow := get(r.Data, "ipAddress.id").(string), get(r.Data, "ipAddress.signins.totalCount")
+	wide := get(post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { signins { totalCount } } }`, nil).Data, "ipAddress.signins.totalCount")
+	again := post(t, ts, `query($id: ID!) { node(id: $id) { id ... on IpAddress { signins { totalCount } } } }`, map[string]any{"id": id})
+	noErrors(t, again)
+	if narrow == wide || get(again.Data, "node.signins.totalCount") != narrow || get(again.Data, "node.id") != id {
+		t.Errorf("refetch: narrow %v, wide %v, by id %v (%v)", narrow, wide, get(again.Data, "node.signins.totalCount"), again.Data)
+	}
+	// An id of another server's longer timespan is refused; a made-up one is bad input.
+	long := model.EncodeEntityID("IpAddress", demo.SprayIP, model.Span{Start: anchor.Add(-365 * 24 * time.Hour), End: anchor})
+	for _, bad := range []string{long, "bm90IGFuIGlk"} {
+		r := post(t, ts, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": bad})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+			t.Errorf("node(%q): %+v", bad, r.Errors)
+		}
+	}
+
+	// A source outage never makes an account vanish.
+	failing := newServer(t, failingSource{LogSource: store, fail: map[string]error{"SigninLogs": errors.New("disk on fire")}}, store)
+	r = post(t, failing, `{ account(name: "nobody@contoso.com") { name } }`, nil)
+	if get(r.Data, "account.name") != "nobody@contoso.com" || len(r.Errors) == 0 {
+		t.Errorf("with SigninLogs failing: %v %+v", r.Data, r.Errors)
 	}
 }
