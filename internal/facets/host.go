@@ -46,7 +46,7 @@ var (
 		Keys:    hostKey("Computer"),
 		Where:   []Expr{Eq(Col("EventID"), Int(4688))},
 		Kind:    Events,
-		Columns: []string{"Computer", "EventID", "NewProcessName", "CommandLine", "ParentProcessName", "NewProcessId", "ProcessId", "SubjectUserName", "SubjectDomainName", "TokenElevationType", "Account"},
+		Columns: []string{"Computer", "EventID", "Activity", "NewProcessName", "CommandLine", "ParentProcessName", "NewProcessId", "ProcessId", "SubjectUserName", "SubjectDomainName", "TokenElevationType", "Account"},
 	}
 	// Sysmon for Linux logs process creation (EventID 1) as XML in Syslog.
 	HostLinuxProcesses = &Facet{
