@@ -386,7 +386,7 @@ func (g *gen) persistence() {
 		g.add("SecurityEvent", row)
 	}
 	event(win, 4688, "4688 - A new process has been created.", map[string]any{"NewProcessName": `C:\Windows\System32\schtasks.exe`,
-		"CommandLine": `schtasks /create /tn "OneDrive Updater" /tr C:\Users\megan.bowen\AppData\Local\Temp\odupd.exe /sc minute /mo 30`,
+		"CommandLine":       `schtasks /create /tn "OneDrive Updater" /tr C:\Users\megan.bowen\AppData\Local\Temp\odupd.exe /sc minute /mo 30`,
 		"ParentProcessName": `C:\Windows\System32\cmd.exe`, "NewProcessId": "0x1a2c", "ProcessId": "0x17f0", "TokenElevationType": "%%1937"})
 	event(win-time.Minute, 4698, "4698 - A scheduled task was created.", map[string]any{
 		"EventData": `<EventData><Data Name="TaskName">\OneDrive Updater</Data><Data Name="TaskContent">C:\Users\megan.bowen\AppData\Local\Temp\odupd.exe</Data></EventData>`})
