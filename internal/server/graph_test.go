@@ -670,3 +670,40 @@ func TestUnknownEntitiesAndNodeIDs(t *testing.T) {
 		t.Errorf("with SigninLogs failing: %v %+v", r.Data, r.Errors)
 	}
 }
+
+// TestHostActivity: the demo's persistence decodes end to end: Sysmon for
+// Linux XML into process fields, cron and useradd lines, and Windows 4688,
+// 4698, 4720/4732 and 1102 with their accounts and activity.
+func TestHostActivity(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{
+	  linux: host(name: "`+demo.BruteHost+`") { processes { totalCount nodes { eventId processName commandLine parentProcessName account { name } } }
+	    scheduledTasks { totalCount nodes { activity message } } accountChanges { totalCount nodes { activity message } } notableEvents { totalCount nodes { message } } }
+	  win: host(name: "win-fs01") { processes { nodes { eventId activity processName commandLine account { name } } }
+	    scheduledTasks { nodes { eventId account { name } } } accountChanges { nodes { eventId targetAccount { name } } } notableEvents { nodes { eventId activity } } } }`, nil)
+	noErrors(t, r)
+	procs := get(r.Data, "linux.processes.nodes").([]any)
+	var curl bool
+	for _, p := range procs {
+		curl = curl || (get(p, "processName") == "/usr/bin/curl" && strings.Contains(get(p, "commandLine").(string), "update.sh") &&
+			get(p, "parentProcessName") == "/usr/bin/bash" && get(p, "account.name") == "dbadmin" && get(p, "eventId") == 1.0)
+	}
+	if num(get(r.Data, "linux.processes.totalCount")) != 2 || !curl {
+		t.Errorf("Linux processes: %v", get(r.Data, "linux.processes"))
+	}
+	if num(get(r.Data, "linux.scheduledTasks.totalCount")) != 4 || num(get(r.Data, "linux.accountChanges.totalCount")) != 2 || num(get(r.Data, "linux.notableEvents.totalCount")) != 1 {
+		t.Errorf("Linux tasks/changes/notable: %v %v %v", get(r.Data, "linux.scheduledTasks.totalCount"), get(r.Data, "linux.accountChanges.totalCount"), get(r.Data, "linux.notableEvents.totalCount"))
+	}
+	wp := get(r.Data, "win.processes.nodes").([]any)
+	if len(wp) != 2 || get(wp[0], "activity") != "4688 - A new process has been created." || get(wp[0], "account.name") != `contoso\megan.bowen` {
+		t.Errorf("Windows processes: %v", wp)
+	}
+	if get(r.Data, "win.scheduledTasks.nodes.0.eventId") != 4698.0 || get(r.Data, "win.notableEvents.nodes.0.eventId") != 1102.0 {
+		t.Errorf("Windows tasks/notable: %v / %v", get(r.Data, "win.scheduledTasks"), get(r.Data, "win.notableEvents"))
+	}
+	changes, _ := json.Marshal(get(r.Data, "win.accountChanges.nodes"))
+	if !strings.Contains(string(changes), `"eventId":4720`) || !strings.Contains(string(changes), `helpdesk2`) || !strings.Contains(string(changes), `"eventId":4732`) {
+		t.Errorf("Windows account changes: %s", changes)
+	}
+}
