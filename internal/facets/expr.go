@@ -222,9 +222,11 @@ var templates = map[string][2]string{
 	"concat":      {"concat($*)", "strcat($*)"},
 	"isempty":     {"(coalesce(CAST($0 AS VARCHAR), '') = '')", "isempty($0)"},
 	"lastsegment": {"string_split($0, $1)[-1]", "tostring(split($0, $1)[-1])"},
-	"shortname":   {"split_part(lower($0), '.', 1)", `tostring(split(tolower($0), ".")[0])`},
-	"istrue":      {"coalesce($0, false)", "coalesce($0, false)"},
-	"tostring":    {"CAST($0 AS VARCHAR)", "tostring($0)"},
+	// An IPv4-shaped name (a host known by its address) is kept whole.
+	"shortname": {`(CASE WHEN regexp_full_match(lower($0), '[0-9]{1,3}([.][0-9]{1,3}){3}') THEN lower($0) ELSE split_part(lower($0), '.', 1) END)`,
+		`iff(tolower($0) matches regex "^[0-9]{1,3}([.][0-9]{1,3}){3}$$", tolower($0), tostring(split(tolower($0), ".")[0]))`},
+	"istrue":   {"coalesce($0, false)", "coalesce($0, false)"},
+	"tostring": {"CAST($0 AS VARCHAR)", "tostring($0)"},
 }
 
 // template writes a template with the arguments in place.
@@ -243,6 +245,9 @@ func (w *writer) template(t string, args []Expr) {
 			t = t[4:]
 		case strings.HasPrefix(t, "*"):
 			w.list(args, ", ")
+			t = t[1:]
+		case strings.HasPrefix(t, "$"): // "$$" is a literal "$"
+			w.s("$")
 			t = t[1:]
 		default:
 			w.expr(args[t[0]-'0'])

@@ -707,3 +707,30 @@ func TestHostActivity(t *testing.T) {
 		t.Errorf("Windows account changes: %s", changes)
 	}
 }
+
+// TestHostNamedByAddress: a host whose logs name it by its IPv4 address is
+// found by that address (a short name would cut it to "10").
+func TestHostNamedByAddress(t *testing.T) {
+	dir := t.TempDir()
+	var lines []string
+	for i := 0; i < 3; i++ {
+		b, _ := json.Marshal(map[string]any{"TimeGenerated": anchor.Add(-time.Duration(i+1) * time.Hour).Format(time.RFC3339), "Computer": "10.0.2.9",
+			"Facility": "authpriv", "SeverityLevel": "info", "ProcessName": "sshd", "SyslogMessage": "Accepted publickey for deploy from 10.0.0.5 port 50000 ssh2"})
+		lines = append(lines, string(b))
+	}
+	b, _ := json.Marshal(map[string]any{"TimeGenerated": anchor.Add(-time.Hour).Format(time.RFC3339), "Computer": "10.0.7.1",
+		"Facility": "authpriv", "SeverityLevel": "info", "ProcessName": "sshd", "SyslogMessage": "Accepted publickey for deploy from 10.0.0.5 port 50000 ssh2"})
+	lines = append(lines, string(b))
+	os.WriteFile(filepath.Join(dir, "Syslog.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	store, _, err := workspace.Open(context.Background(), workspace.Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ a: host(name: "10.0.2.9") { name eventSummary { count } } b: host(name: "10") { name } }`, nil)
+	noErrors(t, r)
+	if get(r.Data, "a.name") != "10.0.2.9" || num(get(r.Data, "a.eventSummary.0.count")) != 3 || r.Data["b"] != nil {
+		t.Errorf("host by address: %v", r.Data)
+	}
+}
