@@ -11,12 +11,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
 
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/access"
+	"entitygraph/internal/admission"
 	"entitygraph/internal/audit"
 	"entitygraph/internal/cache"
 	"entitygraph/internal/config"
@@ -219,6 +221,7 @@ func run(log *slog.Logger, args []string) error {
 		MaxBody:        cfg.MaxBody,
 		Documents:      documents,
 		TraceDocuments: cfg.TraceDocuments,
+		Admission:      admission.New(admission.Options{MaxConcurrent: maxRequests(cfg.MaxRequests)}),
 	})
 	if noTables == "" {
 		srv.SetReady()
@@ -292,4 +295,14 @@ func openAudit(c config.Audit) (*audit.Log, func(), error) {
 		return nil, nil, fmt.Errorf("audit.file: %w", err)
 	}
 	return audit.New(f), func() { f.Close() }, nil
+}
+
+// maxRequests is the admission limit: the configured one, else eight
+// requests per core (most of a request's time is spent waiting on its
+// backends, which have bounded pools of their own).
+func maxRequests(configured int) int {
+	if configured > 0 {
+		return configured
+	}
+	return 8 * runtime.GOMAXPROCS(0)
 }

@@ -38,6 +38,7 @@ type Config struct {
 	Audit            Audit          `yaml:"audit"`
 	InsecureNoAuth   bool           `yaml:"-"`                // serve a non-loopback address without access (flag only)
 	MaxBody          int64          `yaml:"maxBody"`          // request body bytes
+	MaxRequests      int            `yaml:"maxRequests"`      // GraphQL requests worked on at once (admission control)
 	Lenient          bool           `yaml:"lenient"`          // skip malformed CSV rows (counted, reported) instead of failing the load
 	LogFormat        string         `yaml:"logFormat"`        // text or json
 	TraceDocuments   bool           `yaml:"traceDocuments"`   // put GraphQL documents on OpenTelemetry spans
@@ -80,7 +81,7 @@ var flagGroups = []struct {
 	title string
 	names []string
 }{
-	{"Serving", []string{"listen", "config", "insecure-no-auth", "cors-origins", "request-timeout", "max-body", "shutdown-grace", "audit-file", "log-format"}},
+	{"Serving", []string{"listen", "config", "insecure-no-auth", "cors-origins", "request-timeout", "max-requests", "max-body", "shutdown-grace", "audit-file", "log-format"}},
 	{"Data", []string{"data", "demo-rows", "source", "msticpy-config", "memory-limit", "lenient"}},
 	{"Query limits and caching", []string{"max-timespan", "max-depth", "max-cost", "batch-wait", "cache-ttl", "cache-mb"}},
 	{"Documents and tracing", []string{"persisted-queries", "persisted-only", "trace-documents"}},
@@ -156,6 +157,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	persistedFile := fs.String("persisted-queries", "", "trusted documents: a manifest of id → document, Apollo's or Relay's format (env EG_PERSISTED_QUERIES)")
 	persistedOnly := fs.Bool("persisted-only", false, "run only documents from --persisted-queries (env EG_PERSISTED_ONLY=true)")
 	lenient := fs.Bool("lenient", false, "skip malformed CSV rows (counted and reported) instead of refusing to start (env EG_LENIENT=true)")
+	maxRequests := fs.Int("max-requests", 0, "GraphQL requests worked on at once; more wait up to 10 s, then get 503 (env EG_MAX_REQUESTS; default 8 per core)")
 	maxBody := fs.Int64("max-body", 0, "largest request body in bytes (env EG_MAX_BODY; default 1048576)")
 	grace := fs.Duration("shutdown-grace", 0, "how long in-flight requests may finish after SIGTERM before they are cancelled (env EG_SHUTDOWN_GRACE; default 20s)")
 	auditFile := fs.String("audit-file", "", "append the audit log (one JSON line per request) to this file (env EG_AUDIT_FILE; default: standard output)")
@@ -280,6 +282,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		if cfg.MaxBody, err = strconv.ParseInt(env, 10, 64); err != nil {
 			return Config{}, fmt.Errorf("EG_MAX_BODY: %w", err)
 		}
+	}
+	if cfg.MaxRequests, err = intSetting(*maxRequests, getenv("EG_MAX_REQUESTS"), cfg.MaxRequests); err != nil {
+		return Config{}, fmt.Errorf("EG_MAX_REQUESTS: %w", err)
 	}
 	if cfg.ShutdownGrace, err = durSetting(*grace, getenv("EG_SHUTDOWN_GRACE"), cfg.ShutdownGrace); err != nil {
 		return Config{}, fmt.Errorf("EG_SHUTDOWN_GRACE: %w", err)

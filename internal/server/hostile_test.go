@@ -22,6 +22,7 @@ import (
 
 	"entitygraph/graph/generated"
 	"entitygraph/graph/resolvers"
+	"entitygraph/internal/admission"
 	"entitygraph/internal/demo"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
@@ -286,3 +287,57 @@ func TestBoundedParseCache(t *testing.T) {
 
 //go:embed testdata/introspection.graphql
 var introspectionQuery string
+
+// gateSource holds every query until the gate opens.
+type gateSource struct {
+	sources.LogSource
+	entered chan struct{}
+	gate    chan struct{}
+	runs    atomic.Int64
+}
+
+func (g *gateSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	g.runs.Add(1)
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.gate
+	return g.LogSource.Run(ctx, f, q)
+}
+
+// TestAdmission: past the server's capacity a request waits its turn, then
+// gets 503 SERVER_BUSY with Retry-After and costs no backend query; the
+// request at work finishes, and the next one is served.
+func TestAdmission(t *testing.T) {
+	store := demoWorkspace(t)
+	src := &gateSource{LogSource: store, entered: make(chan struct{}, 1), gate: make(chan struct{})}
+	s := New(Options{Source: src, Admission: admission.New(admission.Options{MaxConcurrent: 1, MaxWait: 200 * time.Millisecond}),
+		Batching: loaders.Options{Wait: time.Millisecond},
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	q := `{ ipAddress(address: "` + demo.SprayIP + `") { signins { totalCount } } }`
+	first := make(chan gqlResponse, 1)
+	go func() { first <- post(t, ts, q, nil) }()
+	<-src.entered
+	before := src.runs.Load()
+	body, _ := json.Marshal(map[string]any{"query": q})
+	resp, err := http.Post(ts.URL+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy gqlResponse
+	json.NewDecoder(resp.Body).Decode(&busy)
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || len(busy.Errors) != 1 || busy.Errors[0].Extensions["code"] != CodeServerBusy || src.runs.Load() != before {
+		t.Errorf("over capacity: %d %q %+v (backend queries %d → %d)", resp.StatusCode, resp.Header.Get("Retry-After"), busy.Errors, before, src.runs.Load())
+	}
+	close(src.gate)
+	if r := <-first; len(r.Errors) != 0 {
+		t.Errorf("the request at work: %+v", r.Errors)
+	}
+	if r := post(t, ts, q, nil); len(r.Errors) != 0 {
+		t.Errorf("after: %+v", r.Errors)
+	}
+}

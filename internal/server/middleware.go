@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"entitygraph/internal/access"
+	"entitygraph/internal/admission"
 	"entitygraph/internal/audit"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/persisted"
@@ -232,4 +233,30 @@ func writePersistedError(w http.ResponseWriter, err error) {
 	}
 	// 200, as automatic-persisted-query clients expect, with the code.
 	writeHTTPError(w, http.StatusOK, err.Error(), msg)
+}
+
+// CodeServerBusy answers a request turned away by admission control.
+const CodeServerBusy = "SERVER_BUSY"
+
+// withAdmission works on a request only when the admission controller
+// gives it a slot (per caller, then overall); one that waits too long is
+// answered 503 with Retry-After.
+func withAdmission(c *admission.Controller, next http.Handler) http.Handler {
+	if c == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		who := ""
+		if p, ok := access.PrincipalFrom(r.Context()); ok {
+			who = p.ID
+		}
+		release, err := c.Acquire(r.Context(), who)
+		if err != nil {
+			w.Header().Set("Retry-After", "1")
+			writeHTTPError(w, http.StatusServiceUnavailable, CodeServerBusy, "the server is at capacity: retry in a second")
+			return
+		}
+		defer release()
+		next.ServeHTTP(w, r)
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"entitygraph/graph/generated"
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/access"
+	"entitygraph/internal/admission"
 	"entitygraph/internal/audit"
 	"entitygraph/internal/cache"
 	"entitygraph/internal/loaders"
@@ -36,16 +37,17 @@ type Options struct {
 	Cache          *cache.Cache[[]sources.Row] // shared facet-result cache; nil: none
 	Resolver       *resolvers.Resolver
 	Logger         *slog.Logger
-	RequestTimeout time.Duration    // per GraphQL request; 0 means 60 s
-	Limits         Limits           // depth and cost limits
-	Batching       loaders.Options  // how loaders gather keys
-	CORSOrigins    []string         // browser origins allowed to call /graphql ("*": any)
-	ExampleQuery   string           // GraphiQL's default tab
-	Access         *access.Guard    // authentication and authorization; nil: the loopback single user reads everything
-	Audit          *audit.Log       // one line per request; nil: none
-	MaxBody        int64            // request body bytes; 0: DefaultMaxBody
-	Documents      *persisted.Store // trusted documents; nil: any document
-	TraceDocuments bool             // put the GraphQL document on request spans
+	RequestTimeout time.Duration         // per GraphQL request; 0 means 60 s
+	Limits         Limits                // depth and cost limits
+	Batching       loaders.Options       // how loaders gather keys
+	CORSOrigins    []string              // browser origins allowed to call /graphql ("*": any)
+	ExampleQuery   string                // GraphiQL's default tab
+	Access         *access.Guard         // authentication and authorization; nil: the loopback single user reads everything
+	Audit          *audit.Log            // one line per request; nil: none
+	MaxBody        int64                 // request body bytes; 0: DefaultMaxBody
+	Documents      *persisted.Store      // trusted documents; nil: any document
+	TraceDocuments bool                  // put the GraphQL document on request spans
+	Admission      *admission.Controller // requests worked on at once; nil: unbounded
 }
 
 // Server is the entitygraph HTTP handler.
@@ -84,7 +86,7 @@ func New(opts Options) *Server {
 	}
 	s.mux.Handle("/metrics", metrics.Handler())
 	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(withSpan(opts.Audit.Middleware(withRequestID(
-		opts.Access.Protect(withBody(opts.MaxBody, opts.Logger, opts.Documents, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql)))))))))))))
+		opts.Access.Protect(withAdmission(opts.Admission, withBody(opts.MaxBody, opts.Logger, opts.Documents, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql))))))))))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		switch {

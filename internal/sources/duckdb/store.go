@@ -9,6 +9,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -43,6 +44,7 @@ type Options struct {
 	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; empty: DuckDB's default
 	Threads     int    // 0: one per core
 	Lenient     bool   // skip (count and report) malformed CSV rows instead of failing the load
+	MaxConns    int    // connections (queries at once); 0: two per core
 }
 
 // Open creates an empty in-memory store. Extension auto-install and
@@ -66,6 +68,14 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("duckdb: open: %w", err)
 	}
 	db := sql.OpenDB(connector)
+	// Queries past the pool wait for a connection instead of all running at
+	// once on a few cores (every one slower, none finishing).
+	conns := opts.MaxConns
+	if conns <= 0 {
+		conns = 2 * runtime.GOMAXPROCS(0)
+	}
+	db.SetMaxOpenConns(max(conns, 2))
+	db.SetMaxIdleConns(max(conns, 2))
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: open: %w", err)
