@@ -7,6 +7,7 @@
 //	go run ./cmd/egbench load -rows 3000000
 //	go run ./cmd/egbench pivot -latency 100ms -concurrency 5
 //	go run ./cmd/egbench soak -duration 10m
+//	go run ./cmd/egbench throughput -conns 1,4,16,64
 package main
 
 import (
@@ -28,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak [flags]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -41,7 +42,8 @@ func main() {
 	scale := fs.Int("demo-rows", 10, "pivot: demo workspace scale")
 	seconds := fs.Duration("duration", 10*time.Second, "pivot: how long to measure cached throughput; soak: how long to run (default 10m)")
 	workers := fs.Int("workers", 4, "soak: clients sending the normal mix")
-	bin := fs.String("bin", "", "soak: the server binary (default: built from ./cmd/gql)")
+	bin := fs.String("bin", "", "soak, throughput: the server binary (default: built from ./cmd/gql)")
+	conns := fs.String("conns", "1,4,16,64", "throughput: client connections per cell")
 	fs.Parse(os.Args[2:])
 	durationSet := false
 	fs.Visit(func(f *flag.Flag) { durationSet = durationSet || f.Name == "duration" })
@@ -55,6 +57,11 @@ func main() {
 		err = loadFile(*rows, *dir, *mem)
 	case "pivot":
 		err = pivot(*latency, *concurrency, *scale, *seconds)
+	case "throughput":
+		if !durationSet {
+			*seconds = 5 * time.Second
+		}
+		err = throughput(*seconds, parseConns(*conns), *bin)
 	case "soak":
 		if !durationSet {
 			*seconds = 10 * time.Minute
