@@ -50,11 +50,26 @@ func loadQuery(ctx context.Context, f *facets.Facet, q facets.Query, key string)
 	return rows, nil
 }
 
-// loadPage runs an Events facet for one page of one key.
+// loadPage runs an Events facet for one page of one key. When the
+// connection does not select totalCount, the count is not computed: one
+// row past the page says whether there is a next one, and total is then
+// only good for pageInfo (offset + rows read).
 func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (rows []row, offset, total int, err error) {
 	offset, limit, err := page(ctx, first, after)
 	if err != nil {
 		return nil, 0, 0, err
+	}
+	if !wantsTotal(ctx) {
+		q := spanQuery(span)
+		q.Offset, q.Limit, q.AllColumns, q.NoTotal = offset, limit+1, wantsColumns(ctx), true
+		if rows, err = loadQuery(ctx, f, q, key); err != nil {
+			return nil, 0, 0, err
+		}
+		total = offset + len(rows)
+		if len(rows) > limit {
+			rows = rows[:limit]
+		}
+		return rows, offset, total, nil
 	}
 	fetch := limit
 	if fetch == 0 {
@@ -83,6 +98,16 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		rows = rows[:limit]
 	}
 	return rows, offset, total, nil
+}
+
+// wantsTotal reports whether the connection being resolved selects
+// totalCount.
+func wantsTotal(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return true
+	}
+	return selects(fc.Field.Selections, "totalCount")
 }
 
 // wantsColumns reports whether the connection being resolved selects

@@ -130,13 +130,16 @@ type Query struct {
 	In []ColumnIn
 	// Bucket is the width of TimeBucket() (timelines).
 	Bucket time.Duration
+	// NoTotal leaves out Events facets' per-key row count (_total): the
+	// count is a second pass over the rows, needed only for totalCount.
+	NoTotal bool
 }
 
 // Signature identifies everything but the keys: queries with equal
 // signatures can be batched into one, and their rows cached per key.
 func (q Query) Signature() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d|%d|%d|%d|%t|%d", q.Start.UnixNano(), q.End.UnixNano(), q.Offset, q.Limit, q.AllColumns, int64(q.Bucket))
+	fmt.Fprintf(&b, "%d|%d|%d|%d|%t|%d|%t", q.Start.UnixNano(), q.End.UnixNano(), q.Offset, q.Limit, q.AllColumns, int64(q.Bucket), q.NoTotal)
 	for _, in := range q.In {
 		fmt.Fprintf(&b, "|%q=%q", in.Column, in.Values)
 	}
@@ -314,7 +317,7 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 		} else {
 			w.s("*")
 		}
-		if f.Kind == Events {
+		if f.Kind == Events && !q.NoTotal {
 			w.s(", count(*) OVER (PARTITION BY _key) AS _total")
 		}
 		w.s(" FROM _m")
@@ -424,9 +427,11 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		keyList[i] = QuoteKQL(k)
 	}
 	keys := strings.Join(keyList, ", ")
-	paged := f.Kind == Events
-	if paged {
-		w.s("let _m = ")
+	// The total and the page read the same rows: materialize() computes
+	// them once.
+	counted := f.Kind == Events && !q.NoTotal
+	if counted {
+		w.s("let _m = materialize(")
 	}
 	w.s(QuoteKQLIdent(f.Table), "\n| where ", t, " between (", kqlTime(q.Start), " .. ", kqlTime(q.End), ")")
 	for _, in := range q.In {
@@ -529,7 +534,19 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 	switch f.Kind {
 	case Events:
 		off, lim := f.limit(q)
-		w.s(";\n_m\n| summarize _total = count() by _key")
+		if q.NoTotal {
+			w.s("\n| sort by _key asc, ", t, " desc\n| extend _rn = row_number(1, prev(_key) != _key)")
+			w.s(fmt.Sprintf("\n| where _rn between (%d .. %d)\n| project-away _rn", off+1, off+lim))
+			if !q.AllColumns && len(f.Columns) > 0 {
+				cols := []string{"_key"}
+				for _, c := range f.narrow() {
+					cols = append(cols, QuoteKQLIdent(c))
+				}
+				w.s("\n| project ", strings.Join(cols, ", "))
+			}
+			break
+		}
+		w.s(");\n_m\n| summarize _total = count() by _key")
 		w.s("\n| join kind=inner (_m\n    | sort by _key asc, ", t, " desc\n    | extend _rn = row_number(1, prev(_key) != _key)\n")
 		w.s(fmt.Sprintf("    | where _rn between (%d .. %d)\n    | project-away _rn) on _key", off+1, off+lim))
 		w.s("\n| project-away _key1\n| sort by _key asc, ", t, " desc")

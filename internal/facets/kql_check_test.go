@@ -47,6 +47,18 @@ func TestKQLAnalyzer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if f.Kind == Events {
+			narrow := goldenQuery
+			narrow.NoTotal = true
+			st, err := f.Render(KQL, forFacet(f, narrow))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(st.Text, "_total") || strings.Contains(st.Text, "join") {
+				t.Errorf("%s: a page without total still counts:\n%s", f.Name, st.Text)
+			}
+			expectClean(t, c, f.Name+" (no total)", st.Text)
+		}
 		res := expectClean(t, c, f.Name+" (hostile keys)", st.Text)
 		for _, k := range hostileKeys {
 			if !contains(res.Literals, k) {

@@ -734,3 +734,52 @@ func TestHostNamedByAddress(t *testing.T) {
 		t.Errorf("host by address: %v", r.Data)
 	}
 }
+
+// TestPagesWithoutTotal: a connection that does not ask for totalCount is
+// read without counting, and pages exactly as one that does.
+func TestPagesWithoutTotal(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	walk := func(withTotal bool) (pages []string, stmts []string) {
+		after := ""
+		for i := 0; i < 10; i++ {
+			sel := "pageInfo { hasNextPage endCursor } nodes { time userPrincipalName }"
+			if withTotal {
+				sel = "totalCount " + sel
+			}
+			r := post(t, ts, `query($a: String) { ipAddress(address: "`+demo.SprayIP+`") { signins(first: 25, after: $a) { `+sel+` } } }`, map[string]any{"a": nilIfEmpty(after)})
+			noErrors(t, r)
+			nodes, _ := json.Marshal(get(r.Data, "ipAddress.signins.nodes"))
+			pages = append(pages, string(nodes))
+			for _, c := range r.Extensions.Trace {
+				stmts = append(stmts, c.Statement)
+			}
+			if get(r.Data, "ipAddress.signins.pageInfo.hasNextPage") != true {
+				return pages, stmts
+			}
+			after = get(r.Data, "ipAddress.signins.pageInfo.endCursor").(string)
+		}
+		t.Fatal("no last page")
+		return nil, nil
+	}
+	counted, withStmts := walk(true)
+	plain, plainStmts := walk(false)
+	if len(counted) != 3 || strings.Join(counted, "|") != strings.Join(plain, "|") {
+		t.Errorf("pages differ: %d with totalCount, %d without", len(counted), len(plain))
+	}
+	for _, st := range plainStmts {
+		if strings.Contains(st, "_total") {
+			t.Errorf("counted without totalCount: %s", st)
+		}
+	}
+	if !strings.Contains(strings.Join(withStmts, " "), "_total") {
+		t.Error("totalCount asked, nothing counted")
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -82,7 +82,7 @@ func TestClientSecretFlowAndRequestShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Rows) != 20 || res.Rows[0][facets.TotalColumn] != int64(62) || !strings.HasPrefix(res.Statement, "let _m = SigninLogs") {
+	if len(res.Rows) != 20 || res.Rows[0][facets.TotalColumn] != int64(62) || !strings.HasPrefix(res.Statement, "let _m = materialize(SigninLogs") {
 		t.Fatalf("rows = %d, total %v, statement %.40q", len(res.Rows), res.Rows[0][facets.TotalColumn], res.Statement)
 	}
 	if _, ok := res.Rows[0]["TimeGenerated"].(time.Time); !ok {
