@@ -312,10 +312,13 @@ func (e callExpr) render(w *writer) {
 		if secs < 1 {
 			secs = 3600
 		}
+		// One explicit origin, the Unix epoch, in both dialects: KQL's bin()
+		// counts from 0001-01-01 and DuckDB's time_bucket from 2000-01-03,
+		// which put events in different buckets for widths such as 2d or 5h.
 		if sqlMode {
-			w.s(fmt.Sprintf("time_bucket(INTERVAL '%d seconds', %s)", secs, QuoteSQLIdent(w.time)))
+			w.s(fmt.Sprintf("time_bucket(INTERVAL '%d seconds', %s, TIMESTAMP '1970-01-01 00:00:00')", secs, QuoteSQLIdent(w.time)))
 		} else {
-			w.s(fmt.Sprintf("bin(%s, %ds)", QuoteKQLIdent(w.time), secs))
+			w.s(fmt.Sprintf("bin_at(%s, %ds, datetime(1970-01-01))", QuoteKQLIdent(w.time), secs))
 		}
 	default:
 		panic("facets: unknown expression " + e.op)

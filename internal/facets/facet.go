@@ -503,7 +503,10 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		for i, x := range texts {
 			for j, re := range ipTokens {
 				name := fmt.Sprintf("_t%d%c", i, 'a'+j)
+				// extract_all is null when nothing matches (documented); what
+				// array_concat does with a null is not, so it never sees one.
 				w.s("\n| extend ", name, " = extract_all(", QuoteKQL(re), ", ", x, ")")
+				w.s("\n| extend ", name, " = iff(isnull(", name, "), dynamic([]), ", name, ")")
 				cands = append(cands, name)
 			}
 		}
@@ -534,20 +537,30 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 	switch f.Kind {
 	case Events:
 		off, lim := f.limit(q)
+		// Narrow rows before the sort: sorting every matched row with all its
+		// columns is what Kusto documents as exhausting the sort budget.
+		narrow := ""
+		if !q.AllColumns && len(f.Columns) > 0 {
+			cols := []string{"_key"}
+			for _, c := range f.narrow() {
+				cols = append(cols, QuoteKQLIdent(c))
+			}
+			narrow = "| project " + strings.Join(cols, ", ")
+		}
 		if q.NoTotal {
+			if narrow != "" {
+				w.s("\n", narrow)
+			}
 			w.s("\n| sort by _key asc, ", t, " desc\n| extend _rn = row_number(1, prev(_key) != _key)")
 			w.s(fmt.Sprintf("\n| where _rn between (%d .. %d)\n| project-away _rn", off+1, off+lim))
-			if !q.AllColumns && len(f.Columns) > 0 {
-				cols := []string{"_key"}
-				for _, c := range f.narrow() {
-					cols = append(cols, QuoteKQLIdent(c))
-				}
-				w.s("\n| project ", strings.Join(cols, ", "))
-			}
 			break
 		}
 		w.s(");\n_m\n| summarize _total = count() by _key")
-		w.s("\n| join kind=inner (_m\n    | sort by _key asc, ", t, " desc\n    | extend _rn = row_number(1, prev(_key) != _key)\n")
+		w.s("\n| join kind=inner (_m\n")
+		if narrow != "" {
+			w.s("    ", narrow, "\n")
+		}
+		w.s("    | sort by _key asc, ", t, " desc\n    | extend _rn = row_number(1, prev(_key) != _key)\n")
 		w.s(fmt.Sprintf("    | where _rn between (%d .. %d)\n    | project-away _rn) on _key", off+1, off+lim))
 		w.s("\n| project-away _key1\n| sort by _key asc, ", t, " desc")
 		if !q.AllColumns && len(f.Columns) > 0 {

@@ -225,6 +225,9 @@ func TestHostileRequests(t *testing.T) {
 			req.Close = true
 			if !c.chunked {
 				req.ContentLength = int64(len(c.body))
+				// Wait for the server's go-ahead: one that refuses the body
+				// answers first instead of resetting a connection mid-write.
+				req.Header.Set("Expect", "100-continue")
 			}
 			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -486,5 +487,46 @@ func TestMalformedExports(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBucketsFromTheEpoch: timeline buckets count from 1970-01-01 (as the
+// KQL's bin_at does), so widths that do not divide a day agree across
+// engines: 2026-11-25 and 11-26 share one 2-day bucket starting 11-25.
+func TestBucketsFromTheEpoch(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "SigninLogs.jsonl"), []byte(`{"TimeGenerated":"2026-11-25T10:00:00Z","IPAddress":"1.2.3.4"}
+{"TimeGenerated":"2026-11-26T10:00:00Z","IPAddress":"1.2.3.4"}
+`), 0o644)
+	s := open(t, dir)
+	var tl *facets.Facet
+	for _, f := range facets.IPTimeline {
+		if f.Table == "SigninLogs" {
+			tl = f
+		}
+	}
+	for _, c := range []struct {
+		width time.Duration
+		want  []string
+	}{
+		{48 * time.Hour, []string{"2026-11-25T00:00:00Z"}},
+		{5 * time.Hour, []string{"2026-11-25T07:00:00Z", "2026-11-26T08:00:00Z"}},
+	} {
+		q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Bucket: c.width}
+		var got []string
+		for _, r := range run(t, s, tl, q) {
+			got = append(got, r["Bucket"].(time.Time).UTC().Format(time.RFC3339))
+		}
+		sort.Strings(got)
+		for _, w := range c.want {
+			epoch := time.Unix(0, 0).UTC()
+			ts, _ := time.Parse(time.RFC3339, w)
+			if ts.Sub(epoch)%c.width != 0 {
+				t.Fatalf("test expectation %s is not epoch-aligned for %v", w, c.width)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%v buckets %v, want %v", c.width, got, c.want)
+		}
 	}
 }
