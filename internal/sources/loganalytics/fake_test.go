@@ -261,7 +261,7 @@ func (f *fakeAzure) query(w http.ResponseWriter, r *http.Request) {
 		}
 		table = map[string]any{"name": "PrimaryResult", "columns": []map[string]string{{"name": "TableName", "type": "string"}}, "rows": rows}
 	case known:
-		if err := checkTimespan(body.Timespan, entry.q); err != nil {
+		if err := checkTimespan(body.Timespan, entry.q, entry.f); err != nil {
 			laError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
 			return
 		}
@@ -305,14 +305,21 @@ func (f *fakeAzure) storeFor(workspace string) *duckdb.Store {
 	return f.store
 }
 
-func checkTimespan(ts string, q facets.Query) error {
+// checkTimespan: the API timespan starts at the query's start (whole
+// seconds), ends after its end — by at most a second, plus LateArrival for
+// facets on another time column.
+func checkTimespan(ts string, q facets.Query, f *facets.Facet) error {
+	late := time.Duration(0)
+	if f.Time != "TimeGenerated" {
+		late = LateArrival
+	}
 	parts := strings.Split(ts, "/")
 	if len(parts) != 2 {
 		return fmt.Errorf("timespan %q is not start/end", ts)
 	}
 	start, err1 := time.Parse(time.RFC3339, parts[0])
 	end, err2 := time.Parse(time.RFC3339, parts[1])
-	if err1 != nil || err2 != nil || start.After(q.Start) || end.Before(q.End) || q.Start.Sub(start) >= time.Second || end.Sub(q.End) >= time.Second {
+	if err1 != nil || err2 != nil || start.After(q.Start) || !end.After(q.End) || q.Start.Sub(start) >= time.Second || end.Sub(q.End) > time.Second+late {
 		return fmt.Errorf("timespan %q does not match the query's %v..%v", ts, q.Start, q.End)
 	}
 	return nil

@@ -249,7 +249,7 @@ func (sc scoped) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	if sc.s.opts.Observer != nil {
 		sc.s.opts.Observer(f, q, st.Text)
 	}
-	rows, err := sc.query(ctx, st.Text, q.Start, q.End)
+	rows, err := sc.query(ctx, st.Text, q.Start, apiEnd(f, q.End))
 	res := sources.Result{Statement: st.Text, Rows: rows}
 	var se *sources.Error
 	if errors.As(err, &se) && se.Kind == sources.BadQuery {
@@ -259,6 +259,23 @@ func (sc scoped) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 		err = &sources.PartialError{Source: Name, Err: fmt.Errorf("%d rows: the row cap was reached", len(rows))}
 	}
 	return res, err
+}
+
+// LateArrival is how long after its event time a row of a facet whose
+// time column is not TimeGenerated may still be ingested (Traffic
+// Analytics processes flow logs up to an hour late).
+const LateArrival = 2 * time.Hour
+
+// apiEnd is the end of the query API's timespan for a facet. The API
+// applies its timespan to TimeGenerated on top of the query's own filter:
+// for a facet filtering another time column (FlowStartTime_t), a flow that
+// started inside the window but was ingested after it would be dropped, so
+// the API window is widened by LateArrival and the KQL filter decides.
+func apiEnd(f *facets.Facet, end time.Time) time.Time {
+	if f.Time != "" && f.Time != "TimeGenerated" {
+		return end.Add(LateArrival)
+	}
+	return end
 }
 
 // query sends one KQL query within the identity's budget.
@@ -271,11 +288,9 @@ func (sc scoped) query(ctx context.Context, kql string, start, end time.Time) ([
 	body := azlogs.QueryBody{Query: &kql}
 	if !start.IsZero() {
 		// Whole seconds that cover the KQL's own filter (the service
-		// intersects the two).
-		ceil := end.UTC().Truncate(time.Second)
-		if ceil.Before(end) {
-			ceil = ceil.Add(time.Second)
-		}
+		// intersects the two), one past the end: whether the API's end is
+		// inclusive is not documented, and the KQL's between is.
+		ceil := end.UTC().Truncate(time.Second).Add(time.Second)
 		ti := azlogs.NewTimeInterval(start.UTC().Truncate(time.Second), ceil)
 		body.Timespan = &ti
 	}

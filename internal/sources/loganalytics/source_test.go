@@ -97,7 +97,7 @@ func TestClientSecretFlowAndRequestShape(t *testing.T) {
 		t.Fatalf("received %d queries", len(f.received))
 	}
 	got := f.received[1]
-	if got.Workspace != wsMain.ID || got.Principal != "app:entitygraph-app" || got.Prefer != "wait=180" || got.Timespan != "2026-11-28T12:00:00Z/2026-11-30T12:00:00Z" {
+	if got.Workspace != wsMain.ID || got.Principal != "app:entitygraph-app" || got.Prefer != "wait=180" || got.Timespan != "2026-11-28T12:00:00Z/2026-11-30T12:00:01Z" { // one second past the inclusive end
 		t.Errorf("request = %+v", got)
 	}
 	if !strings.HasPrefix(f.received[0].KQL, "union isfuzzy=true") {
@@ -324,5 +324,32 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cret-value") || strings.Contains(err.Error(), "a-different-secret") {
 		t.Errorf("a secret leaked into the error: %v", err)
+	}
+}
+
+// TestLateArrivingFlows: a facet on another time column than
+// TimeGenerated (flows by FlowStartTime_t) sends an API timespan widened by
+// LateArrival, so a flow ingested after the window still reaches the KQL
+// filter; TimeGenerated facets send the window itself.
+func TestLateArrivingFlows(t *testing.T) {
+	f := newFakeAzure(t, demoWorkspace(t))
+	s := newSource(t, f, nil)
+	q := ipQuery(demo.C2IP)
+	for _, c := range []struct {
+		facet *facets.Facet
+		end   string
+	}{
+		{facets.IPNetflows, "2026-11-30T14:00:01Z"},
+		{facets.IPSignins, "2026-11-30T12:00:01Z"},
+	} {
+		if _, err := s.Run(context.Background(), c.facet, q); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		got := f.received[len(f.received)-1].Timespan
+		f.mu.Unlock()
+		if got != "2026-11-28T12:00:00Z/"+c.end {
+			t.Errorf("%s: timespan %s, want end %s", c.facet.Name, got, c.end)
+		}
 	}
 }
