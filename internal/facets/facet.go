@@ -521,7 +521,11 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 				sets = append(sets, name+" = make_set("+render(form)+")")
 				cands = append(cands, name)
 			}
-			w.s("\n| mv-apply _e = parse_json(", QuoteKQLIdent(a.Column), ") on (summarize ", strings.Join(sets, ", "), ")")
+			// mv-apply over an empty (or missing) array emits no row, which
+			// would drop a row another key column matched: such rows get one
+			// null element, whose forms are empty strings no key equals.
+			arr := "parse_json(" + QuoteKQLIdent(a.Column) + ")"
+			w.s("\n| mv-apply _e = iff(coalesce(array_length(", arr, "), 0) > 0, ", arr, ", dynamic([null])) on (summarize ", strings.Join(sets, ", "), ")")
 		}
 		w.s("\n| mv-expand _key = set_intersect(array_concat(", strings.Join(cands, ", "), "), dynamic([", keys, "])) to typeof(string)")
 		w.s("\n| project-away ", strings.Join(cands, ", "))
