@@ -356,12 +356,15 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 		}
 		w.s(" FROM _m")
 		f.sqlWhere(w)
-		var by strings.Builder
+		// Ties at the cap are broken by the group columns, ascending, nulls
+		// last — written out, as in the KQL, so both keep the same groups.
+		var by, order strings.Builder
 		for _, b := range f.Summary.By {
 			by.WriteString(", " + QuoteSQLIdent(b))
+			order.WriteString(", " + QuoteSQLIdent(b) + " ASC NULLS LAST")
 		}
-		w.s(" GROUP BY _key", by.String(), " QUALIFY row_number() OVER (PARTITION BY _key ORDER BY count(*) DESC", by.String(),
-			fmt.Sprintf(") <= %d ORDER BY _key, \"Count\" DESC", f.Summary.limit()), by.String())
+		w.s(" GROUP BY _key", by.String(), " QUALIFY row_number() OVER (PARTITION BY _key ORDER BY count(*) DESC", order.String(),
+			fmt.Sprintf(") <= %d ORDER BY _key, \"Count\" DESC", f.Summary.limit()), order.String())
 	}
 }
 
@@ -593,6 +596,9 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			w.s(", ", QuoteKQLIdent(b))
 		}
 		w.s("\n| sort by _key asc, Count desc")
+		for _, b := range f.Summary.By {
+			w.s(", ", QuoteKQLIdent(b), " asc nulls last")
+		}
 		w.s(fmt.Sprintf("\n| extend _rn = row_number(1, prev(_key) != _key)\n| where _rn <= %d\n| project-away _rn", f.Summary.limit()))
 	}
 }
