@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -528,5 +529,28 @@ func TestBucketsFromTheEpoch(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(c.want, ",") {
 			t.Errorf("%v buckets %v, want %v", c.width, got, c.want)
 		}
+	}
+}
+
+// TestSummaryTiesAtTheCap: groups tied at the cap are kept in group-column
+// order (as the KQL's sort writes it), not in whatever order the engine
+// meets them.
+func TestSummaryTiesAtTheCap(t *testing.T) {
+	dir := t.TempDir()
+	var rows []string
+	for _, u := range []string{"zed@contoso.com", "amy@contoso.com", "mia@contoso.com"} {
+		rows = append(rows, `{"TimeGenerated":"2026-11-29T10:00:00Z","IPAddress":"1.2.3.4","UserPrincipalName":"`+u+`","ResultType":"0"}`)
+	}
+	os.WriteFile(filepath.Join(dir, "SigninLogs.jsonl"), []byte(strings.Join(rows, "\n")+"\n"), 0o644)
+	s := open(t, dir)
+	capped := *facets.IPSigninAccounts
+	capped.Summary.Limit = 2
+	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}
+	var kept []string
+	for _, r := range run(t, s, &capped, q) {
+		kept = append(kept, fmt.Sprint(r[capped.Summary.By[0]]))
+	}
+	if strings.Join(kept, ",") != "amy@contoso.com,mia@contoso.com" {
+		t.Errorf("kept %v", kept)
 	}
 }
