@@ -22,7 +22,7 @@ var windowsAccountForms = []Expr{
 }
 
 // sshSource is the client address in an sshd logon line.
-const sshSource = ` from (\S+) port`
+const sshSource = ` from ([^ \t\r\n]+) port`
 
 // hostLogonSummary groups logons; shared by the Account and Host facets.
 var hostLogonSummary = SummarySpec{By: []string{"Host", "LogonAccount", "SourceIP", "LogonKind", "Result"}}

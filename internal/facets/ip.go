@@ -4,8 +4,9 @@ package facets
 // applying the request timespan (see shared/reference/msticnb-inventory.md §1).
 
 // sshdLogon matches sshd's "Accepted"/"Failed" lines; group 1 is the result,
-// 2 the method, 4 the user.
-const sshdLogon = `^(Accepted|Failed) (\S+) for (invalid user )?(\S+) from`
+// 2 the method, 4 the user. Classes are written out: Kusto's \S is Unicode,
+// DuckDB's ASCII, and the two must split a line the same way.
+const sshdLogon = `^(Accepted|Failed) ([^ \t\r\n]+) for (invalid user )?([^ \t\r\n]+) from`
 
 // IP facets, by GraphQL field.
 var (
