@@ -3,6 +3,7 @@ package duckdb
 import (
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -552,5 +553,20 @@ func TestSummaryTiesAtTheCap(t *testing.T) {
 	}
 	if strings.Join(kept, ",") != "amy@contoso.com,mia@contoso.com" {
 		t.Errorf("kept %v", kept)
+	}
+}
+
+// TestSshdNonASCIISpace: a user name holding a no-break space is taken
+// whole (the classes are spelled out, as the KQL has them), not cut at it.
+func TestSshdNonASCIISpace(t *testing.T) {
+	dir := t.TempDir()
+	row, _ := json.Marshal(map[string]any{"TimeGenerated": "2026-11-29T10:00:00Z", "Computer": "db-01", "Facility": "authpriv", "ProcessName": "sshd",
+		"SyslogMessage": "Failed password for bob\u00a0x from 1.2.3.4 port 2222 ssh2"})
+	os.WriteFile(filepath.Join(dir, "Syslog.jsonl"), append(row, '\n'), 0o644)
+	s := open(t, dir)
+	q := facets.Query{Keys: []string{"1.2.3.4"}, Start: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)}
+	rows := run(t, s, facets.IPLinuxLogons, q)
+	if len(rows) != 1 || rows[0]["LogonAccount"] != "bob\u00a0x" {
+		t.Errorf("rows = %v", rows)
 	}
 }
