@@ -8,6 +8,7 @@ import (
 
 	"entitygraph/internal/demo"
 	"entitygraph/internal/facets"
+	"entitygraph/internal/workspace"
 	"entitygraph/internal/workspace/workspacetest"
 )
 
@@ -50,5 +51,23 @@ func TestEveryFacetHasDemoRows(t *testing.T) {
 		if len(res.Rows) == 0 {
 			t.Errorf("%s: no row for any of %v", f.Name, ks)
 		}
+	}
+}
+
+// TestLoadsUnderSmallMemoryLimit: the demo's JSON lines load whole under
+// --memory-limit 512MB (they once failed at their first row).
+func TestLoadsUnderSmallMemoryLimit(t *testing.T) {
+	store, rep, err := workspace.Open(context.Background(), workspace.Options{DemoNow: workspacetest.Anchor, MemoryLimit: "512MB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	full := workspacetest.Demo(t)
+	var want int64
+	for _, tr := range full.Tables() {
+		want += tr.Rows
+	}
+	if rep.Load.Rows != want || len(rep.Load.Tables) != len(full.Tables()) {
+		t.Errorf("loaded %d rows in %d tables, want %d in %d", rep.Load.Rows, len(rep.Load.Tables), want, len(full.Tables()))
 	}
 }

@@ -418,61 +418,82 @@ func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view stri
 	case ".parquet":
 		src = fmt.Sprintf("read_parquet(%s)", lit)
 	default: // JSON: an array of rows, one object per line, or a query-API response
-		p, cleanup, err := jsonRowsFile(path)
-		if err != nil {
-			return "", nil, "", err
-		}
-		// DuckDB reads the file when the view is used: materialize first.
-		view = view + "_t"
-		defer cleanup()
-		src = fmt.Sprintf("read_json_objects(%s, format='auto', maximum_object_size=16777216)", quoteLiteral(p))
+		return s.jsonRelation(ctx, conn, path, view)
 	}
-	kind := "VIEW"
-	if strings.HasSuffix(view, "_t") {
-		kind = "TABLE"
-	}
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP %s %s AS SELECT * FROM %s", kind, view, src)); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS SELECT * FROM %s", view, src)); err != nil {
 		return "", nil, "", err
 	}
-	if format == ".csv" || format == ".parquet" {
-		rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+view+")")
-		if err != nil {
-			return "", nil, "", err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var name, typ string
-			if err := rows.Scan(&name, &typ); err != nil {
-				return "", nil, "", err
-			}
-			acc := identSQL(name)
-			if strings.HasPrefix(typ, "STRUCT") || strings.HasSuffix(typ, "[]") || strings.HasPrefix(typ, "MAP") {
-				acc = "CAST(to_json(" + acc + ") AS VARCHAR)"
-			} else if typ != "VARCHAR" {
-				acc = "CAST(" + acc + " AS VARCHAR)"
-			}
-			raw = appendRaw(raw, name, acc)
-		}
-		if err := rows.Err(); err != nil {
-			return "", nil, "", err
-		}
-		return view, raw, rejects, nil
-	}
-	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT unnest(json_keys(json)) FROM "+view)
+	rows, err := conn.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+view+")")
 	if err != nil {
 		return "", nil, "", err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
 			return "", nil, "", err
 		}
-		path := `$."` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(name) + `"`
-		raw = appendRaw(raw, name, "json_extract_string(json, "+quoteLiteral(path)+")")
+		acc := identSQL(name)
+		if strings.HasPrefix(typ, "STRUCT") || strings.HasSuffix(typ, "[]") || strings.HasPrefix(typ, "MAP") {
+			acc = "CAST(to_json(" + acc + ") AS VARCHAR)"
+		} else if typ != "VARCHAR" {
+			acc = "CAST(" + acc + " AS VARCHAR)"
+		}
+		raw = appendRaw(raw, name, acc)
 	}
-	sort.Slice(raw, func(i, j int) bool { return raw[i].name < raw[j].name })
-	return view, raw, "", rows.Err()
+	return view, raw, rejects, rows.Err()
+}
+
+// jsonRelation registers a JSON export: its keys are listed in one
+// streaming pass, then the file is read with one text column per key, so
+// a large file streams into its table under a small memory limit (reading
+// it as whole JSON objects and extracting each key did not).
+func (s *Store) jsonRelation(ctx context.Context, conn *sql.Conn, path, view string) (string, []rawColumn, string, error) {
+	p, cleanup, err := jsonRowsFile(path)
+	if err != nil {
+		return "", nil, "", err
+	}
+	defer cleanup()
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects(%s, format='auto', maximum_object_size=16777216)", quoteLiteral(p)))
+	if err != nil {
+		return "", nil, "", err
+	}
+	var keys []string
+	seen := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return "", nil, "", err
+		}
+		if lk := strings.ToLower(k); !seen[lk] { // DuckDB column names are case-insensitive
+			seen[lk] = true
+			keys = append(keys, k)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", nil, "", err
+	}
+	if len(keys) == 0 {
+		return "", nil, "", errEmptyFile
+	}
+	sort.Strings(keys)
+	cols := make([]string, len(keys))
+	var raw []rawColumn
+	for i, k := range keys {
+		cols[i] = quoteLiteral(k) + ": 'VARCHAR'"
+		raw = appendRaw(raw, k, identSQL(k))
+	}
+	kind := "VIEW" // read when the rows are inserted
+	if p != path {
+		kind, view = "TABLE", view+"_t" // a converted copy, removed on return: read it now
+	}
+	src := fmt.Sprintf("read_json(%s, format='auto', columns={%s}, maximum_object_size=16777216)", quoteLiteral(p), strings.Join(cols, ", "))
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP %s %s AS SELECT * FROM %s", kind, view, src)); err != nil {
+		return "", nil, "", err
+	}
+	return view, raw, "", nil
 }
 
 // errEmptyFile is an export with no header line.
