@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"database/sql"
@@ -444,6 +445,77 @@ func (s *Store) rawRelation(ctx context.Context, conn *sql.Conn, path, view stri
 	return view, raw, rejects, rows.Err()
 }
 
+// jsonKeys lists the keys of a JSON export's objects in one streaming
+// pass, once each (DuckDB column names are case-insensitive).
+func jsonKeys(ctx context.Context, conn *sql.Conn, path string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects(%s, format='auto', maximum_object_size=16777216)", quoteLiteral(path)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []string
+	seen := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		if lk := strings.ToLower(k); !seen[lk] {
+			seen[lk] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys, rows.Err()
+}
+
+// firstMalformedLine finds the first line of a JSON-lines file that is
+// not a JSON object, counting from 1 (DuckDB's own message can name the
+// line after it); 0 when every line is one, or the file is one JSON array.
+func firstMalformedLine(path string) (int, string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, ""
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return 0, ""
+		}
+		defer gz.Close()
+		r = gz
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
+			if len(line) > 0 && line[0] == '[' {
+				return 0, "" // one JSON array, not lines
+			}
+		}
+		if len(line) == 0 {
+			continue
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(line, &obj); err != nil {
+			return n, jsonProblemText(err)
+		}
+	}
+	return 0, ""
+}
+
+// jsonProblemText describes a decoding error without quoting the input.
+func jsonProblemText(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("%s (byte %d)", syn.Error(), syn.Offset)
+	}
+	return "not an object"
+}
+
 // jsonRelation registers a JSON export: its keys are listed in one
 // streaming pass, then the file is read with one text column per key, so
 // a large file streams into its table under a small memory limit (reading
@@ -454,25 +526,11 @@ func (s *Store) jsonRelation(ctx context.Context, conn *sql.Conn, path, view str
 		return "", nil, "", err
 	}
 	defer cleanup()
-	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects(%s, format='auto', maximum_object_size=16777216)", quoteLiteral(p)))
+	keys, err := jsonKeys(ctx, conn, p)
 	if err != nil {
-		return "", nil, "", err
-	}
-	var keys []string
-	seen := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return "", nil, "", err
+		if line, why := firstMalformedLine(p); line > 0 {
+			return "", nil, "", fmt.Errorf("line %d is not a JSON object: %s", line, why)
 		}
-		if lk := strings.ToLower(k); !seen[lk] { // DuckDB column names are case-insensitive
-			seen[lk] = true
-			keys = append(keys, k)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return "", nil, "", err
 	}
 	if len(keys) == 0 {

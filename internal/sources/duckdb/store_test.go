@@ -570,3 +570,22 @@ func TestSshdNonASCIISpace(t *testing.T) {
 		t.Errorf("rows = %v", rows)
 	}
 }
+
+// TestMalformedJSONLine: a broken JSON line fails the load naming its own
+// line (DuckDB's message names the next one).
+func TestMalformedJSONLine(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "SigninLogs.jsonl"), []byte(`{"TimeGenerated":"2026-11-29T10:00:00Z","IPAddress":"1.2.3.4"}
+{"TimeGenerated": ,"IPAddress":"1.2.3.4"}
+{"TimeGenerated":"2026-11-29T10:02:00Z","IPAddress":"1.2.3.5"}
+`), 0o644)
+	s, err := Open(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = s.LoadDir(context.Background(), dir)
+	if err == nil || !strings.Contains(err.Error(), "SigninLogs.jsonl: line 2 is not a JSON object") {
+		t.Errorf("err = %v", err)
+	}
+}
