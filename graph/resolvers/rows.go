@@ -72,8 +72,8 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		return rows, offset, total, nil
 	}
 	fetch := limit
-	if fetch == 0 {
-		fetch = 1 // still learn the total
+	if fetch == 0 || !wantsNodes(ctx) {
+		fetch = 1 // still learn the total; no node is read or built
 	}
 	q := spanQuery(span)
 	q.Offset, q.Limit, q.AllColumns = offset, fetch, wantsColumns(ctx)
@@ -97,7 +97,25 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 	if len(rows) > limit {
 		rows = rows[:limit]
 	}
+	if !wantsNodes(ctx) {
+		rows = nil
+	}
 	return rows, offset, total, nil
+}
+
+// wantsNodes reports whether the connection being resolved selects its
+// nodes, edges or pageInfo (a bare totalCount needs no row).
+func wantsNodes(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil {
+		return true
+	}
+	for _, f := range []string{"nodes", "edges", "pageInfo"} {
+		if selects(fc.Field.Selections, f) {
+			return true
+		}
+	}
+	return false
 }
 
 // wantsTotal reports whether the connection being resolved selects

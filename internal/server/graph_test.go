@@ -783,3 +783,18 @@ func nilIfEmpty(s string) any {
 	}
 	return s
 }
+
+// TestBareTotalCount: a connection asked only for totalCount reads one row
+// per key and builds no node, and counts the same.
+func TestBareTotalCount(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	bare := post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { signins { totalCount } } }`, nil)
+	full := post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { signins { totalCount pageInfo { hasNextPage } nodes { time } } } }`, nil)
+	noErrors(t, bare)
+	noErrors(t, full)
+	if get(bare.Data, "ipAddress.signins.totalCount") != get(full.Data, "ipAddress.signins.totalCount") || len(bare.Extensions.Trace) != 1 ||
+		!strings.Contains(bare.Extensions.Trace[0].Statement, "BETWEEN 1 AND 1 ") || bare.Extensions.Trace[0].Rows != 1 {
+		t.Errorf("bare totalCount: %v, trace %+v", bare.Data, bare.Extensions.Trace)
+	}
+}
