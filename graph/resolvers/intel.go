@@ -44,8 +44,8 @@ func tiResult(r ti.Result) *model.ThreatIntelResult {
 // sentinelTI turns the workspace's TI tables into one provider result
 // (msticpy's rule: a hit is MEDIUM; HIGH when its confidence is 80 or more,
 // or a legacy indicator's action is alert or block).
-func sentinelTI(ctx context.Context, ip *model.IPAddress) ti.Result {
-	res := ti.Result{Provider: sentinelTIName, Verdict: ti.None, Status: ti.NotFound, FetchedAt: time.Now().UTC()}
+func (r *Resolver) sentinelTI(ctx context.Context, ip *model.IPAddress) ti.Result {
+	res := ti.Result{Provider: sentinelTIName, Verdict: ti.None, Status: ti.NotFound, FetchedAt: r.Config.now().UTC()}
 	q := spanQuery(ip.Span)
 	q.Limit, q.AllColumns = 20, true
 	results, errs := parallel(ctx, []*facets.Facet{facets.IPThreatIntel, facets.IPThreatIntelLegacy}, q, ip.Addr.String())
@@ -107,7 +107,7 @@ func (r *Resolver) threatIntel(ctx context.Context, ip *model.IPAddress, provide
 		return nil, badInput(ctx, "providers", "no threat-intelligence provider is configured")
 	}
 	if wantSentinel {
-		results = append(results, sentinelTI(ctx, ip))
+		results = append(results, r.sentinelTI(ctx, ip))
 	}
 	out := &model.ThreatIntel{Verdict: verdictOf(ti.Worst(results)), Results: make([]*model.ThreatIntelResult, len(results))}
 	for i, res := range results {

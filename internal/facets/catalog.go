@@ -1,12 +1,15 @@
 package facets
 
-// All lists every facet, for golden tests and documentation.
-var All = []*Facet{
+// IPFacets are the facets of the IpAddress entity (the full IP summary runs each once).
+var IPFacets = []*Facet{
 	IPAlerts, IPSignins, IPAzureActivity, IPOfficeActivity, IPCommonSecurityLog,
 	IPWindowsLogons, IPLinuxLogons, IPSigninAccounts, IPAzureActivityAccounts, IPOfficeAccounts,
 	IPDeviceNetworkInfo, IPHeartbeat, IPVMComputer, IPNetworkInterface,
 	IPNetflows, IPNetflowSummary, IPNetworkConnections, IPBookmarks, IPDnsQueries,
+}
 
+// All lists every facet, for golden tests and documentation.
+var All = append(append([]*Facet{}, IPFacets...),
 	AccountSignins, AccountAzureActivity, AccountOfficeActivity, AccountWindowsLogons, AccountLinuxLogons,
 	AccountAlerts, AccountBookmarks, AccountSigninActivity, AccountAzureActivitySummary, AccountOfficeActivitySummary,
 	AccountProfile,
@@ -20,13 +23,10 @@ var All = []*Facet{
 	AlertByID, AlertQueue,
 
 	IPThreatIntel, IPThreatIntelLegacy, IPResolvedNames,
-}
+)
 
 func init() {
 	All = append(All, IPTimeline...)
 	All = append(All, AccountTimeline...)
 	All = append(All, HostTimeline...)
 }
-
-// IPFacets are the facets of the IpAddress entity (the full IP summary runs each once).
-var IPFacets = All[:19]
