@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Kind says what a facet returns per key.
@@ -368,6 +369,34 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 	}
 }
 
+// termSafe says whether `has_any` on these keys keeps every row that can
+// match: Kusto's has looks for whole terms, so a key that begins or ends
+// with a non-alphanumeric character (machine accounts "win-fs01$", IPv6
+// "::1", guest forms "bob_gmail.com#ext#") may sit inside a longer term of
+// the text and be missed. For such keys the prefilter is left out and the
+// exact match alone decides.
+func termSafe(keys []string) bool {
+	alnum := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	for _, k := range keys {
+		r := []rune(k)
+		if len(r) == 0 || !alnum(r[0]) || !alnum(r[len(r)-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonVerbatim says whether the keys appear in JSON text as they are
+// (no character JSON escapes).
+func jsonVerbatim(keys []string) bool {
+	for _, k := range keys {
+		if strings.ContainsAny(k, "\\\"") || strings.IndexFunc(k, func(r rune) bool { return r < 0x20 }) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // columnsOf lists the distinct table columns an expression reads.
 func columnsOf(e Expr) []string {
 	var out []string
@@ -486,13 +515,15 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			pre = append(pre, x+" has_any ("+keys+")")
 		}
 		for _, a := range f.Keys.Arrays {
-			if !a.prefilterable() {
-				pre = nil // a composed form cannot be pre-selected: scan all
+			// A composed form cannot be pre-selected, nor a key that JSON
+			// text stores escaped (CONTOSO\bob is CONTOSO\\bob there): scan all.
+			if !a.prefilterable() || !jsonVerbatim(q.Keys) {
+				pre = nil
 				break
 			}
 			pre = append(pre, QuoteKQLIdent(a.Column)+" has_any ("+keys+")")
 		}
-		if len(pre) > 0 {
+		if len(pre) > 0 && termSafe(q.Keys) {
 			w.s("\n| where ", strings.Join(pre, " or "))
 		}
 		var cands []string

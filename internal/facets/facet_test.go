@@ -203,3 +203,32 @@ func TestQuoteKQLIdent(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefilterIsASuperset: the has_any prefilter is written only for keys
+// Kusto's term match cannot miss; other keys are matched exactly, on every
+// row of the window.
+func TestPrefilterIsASuperset(t *testing.T) {
+	for _, c := range []struct {
+		facet *Facet
+		keys  []string
+		pre   bool
+	}{
+		{HostWindowsLogons, []string{"win-fs01"}, true},
+		{IPOfficeActivity, []string{"193.27.228.147"}, true},
+		{IPAlerts, []string{"193.27.228.147"}, true},
+		{IPOfficeActivity, []string{"::1"}, false},
+		{AccountWindowsLogons, []string{"win-fs01$"}, false},
+		{AccountSignins, []string{"bob_gmail.com#ext#"}, false},
+		{IPAlerts, []string{`1.2.3.4\x`}, false}, // Entities JSON would store it escaped
+	} {
+		q := goldenQuery
+		q.Keys = c.keys
+		st, err := c.facet.Render(KQL, forFacet(c.facet, q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(st.Text, "has_any") != c.pre {
+			t.Errorf("%s %v: prefilter %v, want %v\n%s", c.facet.Name, c.keys, !c.pre, c.pre, st.Text)
+		}
+	}
+}
