@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -342,5 +343,21 @@ func TestAdmission(t *testing.T) {
 	}
 	if r := post(t, ts, q, nil); len(r.Errors) != 0 {
 		t.Errorf("after: %+v", r.Errors)
+	}
+}
+
+// TestGateParsesOnce: a document already validated (in the parse cache) is
+// not parsed again by the pre-validation gate; a new one is.
+func TestGateParsesOnce(t *testing.T) {
+	parsed := newBoundedCache(1<<20, 16, func(q string, _ *ast.QueryDocument) string { return q })
+	e := limitsExtension{parsed: parsed}
+	over := "{ " + strings.Repeat("__typename ", 3000) + "}"
+	if err := e.MutateOperationParameters(context.Background(), &graphql.RawParams{Query: over}); err == nil {
+		t.Fatal("an uncached over-limit document passed the gate")
+	}
+	parsed.Add(context.Background(), over, &ast.QueryDocument{})
+	parsed.c.Wait()
+	if err := e.MutateOperationParameters(context.Background(), &graphql.RawParams{Query: over}); err != nil {
+		t.Errorf("a cached document was parsed again: %v", err)
 	}
 }

@@ -218,14 +218,13 @@ func operationCost(op *ast.OperationDefinition, vars map[string]any) (setCost, i
 	return c, w.visited
 }
 
-// countSelections counts the selections written in a document (fields,
-// aliases included, and fragment spreads), not their expansion.
-func countSelections(doc *ast.QueryDocument) int {
-	n := 0
+// eachSelectionSet calls visit on every selection set written in a
+// document (operations, fragments, and the sets nested in them), once.
+func eachSelectionSet(doc *ast.QueryDocument, visit func(ast.SelectionSet)) {
 	var walk func(ast.SelectionSet)
 	walk = func(set ast.SelectionSet) {
+		visit(set)
 		for _, sel := range set {
-			n++
 			switch x := sel.(type) {
 			case *ast.Field:
 				walk(x.SelectionSet)
@@ -240,6 +239,13 @@ func countSelections(doc *ast.QueryDocument) int {
 	for _, f := range doc.Fragments {
 		walk(f.SelectionSet)
 	}
+}
+
+// countSelections counts the selections written in a document (fields,
+// aliases included, and fragment spreads), not their expansion.
+func countSelections(doc *ast.QueryDocument) int {
+	n := 0
+	eachSelectionSet(doc, func(set ast.SelectionSet) { n += len(set) })
 	return n
 }
 
@@ -290,26 +296,11 @@ func sameKeyCounts(doc *ast.QueryDocument) int64 {
 		return out
 	}
 	var worst int64
-	var walk func(set ast.SelectionSet)
-	walk = func(set ast.SelectionSet) {
+	eachSelectionSet(doc, func(set ast.SelectionSet) {
 		for _, n := range keys(set) {
 			worst = max(worst, n)
 		}
-		for _, sel := range set {
-			switch x := sel.(type) {
-			case *ast.Field:
-				walk(x.SelectionSet)
-			case *ast.InlineFragment:
-				walk(x.SelectionSet)
-			}
-		}
-	}
-	for _, op := range doc.Operations {
-		walk(op.SelectionSet)
-	}
-	for _, f := range doc.Fragments {
-		walk(f.SelectionSet)
-	}
+	})
 	return worst
 }
 
@@ -317,7 +308,12 @@ func sameKeyCounts(doc *ast.QueryDocument) int64 {
 // written size before validation (whose work grows with the square of
 // same-named fields), the cost and depth after it. It records the cost for
 // extensions.cost.
-type limitsExtension struct{ limits Limits }
+type limitsExtension struct {
+	limits Limits
+	// parsed is the handler's cache of validated documents: a document in
+	// it passed this gate when it was first parsed, and is not parsed again.
+	parsed graphql.Cache[*ast.QueryDocument]
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -344,11 +340,17 @@ func tooComplex(msg string, ext map[string]any) *gqlerror.Error {
 // MutateOperationParameters measures the document before gqlgen validates
 // it: validation's work grows with the selections and with the square of
 // fields sharing a response key. A document too short to hold more than
-// maxSameKey fields (each takes at least two bytes) is not parsed here.
-func (e limitsExtension) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+// maxSameKey fields (each takes at least two bytes) is not parsed here, nor
+// one already in the cache of validated documents.
+func (e limitsExtension) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	l := e.limits.withDefaults()
 	if len(p.Query) < 2*maxSameKey {
 		return nil
+	}
+	if e.parsed != nil {
+		if _, ok := e.parsed.Get(ctx, p.Query); ok {
+			return nil
+		}
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.MaxTokens)
 	if err != nil {

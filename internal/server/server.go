@@ -149,11 +149,12 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.AddTransport(transport.MultipartMixed{Boundary: "-"}) // @defer; before POST, which would take the request too
 	h.AddTransport(transport.POST{})
 	// A parsed document holds about 16 bytes per byte of its text.
-	h.SetQueryCache(newBoundedCache(32<<20, 16, func(query string, _ *ast.QueryDocument) string { return query }))
+	parsed := newBoundedCache(32<<20, 16, func(query string, _ *ast.QueryDocument) string { return query })
+	h.SetQueryCache(parsed)
 	h.SetParserTokenLimit(s.opts.Limits.withDefaults().MaxTokens)
 	h.Use(extension.Introspection{})
 	h.Use(extension.AutomaticPersistedQuery{Cache: newBoundedCache(8<<20, 1, func(_, query string) string { return query })})
-	h.Use(limitsExtension{limits: s.opts.Limits})
+	h.Use(limitsExtension{limits: s.opts.Limits, parsed: parsed})
 	h.Use(traceExtension{})
 	h.Use(auditExtension{})
 	h.Use(deferGuard{})
