@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,23 +28,10 @@ func keyHash(k string) string {
 	return hex.EncodeToString(s[:])
 }
 
-// lockedBuffer collects audit lines written concurrently.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines(t *testing.T) []audit.Line {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// auditLines decodes the audit lines written to buf.
+func auditLines(t *testing.T, buf *syncBuffer) []audit.Line {
 	var out []audit.Line
-	for _, s := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+	for _, s := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 		if s == "" {
 			continue
 		}
@@ -60,7 +46,7 @@ func (l *lockedBuffer) lines(t *testing.T) []audit.Line {
 
 type accessServer struct {
 	ts    *httptest.Server
-	audit *lockedBuffer
+	audit *syncBuffer
 	vt    func() int32
 }
 
@@ -93,7 +79,7 @@ func newAccessServer(t *testing.T, budgets access.Budgets) *accessServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(results.Close)
-	buf := &lockedBuffer{}
+	buf := &syncBuffer{}
 	s := New(Options{Source: store, Cache: results, Access: guard, Audit: audit.New(buf),
 		Batching: loaders.Options{Wait: 20 * time.Millisecond},
 		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, TI: svc, Meter: guard.Meter()}}})
@@ -206,7 +192,7 @@ func TestCallerQueryBudget(t *testing.T) {
 	if _, r := a.post(t, "alice-key", "", q(demo.SprayIP)); len(r.Errors) != 0 {
 		t.Errorf("alice from the cache: %+v", r.Errors)
 	}
-	lines := a.audit.lines(t)
+	lines := auditLines(t, a.audit)
 	first := lines[0]
 	if first.BackendQueries != 2 || first.Outcome != "partial" || !contains(first.ErrorCodes, "RATE_LIMITED") {
 		t.Errorf("alice's first request: %+v", first)
@@ -237,7 +223,7 @@ func TestAuditLines(t *testing.T) {
 	if status, _ := a.post(t, "wrong-key", "Spray", q); status != 401 {
 		t.Fatalf("wrong key: %d", status)
 	}
-	lines := a.audit.lines(t)
+	lines := auditLines(t, a.audit)
 	if len(lines) != 2 {
 		t.Fatalf("%d audit lines, want 2", len(lines))
 	}
@@ -267,9 +253,7 @@ func TestAuditLines(t *testing.T) {
 			t.Errorf("%s: answered %+v; refused %+v", c.name, ok, refused)
 		}
 	}
-	a.audit.mu.Lock()
-	raw := a.audit.b.String()
-	a.audit.mu.Unlock()
+	raw := a.audit.String()
 	for _, secret := range []string{"alice-key", "wrong-key", keyHash("alice-key")} {
 		if strings.Contains(raw, secret) {
 			t.Errorf("the audit log holds %q", secret)
