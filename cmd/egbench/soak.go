@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,45 +65,19 @@ func soakHostile() []struct{ name, body string } {
 // It reports requests and status classes, latency percentiles of the
 // normal requests, and the server's idle and peak RSS.
 func soak(d time.Duration, workers int, bin string) error {
-	if bin == "" {
-		dir, err := os.MkdirTemp("", "egsoak")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		bin = filepath.Join(dir, "gql")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/gql")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("building the server: %w", err)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	bin, cleanup, err := serverBinary(bin)
 	if err != nil {
 		return err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "--listen", addr, "--audit-file", os.DevNull)
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
+	defer cleanup()
+	srv, err := startServer(bin, nil)
+	if err != nil {
 		return err
 	}
-	defer cmd.Process.Kill()
-	base := "http://" + addr
-	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Since(start) > time.Minute {
-			return fmt.Errorf("the server did not become ready")
-		}
-	}
+	defer srv.stop()
+	base := srv.base
 	time.Sleep(2 * time.Second)
-	idle, _ := procStatus(cmd.Process.Pid, "VmRSS")
+	idle, _ := procStatus(srv.cmd.Process.Pid, "VmRSS")
 
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: workers + 2}}
 	send := func(body string) (int, time.Duration, error) {
@@ -168,7 +139,7 @@ func soak(d time.Duration, workers int, bin string) error {
 	}
 	tick.Stop()
 	wg.Wait()
-	peak, _ := procStatus(cmd.Process.Pid, "VmHWM")
+	peak, _ := procStatus(srv.cmd.Process.Pid, "VmHWM")
 	if resp, err := http.Post(base+"/graphql", "application/json", bytes.NewReader([]byte(`{"query":"{ __typename }"}`))); err != nil || resp.StatusCode != 200 {
 		return fmt.Errorf("the server no longer answers after the soak: %v", err)
 	}

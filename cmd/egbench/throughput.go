@@ -42,19 +42,11 @@ func throughputWorkloads() []struct{ name, query string } {
 // at each concurrency, with admission control at its default and off, side
 // by side in one run.
 func throughput(d time.Duration, conns []int, bin string) error {
-	if bin == "" {
-		dir, err := os.MkdirTemp("", "egthroughput")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		bin = filepath.Join(dir, "gql")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/gql")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return err
-		}
+	bin, cleanup, err := serverBinary(bin)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	fmt.Printf("throughput: %v per cell, loopback, real server binary, demo workspace\n", d)
 	fmt.Printf("%-22s %-16s", "workload", "admission")
 	for _, c := range conns {
@@ -65,10 +57,11 @@ func throughput(d time.Duration, conns []int, bin string) error {
 		name string
 		args []string
 	}{{"default", nil}, {"off", []string{"--max-requests", "100000"}}} {
-		base, stop, err := startServer(bin, mode.args)
+		srv, err := startServer(bin, mode.args)
 		if err != nil {
 			return err
 		}
+		base := srv.base
 		var seq atomic.Int64
 		for _, w := range throughputWorkloads() {
 			fmt.Printf("%-22s %-16s", w.name, mode.name)
@@ -82,37 +75,66 @@ func throughput(d time.Duration, conns []int, bin string) error {
 			}
 			fmt.Println()
 		}
-		stop()
+		srv.stop()
 	}
 	return nil
 }
 
-func startServer(bin string, extra []string) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// serverBinary is bin, or the server built from ./cmd/gql into a
+// temporary directory (removed by cleanup).
+func serverBinary(bin string) (string, func(), error) {
+	if bin != "" {
+		return bin, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "egbench")
 	if err != nil {
 		return "", nil, err
+	}
+	bin = filepath.Join(dir, "gql")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/gql")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("building the server: %w", err)
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
+}
+
+// runningServer is a server process on loopback.
+type runningServer struct {
+	base string
+	cmd  *exec.Cmd
+}
+
+func (s runningServer) stop() { s.cmd.Process.Kill(); s.cmd.Wait() }
+
+// startServer runs the binary on a free loopback port (audit log off) and
+// waits until /readyz says ready.
+func startServer(bin string, extra []string) (runningServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return runningServer{}, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, append([]string{"--listen", addr, "--audit-file", os.DevNull}, extra...)...)
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return runningServer{}, err
 	}
-	base := "http://" + addr
+	srv := runningServer{base: "http://" + addr, cmd: cmd}
 	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
+		if resp, err := http.Get(srv.base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				break
+				return srv, nil
 			}
 		}
 		if time.Since(start) > time.Minute {
-			cmd.Process.Kill()
-			return "", nil, fmt.Errorf("the server did not become ready")
+			srv.stop()
+			return runningServer{}, fmt.Errorf("the server did not become ready")
 		}
 	}
-	return base, func() { cmd.Process.Kill(); cmd.Wait() }, nil
 }
 
 // drive sends the query from conns clients for d; {END} becomes a
