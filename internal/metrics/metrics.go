@@ -54,24 +54,32 @@ func Handler() http.Handler { return promhttp.HandlerFor(Registry, promhttp.Hand
 func Instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		rec := NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		requests.WithLabelValues(http.StatusText(rec.code)).Observe(time.Since(start).Seconds())
+		requests.WithLabelValues(http.StatusText(rec.Code)).Observe(time.Since(start).Seconds())
 	})
 }
 
-type statusRecorder struct {
+// StatusRecorder is a ResponseWriter that remembers the status it wrote
+// (200 unless told otherwise) and lets streaming responses through.
+type StatusRecorder struct {
 	http.ResponseWriter
-	code int
+	Code int
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
-	s.code = code
+// NewStatusRecorder wraps w.
+func NewStatusRecorder(w http.ResponseWriter) *StatusRecorder {
+	return &StatusRecorder{ResponseWriter: w, Code: http.StatusOK}
+}
+
+// WriteHeader records the status.
+func (s *StatusRecorder) WriteHeader(code int) {
+	s.Code = code
 	s.ResponseWriter.WriteHeader(code)
 }
 
 // Flush lets streaming (multipart) responses through.
-func (s *statusRecorder) Flush() {
+func (s *StatusRecorder) Flush() {
 	if f, ok := s.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
+	"entitygraph/internal/metrics"
 	"entitygraph/internal/telemetry"
 )
 
@@ -25,30 +26,13 @@ func withSpan(next http.Handler) http.Handler {
 		ctx, span := telemetry.Tracer().Start(ctx, r.Method+" "+r.URL.Path, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
 		defer span.End()
-		sw := &spanStatusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := metrics.NewStatusRecorder(w)
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		span.SetAttributes(attribute.Int("http.response.status_code", sw.status))
-		if sw.status >= 500 {
-			span.SetStatus(codes.Error, http.StatusText(sw.status))
+		span.SetAttributes(attribute.Int("http.response.status_code", sw.Code))
+		if sw.Code >= 500 {
+			span.SetStatus(codes.Error, http.StatusText(sw.Code))
 		}
 	})
-}
-
-type spanStatusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *spanStatusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Flush lets streaming responses through.
-func (w *spanStatusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }
 
 // spanExtension names the request span after the operation (GraphQL
