@@ -24,6 +24,7 @@ import (
 	"entitygraph/internal/config"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/persisted"
+	"entitygraph/internal/sentinel"
 	"entitygraph/internal/server"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/sources/duckdb"
@@ -108,7 +109,7 @@ func run(log *slog.Logger, args []string) error {
 	var noTables string // why the server is not ready, when it has nothing to serve
 	sourceName := duckdb.Name
 	if cfg.Source == "sentinel" {
-		la, err := sentinelSource(cfg.Sentinel)
+		la, err := sentinel.Source(cfg.Sentinel)
 		if err != nil {
 			return fmt.Errorf("sentinel: %w", err)
 		}

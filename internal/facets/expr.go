@@ -192,9 +192,9 @@ func (e elemExpr) render(w *writer) {
 		if e.field != "" {
 			path = jsonPath([]string{e.field})
 		}
-		w.s("json_extract_string(_e, ")
+		w.s("coalesce(json_extract_string(_e, ")
 		w.literal(path)
-		w.s(")")
+		w.s("), '')")
 		return
 	}
 	if e.field == "" {
@@ -226,7 +226,7 @@ var templates = map[string][2]string{
 	"shortname": {`(CASE WHEN regexp_full_match(lower($0), '[0-9]{1,3}([.][0-9]{1,3}){3}') THEN lower($0) ELSE split_part(lower($0), '.', 1) END)`,
 		`iff(tolower($0) matches regex "^[0-9]{1,3}([.][0-9]{1,3}){3}$$", tolower($0), tostring(split(tolower($0), ".")[0]))`},
 	"istrue":   {"coalesce($0, false)", "coalesce($0, false)"},
-	"tostring": {"CAST($0 AS VARCHAR)", "tostring($0)"},
+	"tostring": {"coalesce(CAST($0 AS VARCHAR), '')", "tostring($0)"},
 }
 
 // template writes a template with the arguments in place.
@@ -296,10 +296,11 @@ func (e callExpr) render(w *writer) {
 		}
 	case "jsonstr":
 		if sqlMode {
-			// Malformed JSON yields NULL, not a failed query.
-			w.template("json_extract_string(CASE WHEN json_valid($0) THEN $0 END, ", a)
+			// Malformed JSON yields '' (Kusto's tostring of a missing
+			// value), not a failed query.
+			w.template("coalesce(json_extract_string(CASE WHEN json_valid($0) THEN $0 END, ", a)
 			w.literal(jsonPath(e.path))
-			w.s(")")
+			w.s("), '')")
 		} else {
 			w.template("tostring(parse_json($0)", a)
 			for _, p := range e.path {

@@ -5,6 +5,7 @@ package facets
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -165,6 +166,10 @@ const (
 	TotalColumn = "_total" // Events: rows for that key in all pages
 )
 
+// ItemID is the standard column holding every record's unique id in Log
+// Analytics; Events pages break ties of equal times with it.
+const ItemID = "_ItemId"
+
 // Render renders the facet for one query in the given dialect.
 func (f *Facet) Render(d Dialect, q Query) (Statement, error) {
 	if len(q.Keys) == 0 {
@@ -266,6 +271,11 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 		keys()
 		w.s("]))) AS _key")
 	}
+	if f.Kind == Events {
+		// The row id breaks ties of equal times and record ids (exports
+		// without _ItemId), so a page never repeats or skips a row.
+		w.s(", rowid AS _rid")
+	}
 	w.s(", * FROM ", QuoteSQLIdent(f.Table), " WHERE ", t, " >= ")
 	w.args = append(w.args, q.Start.UTC())
 	w.s("? AND ", t, " <= ")
@@ -315,6 +325,8 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 			for _, c := range f.narrow() {
 				w.s(", ", QuoteSQLIdent(c))
 			}
+		} else if f.Kind == Events {
+			w.s("* EXCLUDE (_rid)")
 		} else {
 			w.s("*")
 		}
@@ -323,8 +335,12 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 		}
 		w.s(" FROM _m")
 		f.sqlWhere(w)
-		w.s(fmt.Sprintf(" QUALIFY row_number() OVER (PARTITION BY _key ORDER BY %s DESC) BETWEEN %d AND %d", t, off+1, off+lim))
-		w.s(" ORDER BY _key, ", t, " DESC")
+		order := t + " DESC"
+		if f.Kind == Events {
+			order += ", " + QuoteSQLIdent(ItemID) + ", _rid"
+		}
+		w.s(fmt.Sprintf(" QUALIFY row_number() OVER (PARTITION BY _key ORDER BY %s) BETWEEN %d AND %d", order, off+1, off+lim))
+		w.s(" ORDER BY _key, ", order)
 	case Summary:
 		w.s("_key")
 		for _, b := range f.Summary.By {
@@ -386,11 +402,12 @@ func termSafe(keys []string) bool {
 	return true
 }
 
-// jsonVerbatim says whether the keys appear in JSON text as they are
-// (no character JSON escapes).
+// jsonVerbatim says whether the keys appear in JSON text as they are:
+// printable ASCII that no JSON writer escapes (some escape "/" and
+// non-ASCII characters).
 func jsonVerbatim(keys []string) bool {
 	for _, k := range keys {
-		if strings.ContainsAny(k, "\\\"") || strings.IndexFunc(k, func(r rune) bool { return r < 0x20 }) >= 0 {
+		if strings.ContainsAny(k, "\\\"/") || strings.IndexFunc(k, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
 			return false
 		}
 	}
@@ -493,37 +510,55 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		for i, x := range f.Keys.Texts {
 			texts[i] = render(x)
 		}
-		// Pre-select rows with the term index: a key derived from one
-		// column (lower-cased, its user part, its short name) is a term
-		// sequence of that column, so `has_any` keeps every row that can
-		// match, and the exact comparison below decides.
+		// Pre-select rows cheaply, then let the exact comparison below
+		// decide. Every candidate source needs a condition that keeps each
+		// row it can match, or nothing is pre-selected:
+		//   - a plain column: the exact `in`;
+		//   - a key derived from one column (lower-cased, its user part, its
+		//     short name) is a term sequence of that column: `has_any`, whose
+		//     term index only holds for keys with alphanumeric edges;
+		//   - addresses inside text, and array elements inside JSON text:
+		//     `contains` per key (a match is always a substring; `has` would
+		//     miss "ip10.0.1.4"), when JSON stores the keys verbatim.
 		var pre []string
 		seen := map[string]bool{}
-		for i, v := range f.scalars() {
-			cond := scalars[i] + " in (" + keys + ")"
-			if _, plain := v.(colExpr); !plain {
-				if cols := columnsOf(v); len(cols) == 1 {
-					cond = QuoteKQLIdent(cols[0]) + " has_any (" + keys + ")"
-				}
-			}
+		add := func(cond string) {
 			if !seen[cond] {
 				seen[cond] = true
 				pre = append(pre, cond)
 			}
 		}
+		substrings := func(x string) string {
+			parts := make([]string, len(keyList))
+			for i, k := range keyList {
+				parts[i] = x + " contains " + k
+			}
+			return strings.Join(parts, " or ")
+		}
+		possible := true
+		for i, v := range f.scalars() {
+			cond := scalars[i] + " in (" + keys + ")"
+			if _, plain := v.(colExpr); !plain {
+				if cols := columnsOf(v); len(cols) == 1 {
+					if !termSafe(q.Keys) {
+						possible = false
+					}
+					cond = QuoteKQLIdent(cols[0]) + " has_any (" + keys + ")"
+				}
+			}
+			add(cond)
+		}
 		for _, x := range texts {
-			pre = append(pre, x+" has_any ("+keys+")")
+			add(substrings(x))
 		}
 		for _, a := range f.Keys.Arrays {
-			// A composed form cannot be pre-selected, nor a key that JSON
-			// text stores escaped (CONTOSO\bob is CONTOSO\\bob there): scan all.
 			if !a.prefilterable() || !jsonVerbatim(q.Keys) {
-				pre = nil
+				possible = false
 				break
 			}
-			pre = append(pre, QuoteKQLIdent(a.Column)+" has_any ("+keys+")")
+			add(substrings(QuoteKQLIdent(a.Column)))
 		}
-		if len(pre) > 0 && termSafe(q.Keys) {
+		if possible && len(pre) > 0 {
 			w.s("\n| where ", strings.Join(pre, " or "))
 		}
 		var cands []string
@@ -577,11 +612,19 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		off, lim := f.limit(q)
 		// Narrow rows before the sort: sorting every matched row with all its
 		// columns is what Kusto documents as exhausting the sort budget.
-		narrow := ""
+		// A total order: equal times are ordered by the record's unique
+		// _ItemId (a standard column of every table), as in the SQL.
+		id := QuoteKQLIdent(ItemID)
+		order := "_key asc, " + t + " desc, " + id + " asc"
+		narrow, dropID := "", ""
 		if !q.AllColumns && len(f.Columns) > 0 {
 			cols := []string{"_key"}
 			for _, c := range f.narrow() {
 				cols = append(cols, QuoteKQLIdent(c))
+			}
+			if !slices.Contains(f.narrow(), ItemID) {
+				cols = append(cols, id)
+				dropID = ", " + id
 			}
 			narrow = "| project " + strings.Join(cols, ", ")
 		}
@@ -589,8 +632,8 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			if narrow != "" {
 				w.s("\n", narrow)
 			}
-			w.s("\n| sort by _key asc, ", t, " desc\n| extend _rn = row_number(1, prev(_key) != _key)")
-			w.s(fmt.Sprintf("\n| where _rn between (%d .. %d)\n| project-away _rn", off+1, off+lim))
+			w.s("\n| sort by ", order, "\n| extend _rn = row_number(1, prev(_key) != _key)")
+			w.s(fmt.Sprintf("\n| where _rn between (%d .. %d)\n| project-away _rn", off+1, off+lim), dropID)
 			break
 		}
 		w.s(");\n_m\n| summarize _total = count() by _key")
@@ -598,9 +641,9 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 		if narrow != "" {
 			w.s("    ", narrow, "\n")
 		}
-		w.s("    | sort by _key asc, ", t, " desc\n    | extend _rn = row_number(1, prev(_key) != _key)\n")
+		w.s("    | sort by ", order, "\n    | extend _rn = row_number(1, prev(_key) != _key)\n")
 		w.s(fmt.Sprintf("    | where _rn between (%d .. %d)\n    | project-away _rn) on _key", off+1, off+lim))
-		w.s("\n| project-away _key1\n| sort by _key asc, ", t, " desc")
+		w.s("\n| project-away _key1\n| sort by ", order)
 		if !q.AllColumns && len(f.Columns) > 0 {
 			cols := []string{"_key", "_total"}
 			for _, c := range f.narrow() {

@@ -204,22 +204,24 @@ func TestQuoteKQLIdent(t *testing.T) {
 	}
 }
 
-// TestPrefilterIsASuperset: the has_any prefilter is written only for keys
-// Kusto's term match cannot miss; other keys are matched exactly, on every
-// row of the window.
+// TestPrefilterIsASuperset: a prefilter is written only when every
+// candidate source has a condition that keeps each row it can match:
+// has_any only for keys Kusto's term match cannot miss, contains (a
+// substring test) for text and for JSON that stores the keys verbatim.
 func TestPrefilterIsASuperset(t *testing.T) {
 	for _, c := range []struct {
 		facet *Facet
 		keys  []string
-		pre   bool
+		pre   string // "" when nothing may be pre-selected
 	}{
-		{HostWindowsLogons, []string{"win-fs01"}, true},
-		{IPOfficeActivity, []string{"193.27.228.147"}, true},
-		{IPAlerts, []string{"193.27.228.147"}, true},
-		{IPOfficeActivity, []string{"::1"}, false},
-		{AccountWindowsLogons, []string{"win-fs01$"}, false},
-		{AccountSignins, []string{"bob_gmail.com#ext#"}, false},
-		{IPAlerts, []string{`1.2.3.4\x`}, false}, // Entities JSON would store it escaped
+		{HostWindowsLogons, []string{"win-fs01"}, "has_any"},
+		{IPOfficeActivity, []string{"193.27.228.147"}, "contains"},
+		{IPAlerts, []string{"193.27.228.147"}, "contains"},
+		{IPOfficeActivity, []string{"::1"}, "contains"},      // text: a substring test has no term edges
+		{AccountWindowsLogons, []string{"win-fs01$"}, ""},    // derived key, punctuation at the edge
+		{AccountSignins, []string{"bob_gmail.com#ext#"}, ""}, // same
+		{IPAlerts, []string{`1.2.3.4\x`}, ""},                // Entities JSON would store it escaped
+		{IPAlerts, []string{"1.2.3.4/32"}, ""},               // some JSON writers escape "/"
 	} {
 		q := goldenQuery
 		q.Keys = c.keys
@@ -227,8 +229,21 @@ func TestPrefilterIsASuperset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(st.Text, "has_any") != c.pre {
-			t.Errorf("%s %v: prefilter %v, want %v\n%s", c.facet.Name, c.keys, !c.pre, c.pre, st.Text)
+		got := ""
+		for _, line := range strings.Split(st.Text, "\n") {
+			if !strings.HasPrefix(line, "| where ") || strings.Contains(line, " between ") {
+				continue
+			}
+			switch {
+			case strings.Contains(line, " has_any "):
+				got = "has_any"
+			case strings.Contains(line, " contains "):
+				got = "contains"
+			}
+			break
+		}
+		if got != c.pre {
+			t.Errorf("%s %v: prefilter %q, want %q\n%s", c.facet.Name, c.keys, got, c.pre, st.Text)
 		}
 	}
 }

@@ -275,7 +275,7 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 		}
 		exprs := make([]string, len(cols))
 		for i, c := range cols {
-			exprs[i] = "NULL"
+			exprs[i] = typedExpr("NULL", c.Type)
 			text := textFor(c.Name, byNorm)
 			if text == "" && c.Name == "TimeGenerated" {
 				for _, fb := range timeFallbacks {
@@ -372,6 +372,8 @@ func duckType(kusto string) string {
 
 // typedExpr converts a text value to the column's type. Portal exports
 // write US-style times and True/False; empty text is NULL for non-strings.
+// Strings are never NULL, as in Kusto (a missing or null value is
+// empty), so filters, groups and counts see what Log Analytics sees.
 func typedExpr(text, kusto string) string {
 	switch kusto {
 	case schema.TypeDatetime:
@@ -387,7 +389,7 @@ func typedExpr(text, kusto string) string {
 	case schema.TypeDynamic:
 		return fmt.Sprintf("(CASE WHEN coalesce(%[1]s, '') = '' THEN NULL ELSE coalesce(try_cast(%[1]s AS JSON), to_json(%[1]s)) END)", text)
 	}
-	return text
+	return "coalesce(" + text + ", '')"
 }
 
 func identSQL(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }

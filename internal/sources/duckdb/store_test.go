@@ -589,3 +589,39 @@ func TestMalformedJSONLine(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestStringsAreNeverNull: as in Kusto, a string column holds the empty string where an
+// export has an empty, null or missing value, in every format.
+func TestStringsAreNeverNull(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("SigninLogs.jsonl", `{"TimeGenerated":"2026-11-25T10:00:00Z","IPAddress":"1.1.1.1","ResultType":null}
+{"TimeGenerated":"2026-11-25T10:00:00Z","IPAddress":"1.1.1.1","ResultType":""}
+{"TimeGenerated":"2026-11-25T10:00:00Z","IPAddress":"1.1.1.1"}
+`)
+	write("AzureActivity.csv", "TimeGenerated,CallerIpAddress,Caller\n2026-11-25T10:00:00Z,1.1.1.1,\n2026-11-25T10:00:00Z,,\"\"\n")
+	s := open(t, dir)
+	for _, table := range []string{"SigninLogs", "AzureActivity"} {
+		rows, err := s.query(context.Background(), "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND data_type = 'VARCHAR'", table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) < 10 {
+			t.Fatalf("%s: %d string columns", table, len(rows))
+		}
+		for _, r := range rows {
+			col := r["column_name"].(string)
+			n, err := s.query(context.Background(), fmt.Sprintf("SELECT count(*) AS n FROM %s WHERE %s IS NULL", identSQL(table), identSQL(col)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n[0]["n"] != int64(0) {
+				t.Errorf("%s.%s: %v NULL values", table, col, n[0]["n"])
+			}
+		}
+	}
+}

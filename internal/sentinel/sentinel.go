@@ -1,4 +1,6 @@
-package main
+// Package sentinel builds the Log Analytics source (Microsoft Sentinel)
+// from the configuration: cloud, credential, workspaces, on-behalf-of.
+package sentinel
 
 import (
 	"crypto/x509"
@@ -88,8 +90,8 @@ func readCertificate(a config.Auth) ([]*x509.Certificate, any, error) {
 	return certs, key, nil
 }
 
-// sentinelSource builds the Log Analytics source from the configuration.
-func sentinelSource(s config.Sentinel) (*loganalytics.Source, error) {
+// Source builds the Log Analytics source from the configuration.
+func Source(s config.Sentinel) (*loganalytics.Source, error) {
 	c, err := cloudConfig(s)
 	if err != nil {
 		return nil, err
