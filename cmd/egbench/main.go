@@ -8,6 +8,7 @@
 //	go run ./cmd/egbench pivot -latency 100ms -concurrency 5
 //	go run ./cmd/egbench soak -duration 10m
 //	go run ./cmd/egbench throughput -conns 1,4,16,64
+//	go run ./cmd/egbench kqlprobe -config eg.yaml [-dry-run]
 package main
 
 import (
@@ -29,7 +30,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput [flags]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|kqlprobe [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -44,6 +45,8 @@ func main() {
 	workers := fs.Int("workers", 4, "soak: clients sending the normal mix")
 	bin := fs.String("bin", "", "soak, throughput: the server binary (default: built from ./cmd/gql)")
 	conns := fs.String("conns", "1,4,16,64", "throughput: client connections per cell")
+	cfgPath := fs.String("config", "", "kqlprobe: the server's YAML configuration naming the Sentinel workspace (env EG_CONFIG)")
+	dryRun := fs.Bool("dry-run", false, "kqlprobe: print the probe queries, send nothing")
 	fs.Parse(os.Args[2:])
 	durationSet := false
 	fs.Visit(func(f *flag.Flag) { durationSet = durationSet || f.Name == "duration" })
@@ -67,6 +70,8 @@ func main() {
 			*seconds = 10 * time.Minute
 		}
 		err = soak(*seconds, *workers, *bin)
+	case "kqlprobe":
+		err = kqlProbe(*cfgPath, *dryRun)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

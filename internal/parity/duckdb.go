@@ -12,10 +12,24 @@ import (
 	"entitygraph/internal/sources/duckdb"
 )
 
-// RunDuckDB loads the case's rows as a JSON-lines export into a fresh
-// embedded workspace, exactly as an analyst's export would be loaded, and
+// RunDuckDB loads the case's rows into a fresh embedded workspace and
 // runs the facet on it.
 func RunDuckDB(ctx context.Context, c Case) ([]sources.Row, error) {
+	store, err := LoadDuckDB(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	res, err := store.Run(ctx, c.Facet, c.Query)
+	if err != nil {
+		return nil, fmt.Errorf("parity: %s: %w", c.Name, err)
+	}
+	return res.Rows, nil
+}
+
+// LoadDuckDB is a fresh embedded workspace holding the case's rows, loaded
+// from a JSON-lines export exactly as an analyst's export would be.
+func LoadDuckDB(ctx context.Context, c Case) (*duckdb.Store, error) {
 	dir, err := os.MkdirTemp("", "parity-")
 	if err != nil {
 		return nil, err
@@ -47,13 +61,9 @@ func RunDuckDB(ctx context.Context, c Case) ([]sources.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer store.Close()
 	if _, err := store.LoadDir(ctx, dir); err != nil {
+		store.Close()
 		return nil, fmt.Errorf("parity: %s: load: %w", c.Name, err)
 	}
-	res, err := store.Run(ctx, c.Facet, c.Query)
-	if err != nil {
-		return nil, fmt.Errorf("parity: %s: %w", c.Name, err)
-	}
-	return res.Rows, nil
+	return store, nil
 }

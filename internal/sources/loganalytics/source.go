@@ -152,6 +152,15 @@ func (s *Source) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	return scoped{s: s, id: s.service, ws: s.defaultWorkspaces()}.Run(ctx, f, q)
 }
 
+// Probe runs one KQL text, as it is, on the default workspaces as the
+// service identity, within the identity's budgets (egbench kqlprobe).
+func (s *Source) Probe(ctx context.Context, kql string, start, end time.Time) ([]sources.Row, error) {
+	if s.service == nil {
+		return nil, &sources.Error{Source: Name, Kind: sources.Unauthenticated, Err: errors.New("probes run as the service identity, and none is configured")}
+	}
+	return scoped{s: s, id: s.service, ws: s.defaultWorkspaces()}.query(ctx, kql, start, end)
+}
+
 // Workspaces lists the configured workspace names and the defaults.
 func (s *Source) Workspaces() (all, defaults []string) {
 	for _, w := range s.defaultWorkspaces() {
