@@ -84,3 +84,26 @@ func (s *StatusRecorder) Flush() {
 		f.Flush()
 	}
 }
+
+var (
+	redisUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "entitygraph_redis_up", Help: "1 while the shared state (Redis) answers, 0 while this replica uses its local fallbacks.",
+	})
+	sharedCache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "entitygraph_shared_cache_total", Help: "Look-ups of the shared (Redis) result cache by outcome (hit, miss, error).",
+	}, []string{"outcome"})
+)
+
+func init() { Registry.MustRegister(redisUp, sharedCache) }
+
+// RedisUp records whether the shared state answers.
+func RedisUp(up bool) {
+	v := 0.0
+	if up {
+		v = 1
+	}
+	redisUp.Set(v)
+}
+
+// SharedCache counts n look-ups of the shared result cache with one outcome.
+func SharedCache(outcome string, n int) { sharedCache.WithLabelValues(outcome).Add(float64(n)) }
