@@ -35,7 +35,7 @@ func kqlProbe(configPath string, dryRun bool) error {
 	if err != nil {
 		return err
 	}
-	src, err := sentinel.Source(cfg.Sentinel)
+	src, err := sentinel.Source(cfg.Sentinel, nil)
 	if err != nil {
 		return err
 	}

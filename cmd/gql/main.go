@@ -24,6 +24,7 @@ import (
 	"entitygraph/internal/config"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/persisted"
+	"entitygraph/internal/redisstate"
 	"entitygraph/internal/sentinel"
 	"entitygraph/internal/server"
 	"entitygraph/internal/sources"
@@ -104,12 +105,24 @@ func run(log *slog.Logger, args []string) error {
 	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String())
 
+	var shared *redisstate.Client
+	if cfg.Shared.Redis != "" {
+		if shared, err = redisstate.Open(redisstate.Options{URL: cfg.Shared.Redis, Replicas: cfg.Shared.Replicas, Logger: log}); err != nil {
+			return err
+		}
+		defer shared.Close()
+		log.Info("shared state", "redis", shared.Status(), "replicas", cfg.Shared.Replicas)
+	}
 	var src sources.LogSource
 	var store *duckdb.Store
 	var noTables string // why the server is not ready, when it has nothing to serve
 	sourceName := duckdb.Name
 	if cfg.Source == "sentinel" {
-		la, err := sentinel.Source(cfg.Sentinel)
+		var limits loganalytics.SharedLimits
+		if shared != nil {
+			limits = shared
+		}
+		la, err := sentinel.Source(cfg.Sentinel, limits)
 		if err != nil {
 			return fmt.Errorf("sentinel: %w", err)
 		}
@@ -178,6 +191,10 @@ func run(log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
+	if shared != nil {
+		intel.SetAllowance(shared)
+		guard.Meter().SetShared(shared)
+	}
 	if guard.Enabled() {
 		intel.SetCallerBudget(guard.Meter())
 		log.Info("access control on", "entra", cfg.Access.Entra != nil, "api_keys", len(cfg.Access.APIKeys), "grants", len(cfg.Access.Grants))
@@ -206,7 +223,7 @@ func run(log *slog.Logger, args []string) error {
 	if store != nil && cfg.Data != "" {
 		example = workspace.LocalExample(store)
 	}
-	srv := server.New(server.Options{
+	opts := server.Options{
 		Source: src,
 		Cache:  results,
 		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, SourceName: sourceName, MaxTimespan: cfg.MaxTimespan,
@@ -223,7 +240,11 @@ func run(log *slog.Logger, args []string) error {
 		Documents:      documents,
 		TraceDocuments: cfg.TraceDocuments,
 		Admission:      admission.New(admission.Options{MaxConcurrent: maxRequests(cfg.MaxRequests)}),
-	})
+	}
+	if shared != nil {
+		opts.Remote, opts.SharedState = shared, shared
+	}
+	srv := server.New(opts)
 	if noTables == "" {
 		srv.SetReady()
 	} else {

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"context"
 	"math"
 	"sync"
 	"time"
@@ -17,6 +18,29 @@ type Meter struct {
 	mu      sync.Mutex
 	buckets map[string]*bucket // "<budget>|<caller>"
 	daily   map[string]*daily  // "<caller>|<provider>"
+
+	shared Allowance
+}
+
+// Allowance counts budgets once for every replica (Redis); an error means
+// it cannot count now, and the meter spends the caller's budget over the
+// replicas locally.
+type Allowance interface {
+	Take(ctx context.Context, name string, capacity float64, per time.Duration, perDay int, now time.Time) (ok bool, wait time.Duration, err error)
+	UsedToday(ctx context.Context, name string, now time.Time) (int, error)
+	Replicas() int
+}
+
+// SetShared counts the budgets in a for every replica (before serving).
+func (m *Meter) SetShared(a Allowance) {
+	if m != nil {
+		m.shared = a
+	}
+}
+
+// share is a replica's part of a budget while the shared count is down.
+func (m *Meter) share(limit int) int {
+	return max(1, limit/max(1, m.shared.Replicas()))
 }
 
 // maxMeterEntries bounds the memory the meter keeps; full buckets (which
@@ -55,6 +79,13 @@ type daily struct {
 func (m *Meter) take(name, caller string, capacity int, per time.Duration) (bool, time.Duration) {
 	if m == nil || capacity <= 0 {
 		return true, 0
+	}
+	if m.shared != nil {
+		ok, wait, err := m.shared.Take(context.Background(), "meter|"+name+"|"+caller, float64(capacity), per, 0, m.now())
+		if err == nil {
+			return ok, wait
+		}
+		name, capacity = "share-"+name, m.share(capacity)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -135,11 +166,19 @@ func (m *Meter) TakeTI(caller, provider string, perDay int) (bool, time.Duration
 	if m == nil || perDay <= 0 {
 		return true, 0
 	}
+	limit := m.tiShare(perDay)
+	key := caller + "|" + provider
+	if m.shared != nil {
+		ok, wait, err := m.shared.Take(context.Background(), "meter|ti|"+key, 0, 0, limit, m.now())
+		if err == nil {
+			return ok, wait
+		}
+		key, limit = "share|"+key, m.share(limit)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	day := now.UTC().Truncate(24 * time.Hour)
-	key := caller + "|" + provider
 	d, ok := m.daily[key]
 	if !ok || d.day.Before(day) {
 		if len(m.daily) >= maxMeterEntries {
@@ -152,7 +191,7 @@ func (m *Meter) TakeTI(caller, provider string, perDay int) (bool, time.Duration
 		d = &daily{day: day}
 		m.daily[key] = d
 	}
-	if d.used >= m.tiShare(perDay) {
+	if d.used >= limit {
 		return false, day.Add(24 * time.Hour).Sub(now)
 	}
 	d.used++
@@ -201,6 +240,12 @@ func (m *Meter) Report(p *Principal, tiQuotas map[string]int, providers []string
 		used := 0
 		if d, ok := m.daily[p.ID+"|"+name]; ok && !d.day.Before(day) {
 			used = d.used
+		}
+		if m.shared != nil {
+			// What every replica spent, when the shared count answers.
+			if n, err := m.shared.UsedToday(context.Background(), "meter|ti|"+p.ID+"|"+name, now); err == nil {
+				used = n
+			}
 		}
 		out = append(out, Remaining{Name: name + " calls today", Remaining: m.tiShare(perDay) - used, ResetAt: day.Add(24 * time.Hour)})
 	}

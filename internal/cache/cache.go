@@ -46,6 +46,14 @@ func (c *Cache[V]) Set(key string, v V, cost int64) {
 	c.c.SetWithTTL(key, v, cost, c.ttl)
 }
 
+// TTL is how long entries live (0 when nil: nothing is kept).
+func (c *Cache[V]) TTL() time.Duration {
+	if c == nil {
+		return 0
+	}
+	return c.ttl
+}
+
 // Wait blocks until buffered writes are applied.
 func (c *Cache[V]) Wait() {
 	if c != nil {

@@ -45,6 +45,13 @@ type Config struct {
 	PersistedQueries string         `yaml:"persistedQueries"` // trusted-documents manifest (Apollo's format, or id → document)
 	PersistedOnly    bool           `yaml:"persistedOnly"`    // run only the manifest's documents
 	ShutdownGrace    time.Duration  `yaml:"shutdownGrace"`    // how long in-flight requests may finish after SIGTERM
+	Shared           Shared         `yaml:"shared"`
+}
+
+// Shared configures the state several replicas share.
+type Shared struct {
+	Redis    string `yaml:"redis"`    // redis:// or rediss:// URL (password, database); empty: nothing shared
+	Replicas int    `yaml:"replicas"` // replicas sharing the limits; while Redis is down each keeps 1/replicas (default 3)
 }
 
 // Audit configures the per-request audit log.
@@ -55,7 +62,7 @@ type Audit struct {
 
 // Defaults are used for anything no source sets.
 func Defaults() Config {
-	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second, LogFormat: "text"}
+	return Config{Listen: "127.0.0.1:8080", DemoScale: 1, MaxTimespan: 90 * 24 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second, LogFormat: "text", Shared: Shared{Replicas: 3}}
 }
 
 // ErrHelp is returned by Load when the arguments ask for help; the usage
@@ -160,6 +167,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	maxRequests := fs.Int("max-requests", 0, "GraphQL requests worked on at once; more wait up to 10 s, then get 503 (env EG_MAX_REQUESTS; default 8 per core)")
 	maxBody := fs.Int64("max-body", 0, "largest request body in bytes (env EG_MAX_BODY; default 1048576)")
 	grace := fs.Duration("shutdown-grace", 0, "how long in-flight requests may finish after SIGTERM before they are cancelled (env EG_SHUTDOWN_GRACE; default 20s)")
+	redisURL := fs.String("redis", "", "share the result cache, coalescing and limits between replicas through this Redis (env EG_REDIS_URL; redis:// or rediss://)")
 	auditFile := fs.String("audit-file", "", "append the audit log (one JSON line per request) to this file (env EG_AUDIT_FILE; default: standard output)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -205,6 +213,10 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	}
 	cfg.Source = first(*source, getenv("EG_SOURCE"), cfg.Source)
 	cfg.Audit.File = first(*auditFile, getenv("EG_AUDIT_FILE"), cfg.Audit.File)
+	cfg.Shared.Redis = first(*redisURL, getenv("EG_REDIS_URL"), cfg.Shared.Redis)
+	if cfg.Shared.Replicas < 1 {
+		return Config{}, fmt.Errorf("shared.replicas must be at least 1")
+	}
 	if origins := first(*cors, getenv("EG_CORS_ORIGINS")); origins != "" {
 		cfg.CORSOrigins = nil
 		for _, o := range strings.Split(origins, ",") {

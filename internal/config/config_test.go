@@ -12,13 +12,14 @@ import (
 
 func TestLoadPrecedence(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "eg.yaml")
-	os.WriteFile(file, []byte("listen: 0.0.0.0:9000\ndata: /from/file\nmaxTimespan: 240h\n"), 0o644)
-	env := map[string]string{"EG_CONFIG": file, "EG_DATA": "/from/env", "EG_DEMO_SCALE": "3"}
+	os.WriteFile(file, []byte("listen: 0.0.0.0:9000\ndata: /from/file\nmaxTimespan: 240h\nshared:\n  redis: redis://file:6379/0\n  replicas: 5\n"), 0o644)
+	env := map[string]string{"EG_CONFIG": file, "EG_DATA": "/from/env", "EG_DEMO_SCALE": "3", "EG_REDIS_URL": "redis://env:6379/1"}
 	cfg, err := Load([]string{"--listen", "127.0.0.1:7000"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Listen: "127.0.0.1:7000", Data: "/from/env", DemoScale: 3, MaxTimespan: 240 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, Source: "local", MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second, LogFormat: "text"}
+	want := Config{Listen: "127.0.0.1:7000", Data: "/from/env", DemoScale: 3, MaxTimespan: 240 * time.Hour, RequestTimeout: 60 * time.Second, CacheTTL: 5 * time.Minute, CacheMB: 256, MaxDepth: 15, MaxCost: 25000, BatchWait: 16 * time.Millisecond, Source: "local", MaxBody: 1 << 20, ShutdownGrace: 20 * time.Second, LogFormat: "text",
+		Shared: Shared{Redis: "redis://env:6379/1", Replicas: 5}}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("cfg = %+v, want %+v", cfg, want)
 	}

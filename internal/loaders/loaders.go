@@ -23,6 +23,7 @@ import (
 
 	"entitygraph/internal/cache"
 	"entitygraph/internal/facets"
+	"entitygraph/internal/metrics"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/telemetry"
 )
@@ -45,11 +46,27 @@ const DefaultWait = 16 * time.Millisecond
 type Shared struct {
 	Cache  *cache.Cache[[]sources.Row] // nil: no cache
 	Budget QueryBudget                 // per-caller backend query budget; nil: none
+	// Remote, when set, is the cache level several replicas share behind
+	// the local one (keyed by the same partition-first keys), and the
+	// leases that let one replica query while the others wait.
+	Remote Remote
 	// Stopping, when cancelled (with cause ErrShuttingDown), cancels every
 	// request's backend work.
 	Stopping context.Context
 	flight   singleflight.Group
 }
+
+// Remote is a result cache shared by replicas, with leases.
+type Remote interface {
+	GetRows(ctx context.Context, cacheKeys []string) (map[string][]sources.Row, error)
+	SetRows(ctx context.Context, rows map[string][]sources.Row, ttl time.Duration) error
+	Lease(ctx context.Context, key string, ttl time.Duration) (release func(), held bool, err error)
+	WaitRows(ctx context.Context, lease string, cacheKeys []string, wait time.Duration) map[string][]sources.Row
+}
+
+// RemoteWait bounds how long a replica waits for another's query before
+// running it itself.
+const RemoteWait = 5 * time.Second
 
 // ErrShuttingDown is the error of work cancelled because the server stops.
 var ErrShuttingDown = errors.New("the server is shutting down")
@@ -200,6 +217,13 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 		if len(keys) == 0 {
 			return out
 		}
+		flightKey := partition + "|" + f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
+		var releaseLease func()
+		keys, pos, releaseLease = l.remote(f, flightKey, keys, pos, out, cacheKey)
+		defer releaseLease()
+		if len(keys) == 0 {
+			return out
+		}
 		if l.shared.Budget != nil {
 			if ok, wait := l.shared.Budget.TakeQuery(l.caller); !ok {
 				err := &sources.Error{Source: l.src.Name(), Kind: sources.RateLimited, RetryAfter: wait,
@@ -214,7 +238,7 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 		q := template
 		q.Keys = keys
 		started := time.Now()
-		flightKey := partition + "|" + f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
+		flightKey = partition + "|" + f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
 		leader := false
 		ctx, span := telemetry.Tracer().Start(l.base, "backend "+f.Name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
 			attribute.String("entitygraph.source", l.src.Name()), attribute.String("entitygraph.facet", f.Name),
@@ -263,15 +287,82 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 			k, _ := r[facets.KeyColumn].(string)
 			byKey[k] = append(byKey[k], r)
 		}
+		var stored map[string][]sources.Row
+		if partial == nil && l.shared.Remote != nil && l.shared.Cache.TTL() > 0 {
+			stored = make(map[string][]sources.Row, len(keys))
+		}
 		for j, k := range keys {
 			// Partial rows are returned with their error, and not cached.
 			out[pos[j]] = &dataloader.Result[[]sources.Row]{Data: byKey[k], Error: err}
 			if partial == nil {
 				l.shared.Cache.Set(cacheKey(k), byKey[k], rowsCost(byKey[k]))
+				if stored != nil {
+					stored[cacheKey(k)] = byKey[k]
+				}
 			}
+		}
+		if len(stored) > 0 && leader {
+			l.shared.Remote.SetRows(l.base, stored, l.shared.Cache.TTL())
 		}
 		return out
 	}
+}
+
+// remote answers what it can of a batch's local misses from the cache the
+// replicas share, then takes the batch's lease: when another replica holds
+// it, waits (at most RemoteWait) for the rows it stores. It returns the
+// keys still to query, their positions, and the lease's release.
+func (l *Loaders) remote(f *facets.Facet, flightKey string, keys []string, pos []int, out []*dataloader.Result[[]sources.Row], cacheKey func(string) string) ([]string, []int, func()) {
+	r := l.shared.Remote
+	if r == nil || l.shared.Cache.TTL() <= 0 {
+		return keys, pos, func() {}
+	}
+	cks := make([]string, len(keys))
+	for i, k := range keys {
+		cks[i] = cacheKey(k)
+	}
+	found, err := r.GetRows(l.base, cks)
+	if err != nil {
+		metrics.SharedCache("error", len(keys))
+		return keys, pos, func() {}
+	}
+	release := func() {}
+	if len(found) < len(keys) {
+		var held bool
+		release, held, err = r.Lease(l.base, flightKey, RemoteWait+30*time.Second)
+		if err == nil && held {
+			var missing []string
+			for _, ck := range cks {
+				if _, ok := found[ck]; !ok {
+					missing = append(missing, ck)
+				}
+			}
+			for ck, rows := range r.WaitRows(l.base, flightKey, missing, RemoteWait) {
+				found[ck] = rows
+			}
+		}
+	}
+	metrics.SharedCache("hit", len(found))
+	metrics.SharedCache("miss", len(keys)-len(found))
+	if len(found) == 0 {
+		return keys, pos, release
+	}
+	var restKeys []string
+	var restPos []int
+	hitRows := 0
+	for i, k := range keys {
+		rows, ok := found[cks[i]]
+		if !ok {
+			restKeys = append(restKeys, k)
+			restPos = append(restPos, pos[i])
+			continue
+		}
+		out[pos[i]] = &dataloader.Result[[]sources.Row]{Data: rows}
+		l.shared.Cache.Set(cks[i], rows, rowsCost(rows))
+		hitRows += len(rows)
+	}
+	l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: len(found), Rows: hitRows, Cached: true, Shared: true})
+	return restKeys, restPos, release
 }
 
 type ctxKey struct{}

@@ -18,6 +18,7 @@ type Call struct {
 	DurationMs float64 `json:"durationMs"`
 	Cached     bool    `json:"cached"`
 	Coalesced  bool    `json:"coalesced,omitempty"` // shared an identical query another request had in flight
+	Shared     bool    `json:"shared,omitempty"`    // answered from the cache the replicas share (Redis)
 	Skipped    bool    `json:"skipped,omitempty"`   // table unavailable: nothing was sent
 	Error      string  `json:"error,omitempty"`
 }

@@ -71,6 +71,7 @@ func Open(opts Options) (*Client, error) {
 	}
 	// No retries: a slow Redis must fall back at once, not slow queries.
 	ro.MaxRetries = -1
+	ro.DialerRetries = 1
 	ro.DialTimeout = opts.OpTimeout * 4
 	ro.ReadTimeout = opts.OpTimeout
 	ro.WriteTimeout = opts.OpTimeout
@@ -83,6 +84,14 @@ func Open(opts Options) (*Client, error) {
 	go c.watch(ctx)
 	return c, nil
 }
+
+// quietLogger drops go-redis's own log lines: the client logs its state
+// changes once (lost, back), not every failed dial.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+func init() { redis.SetLogger(quietLogger{}) }
 
 // redactURL removes the URL's password from a message.
 func redactURL(msg, url string) string {

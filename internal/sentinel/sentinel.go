@@ -90,8 +90,9 @@ func readCertificate(a config.Auth) ([]*x509.Certificate, any, error) {
 	return certs, key, nil
 }
 
-// Source builds the Log Analytics source from the configuration.
-func Source(s config.Sentinel) (*loganalytics.Source, error) {
+// Source builds the Log Analytics source from the configuration; shared,
+// when not nil, counts each identity's limits for every replica.
+func Source(s config.Sentinel, shared loganalytics.SharedLimits) (*loganalytics.Source, error) {
 	c, err := cloudConfig(s)
 	if err != nil {
 		return nil, err
@@ -104,6 +105,10 @@ func Source(s config.Sentinel) (*loganalytics.Source, error) {
 		Default: s.Default, Cloud: c, Credential: cred,
 		MaxConcurrent: s.MaxConcurrent, RateLimit: s.RateLimit, RateWindow: s.RateWindow,
 		ServerWait: s.ServerWait, TablesTTL: s.TablesTTL,
+		IdentityName: identityName(s),
+	}
+	if shared != nil {
+		opts.Shared = shared
 	}
 	for _, w := range s.Workspaces {
 		opts.Workspaces = append(opts.Workspaces, loganalytics.Workspace{Name: w.Name, ID: w.WorkspaceID, TenantID: w.TenantID})
@@ -122,4 +127,18 @@ func Source(s config.Sentinel) (*loganalytics.Source, error) {
 		opts.OBO = obo
 	}
 	return loganalytics.New(opts)
+}
+
+// identityName names the service identity the same way on every replica
+// sharing its limits: the app (tenant/client id) when configured, else the
+// first workspace's tenant (the default credential chain's identity).
+func identityName(s config.Sentinel) string {
+	tenant := s.Auth.TenantID
+	if tenant == "" && len(s.Workspaces) > 0 {
+		tenant = s.Workspaces[0].TenantID
+	}
+	if s.Auth.ClientID != "" {
+		return strings.ToLower(tenant + "/" + s.Auth.ClientID)
+	}
+	return strings.ToLower(tenant + "/" + s.Auth.Mode)
 }

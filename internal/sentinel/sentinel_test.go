@@ -69,7 +69,7 @@ func TestCredentialModes(t *testing.T) {
 		{"unknown mode", auth(config.Auth{Mode: "password"}), false},
 	}
 	for _, c := range cases {
-		_, err := Source(c.s)
+		_, err := Source(c.s, nil)
 		if (err == nil) != c.ok {
 			t.Errorf("%s: err = %v", c.name, err)
 		}

@@ -48,6 +48,11 @@ type Options struct {
 	Documents      *persisted.Store      // trusted documents; nil: any document
 	TraceDocuments bool                  // put the GraphQL document on request spans
 	Admission      *admission.Controller // requests worked on at once; nil: unbounded
+	// Remote is the result cache the replicas share; nil: none.
+	Remote loaders.Remote
+	// SharedState reports the replicas' shared state in /readyz ("ok" or
+	// "degraded: …"; a degraded state still serves); nil: none.
+	SharedState interface{ Status() string }
 }
 
 // Server is the entitygraph HTTP handler.
@@ -80,7 +85,7 @@ func New(opts Options) *Server {
 	gql := s.graphqlHandler()
 	stopping, stop := context.WithCancelCause(context.Background())
 	s.stop = stop
-	shared := &loaders.Shared{Cache: opts.Cache, Stopping: stopping}
+	shared := &loaders.Shared{Cache: opts.Cache, Stopping: stopping, Remote: opts.Remote}
 	if m := opts.Access.Meter(); m != nil {
 		shared.Budget = m
 	}
@@ -98,6 +103,9 @@ func New(opts Options) *Server {
 			http.Error(w, "loading workspace", http.StatusServiceUnavailable)
 		default:
 			fmt.Fprintln(w, "ready")
+			if opts.SharedState != nil {
+				fmt.Fprintln(w, "shared state:", opts.SharedState.Status())
+			}
 		}
 	})
 	s.mux.Handle("/assets/", http.StripPrefix("/assets/", assetHandler()))

@@ -35,6 +35,95 @@ type identity struct {
 	client *azlogs.Client
 	slots  chan struct{}
 	rate   *window
+	shared *sharedBudget // nil: this process alone counts
+}
+
+// SharedLimits counts an identity's queries in flight and per window once
+// for every replica (Redis). An error means it cannot count now: the
+// replica then keeps to its share (the limit over the replicas) locally.
+type SharedLimits interface {
+	Window(ctx context.Context, name string, n int, per time.Duration) (ok bool, wait time.Duration, err error)
+	TryAcquire(ctx context.Context, name string, n int, lease time.Duration) (release func(), ok bool, err error)
+	Replicas() int
+}
+
+// sharedBudget is an identity's budget counted by SharedLimits, with the
+// local share used while it cannot count.
+type sharedBudget struct {
+	limits    SharedLimits
+	name      string // the identity as every replica names it
+	slots     int
+	rateN     int
+	ratePer   time.Duration
+	lease     time.Duration // a slot's lease: longer than any query may run
+	fallSlots chan struct{}
+	fallRate  *window
+}
+
+func (s *Source) sharedBudget(name string) *sharedBudget {
+	if s.opts.Shared == nil {
+		return nil
+	}
+	n := max(1, s.opts.Shared.Replicas())
+	return &sharedBudget{limits: s.opts.Shared, name: s.opts.IdentityName + "|" + name,
+		slots: s.opts.MaxConcurrent, rateN: s.opts.RateLimit, ratePer: s.opts.RateWindow, lease: s.opts.ServerWait + 30*time.Second,
+		fallSlots: make(chan struct{}, max(1, s.opts.MaxConcurrent/n)), fallRate: newWindow(max(1, s.opts.RateLimit/n), s.opts.RateWindow)}
+}
+
+// acquire waits for a rate token and a slot counted for all replicas.
+func (b *sharedBudget) acquire(ctx context.Context) (func(), error) {
+	for {
+		ok, wait, err := b.limits.Window(ctx, "la|rate|"+b.name, b.rateN, b.ratePer)
+		if err != nil {
+			return b.acquireLocal(ctx)
+		}
+		if ok {
+			break
+		}
+		if dl, has := ctx.Deadline(); has && time.Until(dl) < wait {
+			return nil, fmt.Errorf("rate budget of %d queries per %v (all replicas) is spent for %v more", b.rateN, b.ratePer, wait.Round(time.Millisecond))
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+	for pause := 5 * time.Millisecond; ; pause = min(pause*2, 100*time.Millisecond) {
+		release, ok, err := b.limits.TryAcquire(ctx, "la|slots|"+b.name, b.slots, b.lease)
+		if err != nil {
+			return b.acquireLocalSlot(ctx)
+		}
+		if ok {
+			return release, nil
+		}
+		if err := sleep(ctx, pause); err != nil {
+			return nil, fmt.Errorf("waiting for a query slot (all replicas): %w", err)
+		}
+	}
+}
+
+func (b *sharedBudget) acquireLocal(ctx context.Context) (func(), error) {
+	if err := b.fallRate.wait(ctx); err != nil {
+		return nil, err
+	}
+	return b.acquireLocalSlot(ctx)
+}
+
+func (b *sharedBudget) acquireLocalSlot(ctx context.Context) (func(), error) {
+	select {
+	case b.fallSlots <- struct{}{}:
+		return func() { <-b.fallSlots }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a query slot: %w", ctx.Err())
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (s *Source) newIdentity(name string, cred azcore.TokenCredential) (*identity, error) {
@@ -44,11 +133,14 @@ func (s *Source) newIdentity(name string, cred azcore.TokenCredential) (*identit
 		return nil, fmt.Errorf("loganalytics: client: %w", err)
 	}
 	return &identity{name: name, client: client, slots: make(chan struct{}, s.opts.MaxConcurrent),
-		rate: newWindow(s.opts.RateLimit, s.opts.RateWindow)}, nil
+		rate: newWindow(s.opts.RateLimit, s.opts.RateWindow), shared: s.sharedBudget(name)}, nil
 }
 
 // acquire waits for a query slot and a rate token within ctx.
 func (id *identity) acquire(ctx context.Context) (func(), error) {
+	if id.shared != nil {
+		return id.shared.acquire(ctx)
+	}
 	if err := id.rate.wait(ctx); err != nil {
 		return nil, err
 	}
@@ -102,7 +194,7 @@ func (s *Source) userIdentity(c sources.Caller) (*identity, error) {
 		if err != nil {
 			return nil, err
 		}
-		id := &identity{name: old.id.name, client: client, slots: old.id.slots, rate: old.id.rate}
+		id := &identity{name: old.id.name, client: client, slots: old.id.slots, rate: old.id.rate, shared: old.id.shared}
 		cache[key] = &userEntry{id: id, assertion: token, used: time.Now()}
 		return id, nil
 	}

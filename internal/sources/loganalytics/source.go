@@ -55,6 +55,12 @@ type Options struct {
 	Transport     policy.Transporter // nil: the default HTTP client
 	Logger        *slog.Logger
 
+	// Shared, when set, counts each identity's queries in flight and per
+	// window for all replicas; IdentityName names the service identity the
+	// same way on every replica (e.g. tenant/client id).
+	Shared       SharedLimits
+	IdentityName string
+
 	// Observer, when set, sees every facet query before it is sent.
 	Observer func(f *facets.Facet, q facets.Query, kql string)
 }
@@ -98,6 +104,9 @@ func New(opts Options) (*Source, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.IdentityName == "" {
+		opts.IdentityName = "default"
 	}
 	if opts.Cloud.Services == nil {
 		opts.Cloud = cloud.AzurePublic

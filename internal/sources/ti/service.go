@@ -49,6 +49,7 @@ type entry struct {
 	cfg        ProviderConfig
 	configured bool
 	budget     *budget
+	fallback   *budget // this replica's share while the shared allowance is down
 	breaker    breaker
 
 	mu          sync.Mutex
@@ -66,6 +67,62 @@ type Service struct {
 	external bool
 	now      func() time.Time
 	callers  CallerBudget
+	shared   Allowance
+}
+
+// Allowance counts the providers' budgets once for every replica (Redis):
+// a token bucket and a daily quota per provider. An error means it cannot
+// count now; the replica then spends its share (Share) locally.
+type Allowance interface {
+	Take(ctx context.Context, name string, capacity float64, per time.Duration, perDay int, now time.Time) (ok bool, wait time.Duration, err error)
+	UsedToday(ctx context.Context, name string, now time.Time) (int, error)
+	Replicas() int
+}
+
+// SetAllowance shares the providers' budgets between replicas (before
+// serving).
+func (s *Service) SetAllowance(a Allowance) {
+	s.shared = a
+	for _, e := range s.entries {
+		e.fallback = s.share(e.cfg)
+	}
+}
+
+// share is a replica's part of a provider's budget while the shared
+// allowance cannot count: the budget over the replicas.
+func (s *Service) share(cfg ProviderConfig) *budget {
+	n := max(1, s.shared.Replicas())
+	perDay := cfg.PerDay
+	if perDay > 0 {
+		perDay = max(1, perDay/n)
+	}
+	return newBudget(cfg.PerMinute/float64(n), perDay, s.now)
+}
+
+// take spends one call of a provider's budget: the shared one, or while it
+// cannot count, this replica's share.
+func (s *Service) take(ctx context.Context, e *entry) (bool, time.Duration) {
+	if s.shared == nil {
+		return e.budget.take()
+	}
+	ok, wait, err := s.shared.Take(ctx, "ti|"+strings.ToLower(e.p.Name()), e.cfg.PerMinute, time.Minute, e.cfg.PerDay, s.now())
+	if err != nil {
+		return e.fallback.take()
+	}
+	return ok, wait
+}
+
+// remaining is a provider's daily quota left, as the replicas count it.
+func (s *Service) remaining(e *entry) (int, time.Time) {
+	left, reset := e.budget.remaining()
+	if s.shared == nil || e.cfg.PerDay <= 0 {
+		return left, reset
+	}
+	used, err := s.shared.UsedToday(context.Background(), "ti|"+strings.ToLower(e.p.Name()), s.now())
+	if err != nil {
+		return e.fallback.remaining()
+	}
+	return max(0, e.cfg.PerDay-used), reset
 }
 
 // CallerBudget shares the providers' budgets fairly between callers: each
@@ -120,6 +177,9 @@ func (s *Service) Register(p Provider, cfg ProviderConfig, configured bool) {
 		cfg.Timeout = 10 * time.Second
 	}
 	e := &entry{p: p, cfg: cfg, configured: configured, budget: newBudget(cfg.PerMinute, cfg.PerDay, s.now)}
+	if s.shared != nil {
+		e.fallback = s.share(cfg)
+	}
 	s.entries = append(s.entries, e)
 	s.byName[strings.ToLower(p.Name())] = e
 }
@@ -137,7 +197,7 @@ func (s *Service) Names() []string {
 func (s *Service) Providers() []Info {
 	out := make([]Info, 0, len(s.entries))
 	for _, e := range s.entries {
-		left, reset := e.budget.remaining()
+		left, reset := s.remaining(e)
 		e.mu.Lock()
 		out = append(out, Info{Name: e.p.Name(), Configured: e.configured, Enabled: e.cfg.Enabled && e.configured, External: e.p.External(),
 			PerMinute: e.cfg.PerMinute, PerDay: e.cfg.PerDay, RemainingToday: left, ResetAt: reset, CacheTTL: e.cfg.CacheTTL, LastError: e.lastErr, LastErrorAt: e.lastErrTime})
@@ -267,7 +327,7 @@ func (s *Service) call(ctx context.Context, e *entry, ip netip.Addr, key string)
 	if !e.breaker.allow(now) {
 		return Result{Provider: name, Status: Failed, Error: "the provider keeps failing; paused for a minute"}
 	}
-	if ok, wait := e.budget.take(); !ok {
+	if ok, wait := s.take(ctx, e); !ok {
 		return Result{Provider: name, Status: RateLimited, RetryAfter: wait, Summary: "this server's budget for the provider is spent"}
 	}
 	cctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
@@ -346,7 +406,7 @@ func (s *Service) passiveDNSOne(ctx context.Context, e *entry, pd PassiveDNSProv
 		return nil, &r
 	}
 	v, _, _ := s.flight.Do(key, func() (any, error) {
-		if ok, wait := e.budget.take(); !ok {
+		if ok, wait := s.take(ctx, e); !ok {
 			return Result{Provider: e.p.Name(), Status: RateLimited, RetryAfter: wait}, nil
 		}
 		cctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)

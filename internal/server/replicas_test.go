@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"entitygraph/graph/resolvers"
+	"entitygraph/internal/cache"
+	"entitygraph/internal/config"
+	"entitygraph/internal/demo"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/loaders"
+	"entitygraph/internal/redisstate"
+	"entitygraph/internal/redisstate/redistest"
+	"entitygraph/internal/sources"
+	"entitygraph/internal/sources/duckdb"
+	"entitygraph/internal/sources/geo"
+	"entitygraph/internal/sources/ti/providers"
+)
+
+// partitionedSource counts the queries that reach the engine, under a
+// partition of its own (another workspace set, as far as sharing goes).
+type partitionedSource struct {
+	sources.LogSource
+	partition string
+	runs      atomic.Int32
+}
+
+func (c *partitionedSource) Partition() string { return c.partition }
+
+func (c *partitionedSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	c.runs.Add(1)
+	return c.LogSource.Run(ctx, f, q)
+}
+
+func sharedClient(t *testing.T, url, prefix string) *redisstate.Client {
+	t.Helper()
+	c, err := redisstate.Open(redisstate.Options{URL: url, Replicas: 3, Prefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// replica is one server instance with its own local cache and its own
+// connection to the shared state.
+func replica(t *testing.T, src sources.LogSource, store *duckdb.Store, shared *redisstate.Client) *httptest.Server {
+	t.Helper()
+	local, err := cache.New[[]sources.Row](64<<20, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(local.Close)
+	s := New(Options{
+		Source: src, Cache: local, Remote: shared, SharedState: shared,
+		Batching: loaders.Options{Wait: 20 * time.Millisecond},
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
+	})
+	s.SetReady()
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// TestReplicasShareTheCache: three replicas share one Redis. The second
+// answers a summary the first fetched with no engine query and the same
+// data; a replica of another workspace set (partition) gets nothing from
+// it; with Redis gone every replica still answers, and says it is degraded.
+func TestReplicasShareTheCache(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := fmt.Sprintf("eg-cache-%d:", time.Now().UnixNano())
+	store := demoWorkspace(t)
+	srcs := []*partitionedSource{{LogSource: store, partition: store.Partition()}, {LogSource: store, partition: store.Partition()},
+		{LogSource: store, partition: "duckdb|another-workspace"}}
+	var reps []*httptest.Server
+	for _, s := range srcs {
+		reps = append(reps, replica(t, s, store, sharedClient(t, srv.URL(), prefix)))
+	}
+	vars := map[string]any{"ip": demo.SprayIP}
+	first := post(t, reps[0], fullSummary, vars)
+	noErrors(t, first)
+	if srcs[0].runs.Load() < 15 {
+		t.Fatalf("replica 1 sent %d queries", srcs[0].runs.Load())
+	}
+	second := post(t, reps[1], fullSummary, vars)
+	noErrors(t, second)
+	if n := srcs[1].runs.Load(); n != 0 {
+		t.Errorf("replica 2 sent %d engine queries for a summary replica 1 fetched", n)
+	}
+	for _, c := range second.Extensions.Trace {
+		if !c.Cached || !c.Shared {
+			t.Errorf("replica 2: %s not answered from the shared cache: %+v", c.Facet, c)
+		}
+	}
+	if !reflect.DeepEqual(first.Data, second.Data) {
+		t.Error("replica 2's answer differs from replica 1's")
+	}
+	third := post(t, reps[2], fullSummary, vars)
+	noErrors(t, third)
+	if n := srcs[2].runs.Load(); n < 15 {
+		t.Errorf("a replica of another workspace set sent %d queries: it was answered from another partition's rows", n)
+	}
+
+	srv.Stop()
+	again := post(t, reps[1], fullSummary, map[string]any{"ip": demo.BruteIP})
+	noErrors(t, again)
+	if srcs[1].runs.Load() == 0 {
+		t.Error("with Redis down, replica 2 answered a new summary without querying")
+	}
+	resp, err := http.Get(reps[1].URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "shared state: degraded") {
+		t.Errorf("/readyz with Redis down: %d %q", resp.StatusCode, body)
+	}
+}
+
+// TestReplicasCoalesce: two replicas asked the same summary at once, over
+// a slow engine, send one query per facet between them.
+func TestReplicasCoalesce(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := fmt.Sprintf("eg-flight-%d:", time.Now().UnixNano())
+	store := demoWorkspace(t)
+	slow := &slowSource{LogSource: store, delay: 300 * time.Millisecond}
+	a := &partitionedSource{LogSource: slow, partition: store.Partition()}
+	b := &partitionedSource{LogSource: slow, partition: store.Partition()}
+	ra, rb := replica(t, a, store, sharedClient(t, srv.URL(), prefix)), replica(t, b, store, sharedClient(t, srv.URL(), prefix))
+	const q = `{ ipAddress(address: "` + demo.SprayIP + `") { alerts { totalCount } signins { totalCount } azureActivity { totalCount } officeActivity { totalCount } } }`
+	var wg sync.WaitGroup
+	for _, ts := range []*httptest.Server{ra, rb} {
+		wg.Add(1)
+		go func(ts *httptest.Server) {
+			defer wg.Done()
+			noErrors(t, post(t, ts, q, nil))
+		}(ts)
+	}
+	wg.Wait()
+	if n := a.runs.Load() + b.runs.Load(); n != 4 {
+		t.Errorf("two replicas sent %d queries for 4 facets asked at once", n)
+	}
+}
+
+type slowSource struct {
+	sources.LogSource
+	delay time.Duration
+}
+
+func (s *slowSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	time.Sleep(s.delay)
+	return s.LogSource.Run(ctx, f, q)
+}
+
+// TestReplicasShareTIQuota: a provider with a daily quota of 10, asked for
+// 100 distinct addresses through three replicas: 10 calls in all.
+func TestReplicasShareTIQuota(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := fmt.Sprintf("eg-ti-%d:", time.Now().UnixNano())
+	vt, calls := vtFake(t)
+	store := demoWorkspace(t)
+	g, err := geo.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reps []*httptest.Server
+	for i := 0; i < 3; i++ {
+		svc, err := providers.Build(config.TI{Providers: map[string]config.TIProvider{
+			"VirusTotal": {APIKey: "vt-key", BaseURL: vt.URL, PerMinute: 1000, PerDay: 10},
+		}}, vt.Client(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(svc.Close)
+		svc.SetAllowance(sharedClient(t, srv.URL(), prefix))
+		s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, TI: svc, Geo: g}}})
+		ts := httptest.NewServer(s)
+		t.Cleanup(ts.Close)
+		reps = append(reps, ts)
+	}
+	var limited atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 100; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ip := fmt.Sprintf("45.33.%d.%d", i/200+1, i%200+1)
+			r := post(t, reps[i%3], `{ ipAddress(address: "`+ip+`") { threatIntel(providers: ["VirusTotal"]) { results { provider status } } } }`, nil)
+			if strings.Contains(fmt.Sprint(r.Data), "RATE_LIMITED") {
+				limited.Add(1)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if n := calls.Load(); n > 10 || n < 9 {
+		t.Errorf("%d provider calls for a daily quota of 10 shared by 3 replicas", n)
+	}
+	if limited.Load() < 90 {
+		t.Errorf("%d of 100 look-ups rate-limited, want at least 90", limited.Load())
+	}
+}
