@@ -9,6 +9,7 @@
 //	go run ./cmd/egbench soak -duration 10m
 //	go run ./cmd/egbench throughput -conns 1,4,16,64
 //	go run ./cmd/egbench kqlprobe -config eg.yaml [-dry-run]
+//	go run ./cmd/egbench replicas -duration 5s
 package main
 
 import (
@@ -30,7 +31,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|kqlprobe [flags]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|replicas|kqlprobe [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -70,6 +71,11 @@ func main() {
 			*seconds = 10 * time.Minute
 		}
 		err = soak(*seconds, *workers, *bin)
+	case "replicas":
+		if !durationSet {
+			*seconds = 5 * time.Second
+		}
+		err = replicas(*seconds, 16, *bin, *runs*10)
 	case "kqlprobe":
 		err = kqlProbe(*cfgPath, *dryRun)
 	default:

@@ -140,6 +140,11 @@ func startServer(bin string, extra []string) (runningServer, error) {
 // drive sends the query from conns clients for d; {END} becomes a
 // timestamp unique to each request (a cache miss).
 func drive(base, query string, conns int, d time.Duration, seq *atomic.Int64) (float64, time.Duration, int) {
+	return driveAll([]string{base}, query, conns, d, seq)
+}
+
+// driveAll is drive with the clients spread over several servers.
+func driveAll(bases []string, query string, conns int, d time.Duration, seq *atomic.Int64) (float64, time.Duration, int) {
 	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -148,6 +153,7 @@ func drive(base, query string, conns int, d time.Duration, seq *atomic.Int64) (f
 	var wg sync.WaitGroup
 	for i := 0; i < conns; i++ {
 		wg.Add(1)
+		base := bases[i%len(bases)]
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {

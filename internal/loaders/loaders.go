@@ -170,6 +170,9 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 		}
 		return rows, nil
 	}
+	if rows, ok := l.remoteHit(ctx, f, ck); ok {
+		return rows, nil
+	}
 	l.mu.Lock()
 	ld, ok := l.loaders[lk]
 	if !ok && len(l.loaders) >= l.opts.MaxShapes {
@@ -308,10 +311,39 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature stri
 	}
 }
 
-// remote answers what it can of a batch's local misses from the cache the
-// replicas share, then takes the batch's lease: when another replica holds
-// it, waits (at most RemoteWait) for the rows it stores. It returns the
-// keys still to query, their positions, and the lease's release.
+// remoteHit answers a key the replicas' shared cache holds at once, like a
+// local hit: only misses wait for the batch window.
+func (l *Loaders) remoteHit(ctx context.Context, f *facets.Facet, ck string) ([]sources.Row, bool) {
+	r := l.shared.Remote
+	if r == nil || l.shared.Cache.TTL() <= 0 {
+		return nil, false
+	}
+	found, err := r.GetRows(ctx, []string{ck})
+	if err != nil {
+		metrics.SharedCache("error", 1)
+		return nil, false
+	}
+	rows, ok := found[ck]
+	if !ok {
+		metrics.SharedCache("miss", 1)
+		return nil, false
+	}
+	metrics.SharedCache("hit", 1)
+	l.shared.Cache.Set(ck, rows, rowsCost(rows))
+	l.mu.Lock()
+	first := !l.served[ck]
+	l.served[ck] = true
+	l.mu.Unlock()
+	if first {
+		l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(rows), Cached: true, Shared: true})
+	}
+	return rows, true
+}
+
+// remote takes a batch's lease on the replicas' shared state: when another
+// replica holds it (it is querying the same keys), waits at most
+// RemoteWait for the rows it stores. It returns the keys still to query,
+// their positions, and the lease's release.
 func (l *Loaders) remote(f *facets.Facet, flightKey string, keys []string, pos []int, out []*dataloader.Result[[]sources.Row], cacheKey func(string) string) ([]string, []int, func()) {
 	r := l.shared.Remote
 	if r == nil || l.shared.Cache.TTL() <= 0 {
@@ -321,29 +353,11 @@ func (l *Loaders) remote(f *facets.Facet, flightKey string, keys []string, pos [
 	for i, k := range keys {
 		cks[i] = cacheKey(k)
 	}
-	found, err := r.GetRows(l.base, cks)
-	if err != nil {
-		metrics.SharedCache("error", len(keys))
-		return keys, pos, func() {}
+	found := map[string][]sources.Row{}
+	release, held, err := r.Lease(l.base, flightKey, RemoteWait+30*time.Second)
+	if err == nil && held {
+		found = r.WaitRows(l.base, flightKey, cks, RemoteWait)
 	}
-	release := func() {}
-	if len(found) < len(keys) {
-		var held bool
-		release, held, err = r.Lease(l.base, flightKey, RemoteWait+30*time.Second)
-		if err == nil && held {
-			var missing []string
-			for _, ck := range cks {
-				if _, ok := found[ck]; !ok {
-					missing = append(missing, ck)
-				}
-			}
-			for ck, rows := range r.WaitRows(l.base, flightKey, missing, RemoteWait) {
-				found[ck] = rows
-			}
-		}
-	}
-	metrics.SharedCache("hit", len(found))
-	metrics.SharedCache("miss", len(keys)-len(found))
 	if len(found) == 0 {
 		return keys, pos, release
 	}
