@@ -193,6 +193,7 @@ func run(log *slog.Logger, args []string) error {
 	}
 	if shared != nil {
 		intel.SetAllowance(shared)
+		intel.SetAnswerStore(shared)
 		guard.Meter().SetShared(shared)
 	}
 	if guard.Enabled() {

@@ -193,3 +193,30 @@ func (c *Client) WaitRows(ctx context.Context, lease string, cacheKeys []string,
 		}
 	}
 }
+
+func (c *Client) blobKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return c.key("blob", hex.EncodeToString(sum[:]))
+}
+
+// GetBlob reads a value another replica stored with SetBlob.
+func (c *Client) GetBlob(ctx context.Context, key string) ([]byte, bool, error) {
+	var b []byte
+	err := c.do(ctx, func(ctx context.Context) error {
+		var err error
+		b, err = c.rdb.Get(ctx, c.blobKey(key)).Bytes()
+		return err
+	})
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	return b, err == nil, err
+}
+
+// SetBlob stores a value for every replica for ttl.
+func (c *Client) SetBlob(ctx context.Context, key string, b []byte, ttl time.Duration) error {
+	if ttl <= 0 {
+		return nil
+	}
+	return c.do(ctx, func(ctx context.Context) error { return c.rdb.Set(ctx, c.blobKey(key), b, ttl).Err() })
+}

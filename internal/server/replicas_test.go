@@ -163,12 +163,9 @@ func (s *slowSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (
 	return s.LogSource.Run(ctx, f, q)
 }
 
-// TestReplicasShareTIQuota: a provider with a daily quota of 10, asked for
-// 100 distinct addresses through three replicas: 10 calls in all.
-func TestReplicasShareTIQuota(t *testing.T) {
-	srv := redistest.Start(t)
-	prefix := fmt.Sprintf("eg-ti-%d:", time.Now().UnixNano())
-	vt, calls := vtFake(t)
+// tiReplicas are three servers whose VirusTotal (the fake vt) has a daily
+// quota of perDay, counted and cached through one Redis.
+func tiReplicas(t *testing.T, url, prefix string, vt *httptest.Server, perDay int) []*httptest.Server {
 	store := demoWorkspace(t)
 	g, err := geo.Embedded()
 	if err != nil {
@@ -177,26 +174,38 @@ func TestReplicasShareTIQuota(t *testing.T) {
 	var reps []*httptest.Server
 	for i := 0; i < 3; i++ {
 		svc, err := providers.Build(config.TI{Providers: map[string]config.TIProvider{
-			"VirusTotal": {APIKey: "vt-key", BaseURL: vt.URL, PerMinute: 1000, PerDay: 10},
+			"VirusTotal": {APIKey: "vt-key", BaseURL: vt.URL, PerMinute: 1000, PerDay: perDay},
 		}}, vt.Client(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(svc.Close)
-		svc.SetAllowance(sharedClient(t, srv.URL(), prefix))
+		shared := sharedClient(t, url, prefix)
+		svc.SetAllowance(shared)
+		svc.SetAnswerStore(shared)
 		s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, TI: svc, Geo: g}}})
 		ts := httptest.NewServer(s)
 		t.Cleanup(ts.Close)
 		reps = append(reps, ts)
 	}
+	return reps
+}
+
+const vtLookup = `query($ip: String!) { ipAddress(address: $ip) { threatIntel(providers: ["VirusTotal"]) { results { provider status cached } } } }`
+
+// TestReplicasShareTIQuota: a provider with a daily quota of 10, asked for
+// 100 distinct addresses through three replicas: 10 calls in all.
+func TestReplicasShareTIQuota(t *testing.T) {
+	srv := redistest.Start(t)
+	vt, calls := vtFake(t)
+	reps := tiReplicas(t, srv.URL(), fmt.Sprintf("eg-ti-%d:", time.Now().UnixNano()), vt, 10)
 	var limited atomic.Int32
 	var wg sync.WaitGroup
 	for i := 0; i < 100; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			ip := fmt.Sprintf("45.33.%d.%d", i/200+1, i%200+1)
-			r := post(t, reps[i%3], `{ ipAddress(address: "`+ip+`") { threatIntel(providers: ["VirusTotal"]) { results { provider status } } } }`, nil)
+			r := post(t, reps[i%3], vtLookup, map[string]any{"ip": fmt.Sprintf("45.33.%d.%d", i/200+1, i%200+1)})
 			if strings.Contains(fmt.Sprint(r.Data), "RATE_LIMITED") {
 				limited.Add(1)
 			}
@@ -208,5 +217,24 @@ func TestReplicasShareTIQuota(t *testing.T) {
 	}
 	if limited.Load() < 90 {
 		t.Errorf("%d of 100 look-ups rate-limited, want at least 90", limited.Load())
+	}
+}
+
+// TestReplicasShareTIAnswers: one address asked of three replicas in turn
+// costs one provider call; the others answer from the shared store.
+func TestReplicasShareTIAnswers(t *testing.T) {
+	srv := redistest.Start(t)
+	vt, calls := vtFake(t)
+	reps := tiReplicas(t, srv.URL(), fmt.Sprintf("eg-tia-%d:", time.Now().UnixNano()), vt, 500)
+	for i, ts := range reps {
+		r := post(t, ts, vtLookup, map[string]any{"ip": demo.C2IP})
+		noErrors(t, r)
+		res := get(r.Data, "ipAddress.threatIntel.results.0")
+		if get(res, "status") != "OK" || get(res, "cached") != (i > 0) {
+			t.Errorf("replica %d: %v", i+1, res)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d provider calls for one address asked of three replicas", n)
 	}
 }

@@ -1,7 +1,9 @@
 package ti
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -68,6 +70,57 @@ type Service struct {
 	now      func() time.Time
 	callers  CallerBudget
 	shared   Allowance
+	answers  AnswerStore
+}
+
+// AnswerStore keeps providers' answers for every replica (Redis), so a
+// look-up one replica paid for is not paid again by another.
+type AnswerStore interface {
+	GetBlob(ctx context.Context, key string) ([]byte, bool, error)
+	SetBlob(ctx context.Context, key string, b []byte, ttl time.Duration) error
+}
+
+// SetAnswerStore shares answers between replicas (before serving).
+func (s *Service) SetAnswerStore(a AnswerStore) { s.answers = a }
+
+func init() {
+	// The value types of providers' normalized details.
+	gob.Register([]any{})
+	gob.Register(map[string]any{})
+}
+
+// sharedAnswer is an answer another replica stored, still fresh.
+func (s *Service) sharedAnswer(ctx context.Context, e *entry, key string) (Result, bool) {
+	if s.answers == nil {
+		return Result{}, false
+	}
+	b, ok, err := s.answers.GetBlob(ctx, "ti|"+key)
+	if err != nil || !ok {
+		return Result{}, false
+	}
+	var r Result
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&r); err != nil {
+		return Result{}, false
+	}
+	ttl := e.cfg.CacheTTL
+	if r.Status == NotFound {
+		ttl = e.cfg.NegativeTTL
+	}
+	if left := ttl - s.now().Sub(r.FetchedAt); left > 0 {
+		s.cache.SetTTL(key, r, int64(len(r.Raw)+256), left)
+	}
+	return r, true
+}
+
+// shareAnswer stores an answer for the other replicas.
+func (s *Service) shareAnswer(ctx context.Context, key string, r Result, ttl time.Duration) {
+	if s.answers == nil {
+		return
+	}
+	var buf bytes.Buffer
+	if gob.NewEncoder(&buf).Encode(r) == nil {
+		s.answers.SetBlob(ctx, "ti|"+key, buf.Bytes(), ttl)
+	}
 }
 
 // Allowance counts the providers' budgets once for every replica (Redis):
@@ -297,6 +350,10 @@ func (s *Service) lookupOne(ctx context.Context, e *entry, ip netip.Addr, o Look
 			r.Cached = true
 			return r
 		}
+		if r, ok := s.sharedAnswer(ctx, e, key); ok {
+			r.Cached = true
+			return r
+		}
 	}
 	if r, limited := s.callerShare(e, o.Caller); limited {
 		return r
@@ -354,6 +411,7 @@ func (s *Service) call(ctx context.Context, e *entry, ip netip.Addr, key string)
 		ttl = e.cfg.NegativeTTL
 	}
 	s.cache.SetTTL(key, r, int64(len(r.Raw)+256), ttl)
+	s.shareAnswer(ctx, key, r, ttl)
 	return r
 }
 
