@@ -238,3 +238,50 @@ func TestReplicasShareTIAnswers(t *testing.T) {
 		t.Errorf("%d provider calls for one address asked of three replicas", n)
 	}
 }
+
+// emptySource is a workspace with the same tables and no rows.
+type emptySource struct{ partitionedSource }
+
+func (e *emptySource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	e.runs.Add(1)
+	return sources.Result{Statement: "-- empty"}, nil
+}
+
+// TestReplicasKeepPartitionsApart: replicas of two workspace sets (one
+// with the demo's rows, one empty) ask the same summaries concurrently
+// through one Redis: each set only ever sees its own rows.
+func TestReplicasKeepPartitionsApart(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := fmt.Sprintf("eg-part-%d:", time.Now().UnixNano())
+	store := demoWorkspace(t)
+	full := func() sources.LogSource { return &partitionedSource{LogSource: store, partition: "loganalytics|ws-a"} }
+	empty := func() sources.LogSource {
+		return &emptySource{partitionedSource{LogSource: store, partition: "loganalytics|ws-b"}}
+	}
+	reps := []*httptest.Server{
+		replica(t, full(), store, sharedClient(t, srv.URL(), prefix)), replica(t, empty(), store, sharedClient(t, srv.URL(), prefix)),
+		replica(t, full(), store, sharedClient(t, srv.URL(), prefix)), replica(t, empty(), store, sharedClient(t, srv.URL(), prefix)),
+	}
+	const q = `query($ip: String!) { ipAddress(address: $ip) { signins { totalCount } alerts { totalCount } relatedAccounts { count } } }`
+	var wg sync.WaitGroup
+	for round := 0; round < 3; round++ {
+		for i, ts := range reps {
+			for _, ip := range []string{demo.SprayIP, demo.C2IP, demo.BruteIP} {
+				wg.Add(1)
+				go func(i int, ts *httptest.Server, ip string) {
+					defer wg.Done()
+					r := post(t, ts, q, map[string]any{"ip": ip})
+					signins := num(get(r.Data, "ipAddress.signins.totalCount"))
+					alerts := num(get(r.Data, "ipAddress.alerts.totalCount"))
+					if i%2 == 1 && (signins != 0 || alerts != 0) {
+						t.Errorf("empty workspace set, %s: %d sign-ins, %d alerts: rows crossed partitions", ip, signins, alerts)
+					}
+					if i%2 == 0 && ip == demo.SprayIP && signins == 0 {
+						t.Errorf("full workspace set, %s: no sign-ins", ip)
+					}
+				}(i, ts, ip)
+			}
+		}
+	}
+	wg.Wait()
+}
