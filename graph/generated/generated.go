@@ -44,8 +44,11 @@ type ComplexityRoot struct {
 		AadUserID       func(childComplexity int) int
 		ActivitySummary func(childComplexity int) int
 		Alerts          func(childComplexity int, first *int, after *string) int
+		Aliases         func(childComplexity int) int
+		Ambiguous       func(childComplexity int) int
 		AzureActivity   func(childComplexity int, first *int, after *string) int
 		Bookmarks       func(childComplexity int, first *int, after *string) int
+		Candidates      func(childComplexity int) int
 		DisplayName     func(childComplexity int) int
 		DomainUser      func(childComplexity int) int
 		FirstSeen       func(childComplexity int) int
@@ -62,6 +65,12 @@ type ComplexityRoot struct {
 		Timeline        func(childComplexity int, bucket *string) int
 		Timespan        func(childComplexity int) int
 		Upn             func(childComplexity int) int
+	}
+
+	AccountAlias struct {
+		Kind    func(childComplexity int) int
+		Sources func(childComplexity int) int
+		Value   func(childComplexity int) int
 	}
 
 	AccountHost struct {
@@ -783,6 +792,9 @@ type AccountResolver interface {
 	Timeline(ctx context.Context, obj *model.Account, bucket *string) (*model.Timeline, error)
 	FirstSeen(ctx context.Context, obj *model.Account) (*time.Time, error)
 	LastSeen(ctx context.Context, obj *model.Account) (*time.Time, error)
+	Aliases(ctx context.Context, obj *model.Account) ([]*model.AccountAlias, error)
+	Ambiguous(ctx context.Context, obj *model.Account) (bool, error)
+	Candidates(ctx context.Context, obj *model.Account) ([]*model.Account, error)
 }
 type AlertResolver interface {
 	ID(ctx context.Context, obj *model.Alert) (string, error)
@@ -910,6 +922,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Alerts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Account.aliases":
+		if e.ComplexityRoot.Account.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Aliases(childComplexity), true
+	case "Account.ambiguous":
+		if e.ComplexityRoot.Account.Ambiguous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Ambiguous(childComplexity), true
 	case "Account.azureActivity":
 		if e.ComplexityRoot.Account.AzureActivity == nil {
 			break
@@ -932,6 +956,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Bookmarks(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Account.candidates":
+		if e.ComplexityRoot.Account.Candidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Candidates(childComplexity), true
 	case "Account.displayName":
 		if e.ComplexityRoot.Account.DisplayName == nil {
 			break
@@ -1043,6 +1073,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Upn(childComplexity), true
+
+	case "AccountAlias.kind":
+		if e.ComplexityRoot.AccountAlias.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountAlias.Kind(childComplexity), true
+	case "AccountAlias.sources":
+		if e.ComplexityRoot.AccountAlias.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountAlias.Sources(childComplexity), true
+	case "AccountAlias.value":
+		if e.ComplexityRoot.AccountAlias.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountAlias.Value(childComplexity), true
 
 	case "AccountHost.count":
 		if e.ComplexityRoot.AccountHost.Count == nil {
@@ -4268,6 +4317,32 @@ type Account implements Node {
   timeline(bucket: String = "1h"): Timeline
   firstSeen: DateTime
   lastSeen: DateTime
+  """
+  Every identifier of the person this account is, with the tables that name it: resolved from IdentityInfo
+  (UPN, object id, SID, on-premises account), SigninLogs (UPN and object id) and SecurityEvent logons
+  (DOMAIN\\user and SID). Every facet of the account queries all of them and counts each row once.
+  """
+  aliases: [AccountAlias!]!
+  "True when a bare user name names more than one person: its facets then match the name as given, never a merge."
+  ambiguous: Boolean!
+  "The people an ambiguous bare name could be, each by its best name (the UPN when known)."
+  candidates: [Account!]!
+}
+
+"One identifier of a person."
+type AccountAlias {
+  kind: AccountAliasKind!
+  value: String!
+  "The tables that name it."
+  sources: [String!]!
+}
+
+enum AccountAliasKind {
+  UPN
+  DOMAIN_USER
+  SID
+  OBJECT_ID
+  NAME
 }
 
 type AccountIpAddress {
@@ -5048,8 +5123,26 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_firstSeen(ctx, field)
 	case "lastSeen":
 		return ec.fieldContext_Account_lastSeen(ctx, field)
+	case "aliases":
+		return ec.fieldContext_Account_aliases(ctx, field)
+	case "ambiguous":
+		return ec.fieldContext_Account_ambiguous(ctx, field)
+	case "candidates":
+		return ec.fieldContext_Account_candidates(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountAlias(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_AccountAlias_kind(ctx, field)
+	case "value":
+		return ec.fieldContext_AccountAlias_value(ctx, field)
+	case "sources":
+		return ec.fieldContext_AccountAlias_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountAlias", field.Name)
 }
 
 func (ec *executionContext) childFields_AccountHost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7934,6 +8027,162 @@ func (ec *executionContext) _Account_lastSeen(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Account_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Account", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Account_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Aliases(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AccountAlias) graphql.Marshaler {
+			return ec.marshalNAccountAlias2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountAliasᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountAlias(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_ambiguous(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_ambiguous(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Ambiguous(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_ambiguous(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Account", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Account_candidates(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_candidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Account().Candidates(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Account) graphql.Marshaler {
+			return ec.marshalNAccount2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Account_candidates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountAlias_kind(ctx context.Context, field graphql.CollectedField, obj *model.AccountAlias) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountAlias_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.AccountAliasKind) graphql.Marshaler {
+			return ec.marshalNAccountAliasKind2entitygraphᚋgraphᚋmodelᚐAccountAliasKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountAlias_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountAlias", field, false, false, "AccountAliasKind")
+}
+
+func (ec *executionContext) _AccountAlias_value(ctx context.Context, field graphql.CollectedField, obj *model.AccountAlias) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountAlias_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountAlias_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountAlias", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountAlias_sources(ctx context.Context, field graphql.CollectedField, obj *model.AccountAlias) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountAlias_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountAlias_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountAlias", field, false, false, "String")
 }
 
 func (ec *executionContext) _AccountHost_host(ctx context.Context, field graphql.CollectedField, obj *model.AccountHost) (ret graphql.Marshaler) {
@@ -21964,6 +22213,67 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_lastSeen(ctx, field, obj)
 				})
+		case "aliases":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_aliases(ctx, field, obj)
+				})
+		case "ambiguous":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_ambiguous(ctx, field, obj)
+				})
+		case "candidates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_candidates(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountAliasImplementors = []string{"AccountAlias"}
+
+func (ec *executionContext) _AccountAlias(ctx context.Context, sel ast.SelectionSet, obj *model.AccountAlias) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountAliasImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountAlias")
+		case "kind":
+			out.Values[i] = ec._AccountAlias_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._AccountAlias_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._AccountAlias_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26809,12 +27119,62 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAccount2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Account) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx context.Context, sel ast.SelectionSet, v *model.Account) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Account!")
 		return graphql.Null
 	}
 	return ec._Account(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAccountAlias2ᚕᚖentitygraphᚋgraphᚋmodelᚐAccountAliasᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AccountAlias) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccountAlias2ᚖentitygraphᚋgraphᚋmodelᚐAccountAlias(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAccountAlias2ᚖentitygraphᚋgraphᚋmodelᚐAccountAlias(ctx context.Context, sel ast.SelectionSet, v *model.AccountAlias) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountAlias!")
+		return graphql.Null
+	}
+	return ec._AccountAlias(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAccountAliasKind2entitygraphᚋgraphᚋmodelᚐAccountAliasKind(ctx context.Context, v any) (model.AccountAliasKind, error) {
+	var res model.AccountAliasKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccountAliasKind2entitygraphᚋgraphᚋmodelᚐAccountAliasKind(ctx context.Context, sel ast.SelectionSet, v model.AccountAliasKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNAccountHost2ᚖentitygraphᚋgraphᚋmodelᚐAccountHost(ctx context.Context, sel ast.SelectionSet, v *model.AccountHost) graphql.Marshaler {

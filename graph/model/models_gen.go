@@ -20,6 +20,14 @@ type Node interface {
 	GetID() string
 }
 
+// One identifier of a person.
+type AccountAlias struct {
+	Kind  AccountAliasKind `json:"kind"`
+	Value string           `json:"value"`
+	// The tables that name it.
+	Sources []string `json:"sources"`
+}
+
 type AccountHost struct {
 	Host      *Host      `json:"host"`
 	Os        OsFamily   `json:"os"`
@@ -665,6 +673,67 @@ type WorkspaceTable struct {
 	UnknownColumns []string `json:"unknownColumns"`
 	// Malformed rows skipped (only when the server runs with --lenient).
 	RejectedRows int `json:"rejectedRows"`
+}
+
+type AccountAliasKind string
+
+const (
+	AccountAliasKindUpn        AccountAliasKind = "UPN"
+	AccountAliasKindDomainUser AccountAliasKind = "DOMAIN_USER"
+	AccountAliasKindSid        AccountAliasKind = "SID"
+	AccountAliasKindObjectID   AccountAliasKind = "OBJECT_ID"
+	AccountAliasKindName       AccountAliasKind = "NAME"
+)
+
+var AllAccountAliasKind = []AccountAliasKind{
+	AccountAliasKindUpn,
+	AccountAliasKindDomainUser,
+	AccountAliasKindSid,
+	AccountAliasKindObjectID,
+	AccountAliasKindName,
+}
+
+func (e AccountAliasKind) IsValid() bool {
+	switch e {
+	case AccountAliasKindUpn, AccountAliasKindDomainUser, AccountAliasKindSid, AccountAliasKindObjectID, AccountAliasKindName:
+		return true
+	}
+	return false
+}
+
+func (e AccountAliasKind) String() string {
+	return string(e)
+}
+
+func (e *AccountAliasKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccountAliasKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccountAliasKind", str)
+	}
+	return nil
+}
+
+func (e AccountAliasKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccountAliasKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccountAliasKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Where an account was seen with the IP.

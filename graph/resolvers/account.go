@@ -26,7 +26,7 @@ type accountSummaries struct {
 
 func loadAccountSummaries(ctx context.Context, a *model.Account) (*accountSummaries, error) {
 	all := append(append([]*facets.Facet{}, accountActivity...), accountLogons...)
-	results, errs := parallel(ctx, all, spanQuery(a.Span), a.Name)
+	results, errs := parallel(ctx, all, spanQuery(a.Span), accountKey(ctx, a))
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}
@@ -179,5 +179,5 @@ func accountDomainUser(ctx context.Context, a *model.Account) (*string, error) {
 
 // accountProfile is the newest sign-in row, or nil.
 func accountProfile(ctx context.Context, a *model.Account) (row, error) {
-	return latest(ctx, facets.AccountProfile, a.Span, a.Name)
+	return latest(ctx, facets.AccountProfile, a.Span, accountKey(ctx, a))
 }

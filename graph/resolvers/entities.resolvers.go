@@ -59,7 +59,7 @@ func (r *accountResolver) Sources(ctx context.Context, obj *model.Account) ([]mo
 
 // Signins is the resolver for the signins field.
 func (r *accountResolver) Signins(ctx context.Context, obj *model.Account, first *int, after *string) (*model.SigninConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.AccountSignins, obj.Span, obj.Name, first, after)
+	rows, offset, total, err := loadPage(ctx, facets.AccountSignins, obj.Span, accountKey(ctx, obj), first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (r *accountResolver) Signins(ctx context.Context, obj *model.Account, first
 
 // AzureActivity is the resolver for the azureActivity field.
 func (r *accountResolver) AzureActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AzureActivityConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.AccountAzureActivity, obj.Span, obj.Name, first, after)
+	rows, offset, total, err := loadPage(ctx, facets.AccountAzureActivity, obj.Span, accountKey(ctx, obj), first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (r *accountResolver) AzureActivity(ctx context.Context, obj *model.Account,
 
 // OfficeActivity is the resolver for the officeActivity field.
 func (r *accountResolver) OfficeActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.OfficeActivityConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.AccountOfficeActivity, obj.Span, obj.Name, first, after)
+	rows, offset, total, err := loadPage(ctx, facets.AccountOfficeActivity, obj.Span, accountKey(ctx, obj), first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -98,12 +98,12 @@ func (r *accountResolver) HostLogons(ctx context.Context, obj *model.Account) ([
 
 // Alerts is the resolver for the alerts field.
 func (r *accountResolver) Alerts(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AlertConnection, error) {
-	return alertConnection(ctx, facets.AccountAlerts, obj.Span, obj.Name, first, after)
+	return alertConnection(ctx, facets.AccountAlerts, obj.Span, accountKey(ctx, obj), first, after)
 }
 
 // Bookmarks is the resolver for the bookmarks field.
 func (r *accountResolver) Bookmarks(ctx context.Context, obj *model.Account, first *int, after *string) (*model.BookmarkConnection, error) {
-	return bookmarkConnection(ctx, facets.AccountBookmarks, obj.Span, obj.Name, first, after)
+	return bookmarkConnection(ctx, facets.AccountBookmarks, obj.Span, accountKey(ctx, obj), first, after)
 }
 
 // IPAddresses is the resolver for the ipAddresses field.
@@ -123,17 +123,32 @@ func (r *accountResolver) ActivitySummary(ctx context.Context, obj *model.Accoun
 
 // Timeline is the resolver for the timeline field.
 func (r *accountResolver) Timeline(ctx context.Context, obj *model.Account, bucket *string) (*model.Timeline, error) {
-	return timeline(ctx, facets.AccountTimeline, obj.Span, obj.Name, bucket)
+	return timeline(ctx, facets.AccountTimeline, obj.Span, accountKey(ctx, obj), bucket)
 }
 
 // FirstSeen is the resolver for the firstSeen field.
 func (r *accountResolver) FirstSeen(ctx context.Context, obj *model.Account) (*time.Time, error) {
-	return seen(ctx, facets.AccountTimeline, obj.Span, obj.Name, false)
+	return seen(ctx, facets.AccountTimeline, obj.Span, accountKey(ctx, obj), false)
 }
 
 // LastSeen is the resolver for the lastSeen field.
 func (r *accountResolver) LastSeen(ctx context.Context, obj *model.Account) (*time.Time, error) {
-	return seen(ctx, facets.AccountTimeline, obj.Span, obj.Name, true)
+	return seen(ctx, facets.AccountTimeline, obj.Span, accountKey(ctx, obj), true)
+}
+
+// Aliases is the resolver for the aliases field.
+func (r *accountResolver) Aliases(ctx context.Context, obj *model.Account) ([]*model.AccountAlias, error) {
+	return accountAliases(ctx, obj), nil
+}
+
+// Ambiguous is the resolver for the ambiguous field.
+func (r *accountResolver) Ambiguous(ctx context.Context, obj *model.Account) (bool, error) {
+	return len(resolveAccount(ctx, obj).candidates) > 1, nil
+}
+
+// Candidates is the resolver for the candidates field.
+func (r *accountResolver) Candidates(ctx context.Context, obj *model.Account) ([]*model.Account, error) {
+	return accountCandidates(ctx, obj), nil
 }
 
 // ID is the resolver for the id field.
@@ -334,7 +349,9 @@ func (r *queryResolver) Account(ctx context.Context, name string, timespan *mode
 	if n == nil || err != nil {
 		return nil, err
 	}
-	return n.(*model.Account), nil
+	a := n.(*model.Account)
+	warnAmbiguous(ctx, a)
+	return a, nil
 }
 
 // Host is the resolver for the host field.

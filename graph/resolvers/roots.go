@@ -182,7 +182,7 @@ func (r *Resolver) nodes(ctx context.Context, ids []string) ([]model.Node, error
 // it (no event in any source, no sign-in profile). A failing source does
 // not hide it: its error is reported and the account returned.
 func (r *Resolver) knownAccount(ctx context.Context, a *model.Account) (model.Node, error) {
-	if ok := r.known(ctx, facets.AccountTimeline, []*facets.Facet{facets.AccountProfile}, a.Span, a.Name); !ok {
+	if ok := r.known(ctx, facets.AccountTimeline, []*facets.Facet{facets.AccountProfile}, a.Span, accountKey(ctx, a)); !ok {
 		return nil, nil
 	}
 	return a, nil

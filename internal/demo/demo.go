@@ -90,6 +90,7 @@ func Write(dir string, opts Options) (rows int, err error) {
 	g.beacon()
 	g.bruteForce()
 	g.persistence()
+	g.directory()
 	names := make([]string, 0, len(g.tables))
 	for n := range g.tables {
 		names = append(names, n)

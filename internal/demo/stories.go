@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
@@ -27,10 +28,30 @@ var (
 
 func upn(u string) string { return u + "@contoso.com" }
 
+// objectID is a user's stable Entra object id (a sign-in's UserId). The
+// generator's own id is drawn anyway, so every other value stays as it was.
+func objectID(user, _ string) string {
+	s := sha256.Sum256([]byte("object id|" + strings.ToLower(user)))
+	n := func(b []byte) uint64 {
+		var v uint64
+		for _, x := range b {
+			v = v<<8 | uint64(x)
+		}
+		return v
+	}
+	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", n(s[0:4]), n(s[4:6]), n(s[6:8])&0xfff, n(s[8:10])&0xfff, n(s[10:16]))
+}
+
+// sid is a contoso.local account's stable SID.
+func sid(user string) string {
+	sum := sha256.Sum256([]byte("sid|" + strings.ToLower(user)))
+	return fmt.Sprintf("S-1-5-21-1004336348-1177238915-682003330-%d", 1100+(int(sum[0])<<8|int(sum[1]))%8000)
+}
+
 func (g *gen) signin(at time.Duration, user, ip, app, result, desc string, loc map[string]any) {
 	g.add("SigninLogs", map[string]any{
 		"TimeGenerated": g.ago(at), "CreatedDateTime": g.ago(at), "OperationName": "Sign-in activity", "Category": "SignInLogs",
-		"UserPrincipalName": user, "UserDisplayName": displayName(user), "UserId": g.id(), "Identity": displayName(user),
+		"UserPrincipalName": user, "UserDisplayName": displayName(user), "UserId": objectID(user, g.id()), "Identity": displayName(user),
 		"AppDisplayName": app, "ResourceDisplayName": app, "IPAddress": ip, "ResultType": result, "ResultDescription": desc,
 		"ClientAppUsed": "Browser", "UserAgent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
 		"ConditionalAccessStatus": "notApplied", "RiskLevelDuringSignIn": "none", "IsInteractive": true, "AADTenantId": TenantID,
@@ -132,7 +153,7 @@ func (g *gen) background(scale int) {
 		u := users[g.rnd.IntN(len(users))]
 		g.add("SecurityEvent", map[string]any{
 			"TimeGenerated": g.ago(g.between(0, 47*time.Hour)), "Computer": h.name + ".contoso.local", "EventID": 4624, "Activity": "4624 - An account was successfully logged on.",
-			"Account": `CONTOSO\` + u, "TargetUserName": u, "TargetDomainName": "CONTOSO", "LogonType": 3, "LogonTypeName": "3 - Network",
+			"Account": `CONTOSO\` + u, "TargetUserName": u, "TargetDomainName": "CONTOSO", "TargetUserSid": sid(u), "LogonType": 3, "LogonTypeName": "3 - Network",
 			"IpAddress": "10.0.3." + fmt.Sprint(30+g.rnd.IntN(50)), "AuthenticationPackageName": "Kerberos", "Channel": "Security",
 		})
 	}
@@ -396,4 +417,26 @@ func (g *gen) persistence() {
 	event(win-4*time.Minute, 4732, "4732 - A member was added to a security-enabled local group.", map[string]any{"TargetUserName": "Administrators",
 		"TargetDomainName": "Builtin", "MemberName": "-", "TargetAccount": `Builtin\Administrators`})
 	event(win-6*time.Minute, 1102, "1102 - The audit log was cleared.", nil)
+}
+
+// directory is the UEBA IdentityInfo table: one record per person a day,
+// tying each UPN to its object id, SID and on-premises account; a
+// namesake in fabrikam.com makes the bare name "alex.wilber" ambiguous.
+// Nothing here draws from the generator, so no other row changes.
+func (g *gen) directory() {
+	person := func(at time.Duration, upnName, domain, sidValue string) {
+		user := strings.SplitN(upnName, "@", 2)[0]
+		g.add("IdentityInfo", map[string]any{
+			"TimeGenerated": g.ago(at), "AccountUPN": upnName, "AccountObjectId": objectID(upnName, ""), "AccountSID": sidValue,
+			"AccountName": user, "SAMAccountName": user, "AccountDomain": domain, "AccountDisplayName": displayName(upnName),
+			"AccountTenantId": TenantID, "MailAddress": upnName, "UserType": "Member", "IsAccountEnabled": true, "SourceSystem": "AzureAD",
+		})
+	}
+	for day := 0; day < 2; day++ {
+		at := time.Duration(day)*24*time.Hour + time.Hour
+		for _, u := range users {
+			person(at, upn(u), "contoso.local", sid(u))
+		}
+		person(at, "alex.wilber@fabrikam.com", "fabrikam.local", "S-1-5-21-2000000000-2000000000-2000000000-1200")
+	}
 }

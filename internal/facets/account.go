@@ -19,6 +19,7 @@ var windowsAccountForms = []Expr{
 	Lower(Col("Account")),
 	Lower(Concat(Col("TargetDomainName"), Str(`\`), Col("TargetUserName"))),
 	Lower(Col("TargetUserName")),
+	Lower(Col("TargetUserSid")),
 }
 
 // sshSource is the client address in an sshd logon line.

@@ -12,7 +12,7 @@ var IPFacets = []*Facet{
 var All = append(append([]*Facet{}, IPFacets...),
 	AccountSignins, AccountAzureActivity, AccountOfficeActivity, AccountWindowsLogons, AccountLinuxLogons,
 	AccountAlerts, AccountBookmarks, AccountSigninActivity, AccountAzureActivitySummary, AccountOfficeActivitySummary,
-	AccountProfile,
+	AccountProfile, AccountLinksSignins, AccountLinksWindows, AccountLinksDirectory,
 
 	HostWindowsLogons, HostLinuxLogons, HostAlerts, HostWindowsProcesses, HostLinuxProcesses,
 	HostWindowsScheduledTasks, HostLinuxScheduledTasks, HostWindowsAccountChanges, HostLinuxAccountChanges,

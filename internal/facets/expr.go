@@ -146,6 +146,10 @@ type writer struct {
 	args []any
 	q    *Query // the query being rendered (bucket width)
 	time string // the facet's time column
+
+	// Aliased keys: every identifier (forms) beside its key (owners).
+	aliased       bool
+	forms, owners []string
 }
 
 func (w *writer) s(parts ...string) {

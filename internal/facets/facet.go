@@ -166,6 +166,44 @@ const (
 	TotalColumn = "_total" // Events: rows for that key in all pages
 )
 
+// AliasSep joins the identifiers of one entity (a person's UPN, object
+// id, SID, DOMAIN\user) into one aliased key: a row matches the key when
+// any of its candidates equals any of the identifiers, and is returned
+// once under the whole key.
+const AliasSep = "\u241f"
+
+// AliasKey is the aliased key of identifiers (sorted, without repeats).
+func AliasKey(ids []string) string {
+	out := append([]string(nil), ids...)
+	slices.Sort(out)
+	return strings.Join(slices.Compact(out), AliasSep)
+}
+
+// Aliases are the identifiers of a key (a plain key is its own one).
+func Aliases(key string) []string { return strings.Split(key, AliasSep) }
+
+// aliasing lists every identifier of the query's keys beside the key it
+// belongs to; ok is false when no key is aliased.
+func aliasing(keys []string) (forms, owners []string, ok bool, err error) {
+	seen := map[string]string{}
+	for _, k := range keys {
+		ids := Aliases(k)
+		if len(ids) > 1 {
+			ok = true
+		}
+		for _, id := range ids {
+			if other, dup := seen[id]; dup && other != k {
+				return nil, nil, false, fmt.Errorf("identifier %q belongs to two keys of one query", id)
+			}
+			if _, dup := seen[id]; !dup {
+				seen[id] = k
+				forms, owners = append(forms, id), append(owners, k)
+			}
+		}
+	}
+	return forms, owners, ok, nil
+}
+
 // ItemID is the standard column holding every record's unique id in Log
 // Analytics; Events pages break ties of equal times with it.
 const ItemID = "_ItemId"
@@ -182,6 +220,12 @@ func (f *Facet) Render(d Dialect, q Query) (Statement, error) {
 		return Statement{}, fmt.Errorf("facet %s: empty timespan", f.Name)
 	}
 	w := &writer{d: d, q: &q, time: f.Time}
+	if !f.Keys.All {
+		var err error
+		if w.forms, w.owners, w.aliased, err = aliasing(q.Keys); err != nil {
+			return Statement{}, fmt.Errorf("facet %s: %w", f.Name, err)
+		}
+	}
 	if d == SQL {
 		f.renderSQL(w, q)
 	} else {
@@ -213,23 +257,44 @@ func (f *Facet) limit(q Query) (offset, limit int) {
 
 func (f *Facet) renderSQL(w *writer, q Query) {
 	t := QuoteSQLIdent(f.Time)
+	// keys writes every identifier the query looks for.
 	keys := func() {
-		for i, k := range q.Keys {
+		list := q.Keys
+		if w.aliased {
+			list = w.forms
+		}
+		for i, k := range list {
 			if i > 0 {
 				w.s(", ")
 			}
 			w.literal(k)
 		}
 	}
+	literals := func(list []string) {
+		w.s("[")
+		for i, k := range list {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.literal(k)
+		}
+		w.s("]")
+	}
+	single := f.singleColumn() && !w.aliased
 	w.s("WITH _b AS (SELECT ")
 	switch {
 	case f.Keys.All:
 		w.literal(q.Keys[0])
 		w.s(" AS _key")
-	case f.singleColumn():
+	case single:
 		w.s(QuoteSQLIdent(f.Keys.Columns[0]), " AS _key")
 	default:
-		w.s("unnest(list_distinct(list_intersect(flatten([")
+		if w.aliased {
+			// Each identifier found stands for its whole key, once per key.
+			w.s("unnest(list_distinct(list_transform(list_intersect(flatten([")
+		} else {
+			w.s("unnest(list_distinct(list_intersect(flatten([")
+		}
 		var parts int
 		sep := func() {
 			if parts > 0 {
@@ -269,7 +334,15 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 		}
 		w.s("]), [")
 		keys()
-		w.s("]))) AS _key")
+		if w.aliased {
+			w.s("]), _f -> ")
+			literals(w.owners)
+			w.s("[list_position(")
+			literals(w.forms)
+			w.s(", _f)]))) AS _key")
+		} else {
+			w.s("]))) AS _key")
+		}
 	}
 	if f.Kind == Events {
 		// The row id breaks ties of equal times and record ids (exports
@@ -282,7 +355,7 @@ func (f *Facet) renderSQL(w *writer, q Query) {
 	w.args = append(w.args, q.End.UTC())
 	w.s("?")
 	switch {
-	case f.singleColumn():
+	case single:
 		w.s(" AND ", QuoteSQLIdent(f.Keys.Columns[0]), " IN (")
 		keys()
 		w.s(")")
@@ -471,9 +544,17 @@ func kqlTime(t time.Time) string {
 
 func (f *Facet) renderKQL(w *writer, q Query) {
 	t := QuoteKQLIdent(f.Time)
-	keyList := make([]string, len(q.Keys))
-	for i, k := range q.Keys {
-		keyList[i] = QuoteKQL(k)
+	quoted := func(list []string) []string {
+		out := make([]string, len(list))
+		for i, k := range list {
+			out[i] = QuoteKQL(k)
+		}
+		return out
+	}
+	// keyList: every identifier the query looks for.
+	keyList := quoted(q.Keys)
+	if w.aliased {
+		keyList = quoted(w.forms)
 	}
 	keys := strings.Join(keyList, ", ")
 	// The total and the page read the same rows: materialize() computes
@@ -493,7 +574,7 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 	switch {
 	case f.Keys.All:
 		w.s("\n| extend _key = ", keyList[0])
-	case f.singleColumn():
+	case f.singleColumn() && !w.aliased:
 		c := QuoteKQLIdent(f.Keys.Columns[0])
 		w.s("\n| where ", c, " in (", keys, ")\n| extend _key = tostring(", c, ")")
 	default:
@@ -535,12 +616,16 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			}
 			return strings.Join(parts, " or ")
 		}
+		ids := q.Keys
+		if w.aliased {
+			ids = w.forms
+		}
 		possible := true
 		for i, v := range f.scalars() {
 			cond := scalars[i] + " in (" + keys + ")"
 			if _, plain := v.(colExpr); !plain {
 				if cols := columnsOf(v); len(cols) == 1 {
-					if !termSafe(q.Keys) {
+					if !termSafe(ids) {
 						possible = false
 					}
 					cond = QuoteKQLIdent(cols[0]) + " has_any (" + keys + ")"
@@ -552,7 +637,7 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			add(substrings(x))
 		}
 		for _, a := range f.Keys.Arrays {
-			if !a.prefilterable() || !jsonVerbatim(q.Keys) {
+			if !a.prefilterable() || !jsonVerbatim(ids) {
 				possible = false
 				break
 			}
@@ -596,8 +681,17 @@ func (f *Facet) renderKQL(w *writer, q Query) {
 			arr := "parse_json(" + QuoteKQLIdent(a.Column) + ")"
 			w.s("\n| mv-apply _e = iff(coalesce(array_length(", arr, "), 0) > 0, ", arr, ", dynamic([null])) on (summarize ", strings.Join(sets, ", "), ")")
 		}
-		w.s("\n| mv-expand _key = set_intersect(array_concat(", strings.Join(cands, ", "), "), dynamic([", keys, "])) to typeof(string)")
-		w.s("\n| project-away ", strings.Join(cands, ", "))
+		if !w.aliased {
+			w.s("\n| mv-expand _key = set_intersect(array_concat(", strings.Join(cands, ", "), "), dynamic([", keys, "])) to typeof(string)")
+			w.s("\n| project-away ", strings.Join(cands, ", "))
+			break
+		}
+		// Each identifier found stands for its whole key, once per key.
+		owners := strings.Join(quoted(w.owners), ", ")
+		w.s("\n| extend _ids = set_intersect(array_concat(", strings.Join(cands, ", "), "), dynamic([", keys, "]))")
+		w.s("\n| mv-apply _f = _ids to typeof(string) on (summarize _keys = make_set(tostring(dynamic([", owners, "])[array_index_of(dynamic([", keys, "]), _f)])))")
+		w.s("\n| mv-expand _key = _keys to typeof(string)")
+		w.s("\n| project-away ", strings.Join(cands, ", "), ", _ids, _keys")
 	}
 	for _, e := range f.Extend {
 		w.s("\n| extend ", QuoteKQLIdent(e.Name), " = ")

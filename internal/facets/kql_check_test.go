@@ -65,6 +65,24 @@ func TestKQLAnalyzer(t *testing.T) {
 				t.Errorf("%s: key %.30q is not a literal of the parsed query", f.Name, k)
 			}
 		}
+		if f.Keys.All {
+			continue
+		}
+		// Aliased keys: one person's identifiers (hostile ones among them)
+		// beside a plain key.
+		aliased := goldenQuery
+		person := AliasKey(append([]string{"megan.bowen@contoso.com", `contoso\megan.bowen`}, hostileKeys[:3]...))
+		aliased.Keys = []string{person, "10.0.1.4"}
+		st, err = f.Render(KQL, forFacet(f, aliased))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res = expectClean(t, c, f.Name+" (aliased keys)", st.Text)
+		for _, k := range append(Aliases(person), person, "10.0.1.4") {
+			if !contains(res.Literals, k) {
+				t.Errorf("%s: identifier %.30q is not a literal of the aliased query", f.Name, k)
+			}
+		}
 	}
 }
 

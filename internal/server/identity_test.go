@@ -1,0 +1,112 @@
+package server
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"entitygraph/internal/demo"
+)
+
+const accountFacts = `query($n: String!) { account(name: $n) {
+	aliases { kind value sources } ambiguous candidates { name }
+	sources signins { totalCount } alerts { totalCount } officeActivity { totalCount }
+	hostLogons { host { name } logonType result count } hosts { host { name } count failures }
+	ipAddresses { ipAddress { address } source count } } }`
+
+// TestAccountResolution: one person asked for by UPN (any case),
+// DOMAIN\user, SID, object id or bare name gives the same account; the
+// UPN form finds her Windows logons (it found none before resolution); a
+// bare name two directories hold is ambiguous, never merged.
+func TestAccountResolution(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	base := post(t, ts, accountFacts, map[string]any{"n": demo.SprayVictim})
+	noErrors(t, base)
+	a := base.Data["account"]
+	ids := map[string]string{}
+	for _, al := range get(a, "aliases").([]any) {
+		ids[get(al, "kind").(string)] = get(al, "value").(string)
+	}
+	if ids["UPN"] != demo.SprayVictim || ids["DOMAIN_USER"] != `contoso\megan.bowen` || !strings.HasPrefix(ids["SID"], "s-1-5-21-") || ids["OBJECT_ID"] == "" {
+		t.Fatalf("aliases = %v", get(a, "aliases"))
+	}
+	if !strings.Contains(fmt.Sprint(get(a, "sources")), "WINDOWS_LOGON") || len(get(a, "hosts").([]any)) == 0 {
+		t.Errorf("the UPN form does not reach her Windows logons: sources %v, hosts %v", get(a, "sources"), get(a, "hosts"))
+	}
+	for _, form := range []string{"MEGAN.BOWEN@contoso.com", `CONTOSO\megan.bowen`, ids["SID"], ids["OBJECT_ID"], "megan.bowen"} {
+		r := post(t, ts, accountFacts, map[string]any{"n": form})
+		noErrors(t, r)
+		if !reflect.DeepEqual(r.Data["account"], a) {
+			t.Errorf("%s: answers differ from the UPN's:\n%v\n%v", form, r.Data["account"], a)
+		}
+	}
+	// One person's rows once: sign-ins equal those of her UPN alone.
+	if num(get(a, "signins.totalCount")) == 0 {
+		t.Error("no sign-ins")
+	}
+
+	amb := post(t, ts, `{ account(name: "alex.wilber") { ambiguous candidates { name } aliases { value } } }`, nil)
+	var codes []string
+	for _, e := range amb.Errors {
+		codes = append(codes, fmt.Sprint(e.Extensions["code"]))
+		if e.Extensions["code"] == "AMBIGUOUS_NAME" && !reflect.DeepEqual(e.Extensions["candidates"], []any{"alex.wilber@contoso.com", "alex.wilber@fabrikam.com"}) {
+			t.Errorf("candidates in the error = %v", e.Extensions["candidates"])
+		}
+	}
+	if get(amb.Data, "account.ambiguous") != true || fmt.Sprint(codes) != "[AMBIGUOUS_NAME]" {
+		t.Errorf("alex.wilber: %v, errors %v", amb.Data, codes)
+	}
+	var cands []string
+	for _, c := range get(amb.Data, "account.candidates").([]any) {
+		cands = append(cands, get(c, "name").(string))
+	}
+	sort.Strings(cands)
+	if !reflect.DeepEqual(cands, []string{"alex.wilber@contoso.com", "alex.wilber@fabrikam.com"}) {
+		t.Errorf("candidates = %v", cands)
+	}
+	// Asked by UPN, each namesake is one person, not ambiguous.
+	one := post(t, ts, `{ account(name: "alex.wilber@contoso.com") { ambiguous aliases { value } } }`, nil)
+	noErrors(t, one)
+	if get(one.Data, "account.ambiguous") != false || strings.Contains(fmt.Sprint(get(one.Data, "account.aliases")), "fabrikam") {
+		t.Errorf("alex.wilber@contoso.com = %v", one.Data)
+	}
+}
+
+// TestDesignCardPivot: ipAddress → relatedAccounts → account reaches the
+// account's Windows logons whichever table named it, and resolution costs
+// one query per link table for the whole level.
+func TestDesignCardPivot(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ ipAddress(address: "`+demo.SprayIP+`") { relatedAccounts { source account { name sources hosts { host { name } } } } } }`, nil)
+	noErrors(t, r)
+	found := false
+	for _, ra := range get(r.Data, "ipAddress.relatedAccounts").([]any) {
+		if get(ra, "account.name") == demo.SprayVictim {
+			found = true
+			if !strings.Contains(fmt.Sprint(get(ra, "account.sources")), "WINDOWS_LOGON") || len(get(ra, "account.hosts").([]any)) == 0 {
+				t.Errorf("%s through the pivot: %v", demo.SprayVictim, ra)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the spray victim is not among the related accounts")
+	}
+	links := map[string]int{}
+	for _, c := range r.Extensions.Trace {
+		if strings.HasPrefix(c.Facet, "account.links.") && !c.Cached {
+			links[c.Facet]++
+		}
+	}
+	for facet, n := range links {
+		if n != 1 {
+			t.Errorf("%s: %d queries for one level of accounts", facet, n)
+		}
+	}
+	if len(links) != 3 {
+		t.Errorf("link queries: %v", links)
+	}
+}
