@@ -12,6 +12,7 @@ import (
 	"entitygraph/graph/model"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/identity"
+	"entitygraph/internal/loaders"
 	"entitygraph/internal/safe"
 )
 
@@ -71,6 +72,27 @@ func links(ctx context.Context, span model.Span, names []string) []identity.Link
 // user name is one of the person's identifiers only when no one else
 // holds it. Every form of one person resolves to the same key.
 func resolveAccount(ctx context.Context, a *model.Account) resolution {
+	l, err := loaders.For(ctx)
+	if err != nil {
+		return resolveAccountOnce(ctx, a)
+	}
+	return l.Memo(resolutionKey(a), func() any { return resolveAccountOnce(ctx, a) }).(resolution)
+}
+
+// resolutionKey names an account's resolution in the request's memo.
+func resolutionKey(a *model.Account) string {
+	return "account|" + a.Name + "|" + a.Span.Start.String() + "|" + a.Span.End.String()
+}
+
+// rememberResolution records that another name of the person resolves the
+// same way (a related account renamed to its best name).
+func rememberResolution(ctx context.Context, a *model.Account, res resolution) {
+	if l, err := loaders.For(ctx); err == nil {
+		l.Remember(resolutionKey(a), res)
+	}
+}
+
+func resolveAccountOnce(ctx context.Context, a *model.Account) resolution {
 	name := a.Name
 	asked := []string{name}
 	if u := identity.User(name); u != "" && u != name {

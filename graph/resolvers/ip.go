@@ -8,7 +8,9 @@ import (
 
 	"entitygraph/graph/model"
 	"entitygraph/internal/facets"
+	"entitygraph/internal/identity"
 	"entitygraph/internal/ipclass"
+	"entitygraph/internal/safe"
 	"entitygraph/internal/sources"
 )
 
@@ -66,7 +68,46 @@ func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.Related
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	canonicalAccounts(ctx, out)
 	return out, nil
+}
+
+// canonicalAccounts names each related account by its person's best name
+// (the UPN when known), so one person's rows from several sources link to
+// one Account. UPNs are canonical already; the other names are resolved
+// together (one batched query per link table).
+func canonicalAccounts(ctx context.Context, related []*model.RelatedAccount) {
+	var names []string
+	seen := map[string]bool{}
+	for _, ra := range related {
+		if n := ra.Account.Name; !seen[n] && identity.KindOf(n) != identity.UPN {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	span := related[0].Account.Span
+	best := make([]string, len(names))
+	safe.Each(len(names), func(i int) error {
+		if res := resolveAccount(ctx, &model.Account{Name: names[i], Span: span}); res.person != nil {
+			best[i] = res.person.Best()
+			rememberResolution(ctx, &model.Account{Name: best[i], Span: span}, res)
+		}
+		return nil
+	})
+	rename := map[string]string{}
+	for i, n := range names {
+		if best[i] != "" {
+			rename[n] = best[i]
+		}
+	}
+	for _, ra := range related {
+		if b, ok := rename[ra.Account.Name]; ok {
+			ra.Account = &model.Account{Name: b, Span: ra.Account.Span}
+		}
+	}
 }
 
 func foldLogons(rs []row, kind model.AccountSource, span model.Span) []*model.RelatedAccount {

@@ -110,7 +110,22 @@ type Loaders struct {
 	mu      sync.Mutex
 	loaders map[loaderKey]*dataloader.Loader[string, []sources.Row]
 	served  map[string]bool // cache keys answered from the shared cache
+	memo    sync.Map        // per-request results derived from loaded rows
 }
+
+// Memo returns the request's value for key, computing it with fn the first
+// time (concurrent callers of one key may each compute it; the first
+// stored wins).
+func (l *Loaders) Memo(key string, fn func() any) any {
+	if v, ok := l.memo.Load(key); ok {
+		return v
+	}
+	v, _ := l.memo.LoadOrStore(key, fn())
+	return v
+}
+
+// Remember stores a value for key unless one is there.
+func (l *Loaders) Remember(key string, v any) { l.memo.LoadOrStore(key, v) }
 
 // New creates the loaders of one request over what requests share (nil:
 // nothing).

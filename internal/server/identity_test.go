@@ -95,6 +95,22 @@ func TestDesignCardPivot(t *testing.T) {
 	if !found {
 		t.Fatal("the spray victim is not among the related accounts")
 	}
+	// A Windows logon names the person by DOMAIN\user: the related account
+	// is the person's Account, by its UPN, as a sign-in would name it.
+	corp := post(t, ts, `{ ipAddress(address: "10.0.3.31") { relatedAccounts { source account { name } } } }`, nil)
+	noErrors(t, corp)
+	windows := 0
+	for _, ra := range get(corp.Data, "ipAddress.relatedAccounts").([]any) {
+		if get(ra, "source") == "WINDOWS_LOGON" {
+			windows++
+			if n := get(ra, "account.name").(string); !strings.HasSuffix(n, "@contoso.com") {
+				t.Errorf("a Windows logon's account is %q, not the person's UPN", n)
+			}
+		}
+	}
+	if windows == 0 {
+		t.Error("no Windows logon from 10.0.3.31 in the demo")
+	}
 	links := map[string]int{}
 	for _, c := range r.Extensions.Trace {
 		if strings.HasPrefix(c.Facet, "account.links.") && !c.Cached {
