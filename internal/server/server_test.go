@@ -283,7 +283,8 @@ func TestBatching(t *testing.T) {
 	perFacet := map[string]int{}
 	for _, c := range r.Extensions.Trace {
 		perFacet[c.Facet]++
-		if c.Keys != len(ips) {
+		// Account resolution runs once for the level's account names.
+		if c.Keys != len(ips) && !strings.HasPrefix(c.Facet, "account.links.") {
 			t.Errorf("%s ran for %d keys, want %d", c.Facet, c.Keys, len(ips))
 		}
 	}
@@ -554,8 +555,14 @@ func TestCacheAcrossRequests(t *testing.T) {
 			t.Errorf("second request queried: %+v", call)
 		}
 	}
-	if len(second.Extensions.Trace) != len(facets.IPFacets) {
-		t.Errorf("%d cached calls, want %d", len(second.Extensions.Trace), len(facets.IPFacets))
+	ipCalls := 0
+	for _, call := range second.Extensions.Trace {
+		if strings.HasPrefix(call.Facet, "ip.") {
+			ipCalls++
+		}
+	}
+	if ipCalls != len(facets.IPFacets) {
+		t.Errorf("%d cached calls of IP facets, want %d", ipCalls, len(facets.IPFacets))
 	}
 }
 
