@@ -321,6 +321,7 @@ type ComplexityRoot struct {
 		AccountChanges     func(childComplexity int, first *int, after *string) int
 		AgentID            func(childComplexity int) int
 		Alerts             func(childComplexity int, first *int, after *string) int
+		Aliases            func(childComplexity int) int
 		AzureResourceID    func(childComplexity int) int
 		Bookmarks          func(childComplexity int, first *int, after *string) int
 		DNSDomain          func(childComplexity int) int
@@ -346,6 +347,12 @@ type ComplexityRoot struct {
 		Timeline           func(childComplexity int, bucket *string) int
 		Timespan           func(childComplexity int) int
 		VMComputer         func(childComplexity int) int
+	}
+
+	HostAlias struct {
+		Kind    func(childComplexity int) int
+		Sources func(childComplexity int) int
+		Value   func(childComplexity int) int
 	}
 
 	HostEvent struct {
@@ -809,6 +816,7 @@ type HostResolver interface {
 	ID(ctx context.Context, obj *model.Host) (string, error)
 
 	Timespan(ctx context.Context, obj *model.Host) (*model.TimeSpan, error)
+	Aliases(ctx context.Context, obj *model.Host) ([]*model.HostAlias, error)
 	Fqdn(ctx context.Context, obj *model.Host) (*string, error)
 	DNSDomain(ctx context.Context, obj *model.Host) (*string, error)
 	OsFamily(ctx context.Context, obj *model.Host) (*string, error)
@@ -2131,6 +2139,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Host.Alerts(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Host.aliases":
+		if e.ComplexityRoot.Host.Aliases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Host.Aliases(childComplexity), true
 	case "Host.azureResourceId":
 		if e.ComplexityRoot.Host.AzureResourceID == nil {
 			break
@@ -2311,6 +2325,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Host.VMComputer(childComplexity), true
+
+	case "HostAlias.kind":
+		if e.ComplexityRoot.HostAlias.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostAlias.Kind(childComplexity), true
+	case "HostAlias.sources":
+		if e.ComplexityRoot.HostAlias.Sources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostAlias.Sources(childComplexity), true
+	case "HostAlias.value":
+		if e.ComplexityRoot.HostAlias.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HostAlias.Value(childComplexity), true
 
 	case "HostEvent.account":
 		if e.ComplexityRoot.HostEvent.Account == nil {
@@ -4381,6 +4414,8 @@ type Host implements Node {
   "The canonical key: the lower-cased short host name."
   name: String!
   timespan: TimeSpan!
+  "Every name and id the inventories give the host (DeviceInfo, Heartbeat, VMComputer), with the tables that give it; host(name:) takes any of them."
+  aliases: [HostAlias!]!
   fqdn: String
   dnsDomain: String
   osFamily: String
@@ -4522,6 +4557,23 @@ type CloudApplicationEntity { name: String, appId: String }
 type AzureResourceEntity { resourceId: String! }
 "Any other entity type, with its properties as sent."
 type OtherEntity { type: String!, properties: JSON! }
+
+"One name or id of a host."
+type HostAlias {
+  kind: HostAliasKind!
+  value: String!
+  "The tables that give it."
+  sources: [String!]!
+}
+
+enum HostAliasKind {
+  SHORT_NAME
+  FQDN
+  MDE_DEVICE_ID
+  AZURE_RESOURCE_ID
+  AGENT_ID
+  AZURE_VM_ID
+}
 `, BuiltIn: false},
 	{Name: "../ip.graphqls", Input: `"""IANA special-purpose classification of an address (RFC 6890 registries)."""
 enum IpAddressType {
@@ -5613,6 +5665,8 @@ func (ec *executionContext) childFields_Host(ctx context.Context, field graphql.
 		return ec.fieldContext_Host_name(ctx, field)
 	case "timespan":
 		return ec.fieldContext_Host_timespan(ctx, field)
+	case "aliases":
+		return ec.fieldContext_Host_aliases(ctx, field)
 	case "fqdn":
 		return ec.fieldContext_Host_fqdn(ctx, field)
 	case "dnsDomain":
@@ -5665,6 +5719,18 @@ func (ec *executionContext) childFields_Host(ctx context.Context, field graphql.
 		return ec.fieldContext_Host_lastSeen(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Host", field.Name)
+}
+
+func (ec *executionContext) childFields_HostAlias(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_HostAlias_kind(ctx, field)
+	case "value":
+		return ec.fieldContext_HostAlias_value(ctx, field)
+	case "sources":
+		return ec.fieldContext_HostAlias_sources(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HostAlias", field.Name)
 }
 
 func (ec *executionContext) childFields_HostEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12303,6 +12369,38 @@ func (ec *executionContext) fieldContext_Host_timespan(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Host_aliases(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_aliases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Host().Aliases(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.HostAlias) graphql.Marshaler {
+			return ec.marshalNHostAlias2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostAliasᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Host_aliases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HostAlias(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Host_fqdn(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13107,6 +13205,75 @@ func (ec *executionContext) _Host_lastSeen(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_Host_lastSeen(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Host", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _HostAlias_kind(ctx context.Context, field graphql.CollectedField, obj *model.HostAlias) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostAlias_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.HostAliasKind) graphql.Marshaler {
+			return ec.marshalNHostAliasKind2entitygraphᚋgraphᚋmodelᚐHostAliasKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostAlias_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostAlias", field, false, false, "HostAliasKind")
+}
+
+func (ec *executionContext) _HostAlias_value(ctx context.Context, field graphql.CollectedField, obj *model.HostAlias) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostAlias_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostAlias_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostAlias", field, false, false, "String")
+}
+
+func (ec *executionContext) _HostAlias_sources(ctx context.Context, field graphql.CollectedField, obj *model.HostAlias) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HostAlias_sources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HostAlias_sources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("HostAlias", field, false, false, "String")
 }
 
 func (ec *executionContext) _HostEvent_time(ctx context.Context, field graphql.CollectedField, obj *model.HostEvent) (ret graphql.Marshaler) {
@@ -23896,6 +24063,12 @@ func (ec *executionContext) _Host(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Host_timespan(ctx, field, obj)
 				})
+		case "aliases":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_aliases(ctx, field, obj)
+				})
 		case "fqdn":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -24046,6 +24219,49 @@ func (ec *executionContext) _Host(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Host_lastSeen(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var hostAliasImplementors = []string{"HostAlias"}
+
+func (ec *executionContext) _HostAlias(ctx context.Context, sel ast.SelectionSet, obj *model.HostAlias) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, hostAliasImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HostAlias")
+		case "kind":
+			out.Values[i] = ec._HostAlias_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._HostAlias_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sources":
+			out.Values[i] = ec._HostAlias_sources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -27549,6 +27765,40 @@ func (ec *executionContext) marshalNHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(c
 		return graphql.Null
 	}
 	return ec._Host(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNHostAlias2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostAliasᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HostAlias) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNHostAlias2ᚖentitygraphᚋgraphᚋmodelᚐHostAlias(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNHostAlias2ᚖentitygraphᚋgraphᚋmodelᚐHostAlias(ctx context.Context, sel ast.SelectionSet, v *model.HostAlias) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HostAlias!")
+		return graphql.Null
+	}
+	return ec._HostAlias(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHostAliasKind2entitygraphᚋgraphᚋmodelᚐHostAliasKind(ctx context.Context, v any) (model.HostAliasKind, error) {
+	var res model.HostAliasKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHostAliasKind2entitygraphᚋgraphᚋmodelᚐHostAliasKind(ctx context.Context, sel ast.SelectionSet, v model.HostAliasKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNHostEvent2ᚕᚖentitygraphᚋgraphᚋmodelᚐHostEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.HostEvent) graphql.Marshaler {

@@ -256,6 +256,14 @@ type Heartbeat struct {
 	Columns         any        `json:"columns"`
 }
 
+// One name or id of a host.
+type HostAlias struct {
+	Kind  HostAliasKind `json:"kind"`
+	Value string        `json:"value"`
+	// The tables that give it.
+	Sources []string `json:"sources"`
+}
+
 type HostEvent struct {
 	Time *time.Time `json:"time,omitempty"`
 	Os   OsFamily   `json:"os"`
@@ -793,6 +801,69 @@ func (e *AccountSource) UnmarshalJSON(b []byte) error {
 }
 
 func (e AccountSource) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type HostAliasKind string
+
+const (
+	HostAliasKindShortName       HostAliasKind = "SHORT_NAME"
+	HostAliasKindFqdn            HostAliasKind = "FQDN"
+	HostAliasKindMdeDeviceID     HostAliasKind = "MDE_DEVICE_ID"
+	HostAliasKindAzureResourceID HostAliasKind = "AZURE_RESOURCE_ID"
+	HostAliasKindAgentID         HostAliasKind = "AGENT_ID"
+	HostAliasKindAzureVMID       HostAliasKind = "AZURE_VM_ID"
+)
+
+var AllHostAliasKind = []HostAliasKind{
+	HostAliasKindShortName,
+	HostAliasKindFqdn,
+	HostAliasKindMdeDeviceID,
+	HostAliasKindAzureResourceID,
+	HostAliasKindAgentID,
+	HostAliasKindAzureVMID,
+}
+
+func (e HostAliasKind) IsValid() bool {
+	switch e {
+	case HostAliasKindShortName, HostAliasKindFqdn, HostAliasKindMdeDeviceID, HostAliasKindAzureResourceID, HostAliasKindAgentID, HostAliasKindAzureVMID:
+		return true
+	}
+	return false
+}
+
+func (e HostAliasKind) String() string {
+	return string(e)
+}
+
+func (e *HostAliasKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = HostAliasKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid HostAliasKind", str)
+	}
+	return nil
+}
+
+func (e HostAliasKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *HostAliasKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e HostAliasKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

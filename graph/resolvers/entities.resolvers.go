@@ -194,6 +194,11 @@ func (r *hostResolver) Timespan(ctx context.Context, obj *model.Host) (*model.Ti
 	return &model.TimeSpan{Start: obj.Span.Start, End: obj.Span.End}, nil
 }
 
+// Aliases is the resolver for the aliases field.
+func (r *hostResolver) Aliases(ctx context.Context, obj *model.Host) ([]*model.HostAlias, error) {
+	return hostAliases(ctx, obj), nil
+}
+
 // Fqdn is the resolver for the fqdn field.
 func (r *hostResolver) Fqdn(ctx context.Context, obj *model.Host) (*string, error) {
 	return hostAttr(ctx, obj, (*hostProfile).fqdn)
@@ -363,6 +368,13 @@ func (r *queryResolver) Host(ctx context.Context, name string, timespan *model.T
 	span, err := r.resolveSpan(ctx, timespan)
 	if err != nil {
 		return nil, err
+	}
+	if id, ok := hostIDOf(name); ok {
+		hosts := hostsWithID(ctx, span, id)
+		if len(hosts) != 1 {
+			return nil, hostIDNotUnique(ctx, id, hosts)
+		}
+		key = hosts[0]
 	}
 	n, err := r.knownHost(ctx, &model.Host{Name: key, Span: span})
 	if n == nil || err != nil {

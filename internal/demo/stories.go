@@ -42,6 +42,18 @@ func objectID(user, _ string) string {
 	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", n(s[0:4]), n(s[4:6]), n(s[6:8])&0xfff, n(s[8:10])&0xfff, n(s[10:16]))
 }
 
+// deviceID is a host's stable MDE device id (40 hex digits).
+func deviceID(host string) string {
+	sum := sha256.Sum256([]byte("device|" + host))
+	return fmt.Sprintf("%x", sum[:20])
+}
+
+// hostGUID is a host's stable id of one kind (its agent, its VM). Draws
+// from the generator are passed in and dropped, so no other value moves.
+func hostGUID(kind, host string, _ ...string) string {
+	return objectID(kind+"|"+host, "")
+}
+
 // sid is a contoso.local account's stable SID.
 func sid(user string) string {
 	sum := sha256.Sum256([]byte("sid|" + strings.ToLower(user)))
@@ -84,7 +96,7 @@ func (g *gen) heartbeats(name, ip, public, os string, every time.Duration) {
 			"ComputerEnvironment": "Azure", "Category": "Azure Monitor Agent", "Version": "1.33.2", "Solutions": "security",
 			"ResourceId":     fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/virtualMachines/%s", Subscription, ResourceGroup, name),
 			"SubscriptionId": Subscription, "ResourceGroup": ResourceGroup, "ResourceProvider": "Microsoft.Compute", "ResourceType": "virtualMachines",
-			"VMUUID": fmt.Sprintf("%08x-0000-4000-8000-%012x", len(name)*7919, len(name)), "RemoteIPCountry": "United States",
+			"VMUUID": hostGUID("vm", name), "RemoteIPCountry": "United States",
 		})
 	}
 }
@@ -125,7 +137,7 @@ func (g *gen) background(scale int) {
 		g.add("VMComputer", map[string]any{
 			"TimeGenerated": g.ago(2 * time.Hour), "Computer": h.name, "HostName": h.name, "Ipv4Addresses": []string{h.ip}, "Ipv6Addresses": []string{},
 			"OperatingSystemFamily": h.os, "OperatingSystemFullName": map[string]string{"Linux": "Ubuntu 22.04.4 LTS", "Windows": "Windows Server 2022 Datacenter"}[h.os],
-			"AgentId": g.id(), "AzureVmId": g.id(), "AzureSubscriptionId": Subscription, "AzureResourceGroup": ResourceGroup,
+			"AgentId": hostGUID("agent", h.name, g.id()), "AzureVmId": hostGUID("vm", h.name, g.id()), "AzureSubscriptionId": Subscription, "AzureResourceGroup": ResourceGroup,
 			"HostingProvider": "Microsoft Azure", "VirtualMachineType": "Standard_D2s_v5", "AzureLocation": "eastus",
 			"_ResourceId": fmt.Sprintf("/subscriptions/%s/resourcegroups/%s/providers/microsoft.compute/virtualmachines/%s", Subscription, ResourceGroup, h.name),
 		})
@@ -135,13 +147,13 @@ func (g *gen) background(scale int) {
 			"Subnet_s": Subscription + "/" + ResourceGroup + "/prod-vnet/app-subnet", "Region_s": "eastus", "Name_s": h.name + "-nic",
 		})
 		g.add("DeviceInfo", map[string]any{
-			"TimeGenerated": g.ago(90 * time.Minute), "DeviceId": fmt.Sprintf("%040x", len(h.name)*104729), "DeviceName": h.name + ".contoso.local",
+			"TimeGenerated": g.ago(90 * time.Minute), "DeviceId": deviceID(h.name), "DeviceName": h.name + ".contoso.local",
 			"PublicIP": h.public, "OSPlatform": map[string]string{"Linux": "Linux", "Windows": "WindowsServer2022"}[h.os], "IsAzureADJoined": h.os == "Windows",
 			"MachineGroup": "Production", "OnboardingStatus": "Onboarded",
 		})
 		for at := time.Duration(0); at < 47*time.Hour; at += 6 * time.Hour {
 			g.add("DeviceNetworkInfo", map[string]any{
-				"TimeGenerated": g.ago(at), "DeviceId": fmt.Sprintf("%040x", len(h.name)*104729), "DeviceName": h.name + ".contoso.local",
+				"TimeGenerated": g.ago(at), "DeviceId": deviceID(h.name), "DeviceName": h.name + ".contoso.local",
 				"NetworkAdapterName": "eth0", "MacAddress": "00-0D-3A-12-34-" + fmt.Sprintf("%02X", len(h.name)),
 				"IPAddresses":       []map[string]any{{"IPAddress": h.ip, "SubnetPrefix": 24, "AddressType": "Private"}},
 				"ConnectedNetworks": []map[string]any{{"Name": "contoso.local", "Category": "Domain"}},
@@ -228,7 +240,7 @@ func (g *gen) firewall(at time.Duration, src, dst string, port int, action, url 
 
 func (g *gen) mdeConnection(at time.Duration, host, local, remote, url, folder, file string) {
 	g.add("DeviceNetworkEvents", map[string]any{
-		"TimeGenerated": g.ago(at), "DeviceId": fmt.Sprintf("%040x", len(host)*104729), "DeviceName": host + ".contoso.local",
+		"TimeGenerated": g.ago(at), "DeviceId": deviceID(host), "DeviceName": host + ".contoso.local",
 		"ActionType": "ConnectionSuccess", "LocalIP": local, "LocalPort": 40000 + g.rnd.IntN(20000), "RemoteIP": remote, "RemotePort": 443,
 		"RemoteUrl": url, "Protocol": "Tcp", "InitiatingProcessAccountName": "www-data", "InitiatingProcessFolderPath": folder,
 		"InitiatingProcessFileName": file, "InitiatingProcessSHA256": fmt.Sprintf("%064x", len(file)*7727),

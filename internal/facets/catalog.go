@@ -18,7 +18,7 @@ var All = append(append([]*Facet{}, IPFacets...),
 	HostWindowsScheduledTasks, HostLinuxScheduledTasks, HostWindowsAccountChanges, HostLinuxAccountChanges,
 	HostWindowsNotableEvents, HostLinuxNotableEvents, HostWindowsEventSummary, HostLinuxEventSummary,
 	HostHeartbeat, HostVMComputer, HostNetworkInterface, HostDeviceInfo, HostDeviceNetworkInfo,
-	HostNetflows, HostNetworkConnections, HostBookmarks,
+	HostNetflows, HostNetworkConnections, HostBookmarks, HostLinksDeviceInfo, HostLinksHeartbeat, HostLinksVMComputer,
 
 	AlertByID, AlertQueue,
 

@@ -44,3 +44,41 @@ var (
 	// AccountLinks are the sources of account resolution.
 	AccountLinks = []*Facet{AccountLinksSignins, AccountLinksWindows, AccountLinksDirectory}
 )
+
+// Host link facets: the ids each inventory gives a host (its FQDN, MDE
+// device id, Azure resource id, agent id, VM id), keyed by the short name
+// or by any of those ids.
+var (
+	HostLinksDeviceInfo = &Facet{
+		Name: "host.links.deviceInfo", Source: "DeviceInfo", Table: "DeviceInfo", Time: "TimeGenerated",
+		Keys:    KeyMatch{Values: []Expr{ShortName(Col("DeviceName")), Lower(Col("DeviceId"))}},
+		Extend:  []Named{{"Host", ShortName(Col("DeviceName"))}, {"FQDN", Lower(Col("DeviceName"))}, {"DeviceId", Lower(Col("DeviceId"))}},
+		Where:   []Expr{Not(IsEmpty(Col("DeviceName")))},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"Host", "FQDN", "DeviceId"}, Limit: 20},
+	}
+	HostLinksHeartbeat = &Facet{
+		Name: "host.links.heartbeat", Source: "Heartbeat", Table: "Heartbeat", Time: "TimeGenerated",
+		Keys: KeyMatch{Values: []Expr{ShortName(Col("Computer")), Lower(Col("ResourceId")), Lower(Col("_ResourceId")), Lower(Col("VMUUID"))}},
+		Extend: []Named{
+			{"Host", ShortName(Col("Computer"))}, {"FQDN", Lower(Col("Computer"))},
+			{"ResourceId", Lower(Coalesce(Col("ResourceId"), Col("_ResourceId")))}, {"VmId", Lower(Col("VMUUID"))},
+		},
+		Where:   []Expr{Not(IsEmpty(Col("Computer")))},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"Host", "FQDN", "ResourceId", "VmId"}, Limit: 20},
+	}
+	HostLinksVMComputer = &Facet{
+		Name: "host.links.vmComputer", Source: "VMComputer", Table: "VMComputer", Time: "TimeGenerated",
+		Keys: KeyMatch{Values: []Expr{ShortName(Col("Computer")), Lower(Col("_ResourceId")), Lower(Col("AgentId")), Lower(Col("AzureVmId"))}},
+		Extend: []Named{
+			{"Host", ShortName(Col("Computer"))}, {"FQDN", Lower(Col("Computer"))},
+			{"ResourceId", Lower(Col("_ResourceId"))}, {"AgentId", Lower(Col("AgentId"))}, {"VmId", Lower(Col("AzureVmId"))},
+		},
+		Where:   []Expr{Not(IsEmpty(Col("Computer")))},
+		Kind:    Summary,
+		Summary: SummarySpec{By: []string{"Host", "FQDN", "ResourceId", "AgentId", "VmId"}, Limit: 20},
+	}
+	// HostLinks are the sources of host resolution.
+	HostLinks = []*Facet{HostLinksDeviceInfo, HostLinksHeartbeat, HostLinksVMComputer}
+)

@@ -126,3 +126,40 @@ func TestDesignCardPivot(t *testing.T) {
 		t.Errorf("link queries: %v", links)
 	}
 }
+
+// TestHostResolution: a host asked for by its FQDN, MDE device id, Azure
+// resource id, agent id or VM id (any case) is the same Host as by its
+// short name; an id no inventory knows is null.
+func TestHostResolution(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	const q = `query($n: String!) { host(name: $n) { id name aliases { kind value sources } } }`
+	base := post(t, ts, q, map[string]any{"n": demo.BeaconHost})
+	noErrors(t, base)
+	kinds := map[string]bool{}
+	var forms []string
+	for _, al := range get(base.Data, "host.aliases").([]any) {
+		kinds[get(al, "kind").(string)] = true
+		forms = append(forms, get(al, "value").(string))
+	}
+	for _, k := range []string{"SHORT_NAME", "FQDN", "MDE_DEVICE_ID", "AZURE_RESOURCE_ID", "AGENT_ID", "AZURE_VM_ID"} {
+		if !kinds[k] {
+			t.Errorf("no %s among %v", k, get(base.Data, "host.aliases"))
+		}
+	}
+	id := get(base.Data, "host.id")
+	for _, form := range forms {
+		for _, f := range []string{form, strings.ToUpper(form)} {
+			r := post(t, ts, q, map[string]any{"n": f})
+			noErrors(t, r)
+			if get(r.Data, "host.id") != id {
+				t.Errorf("host(name: %q) = %v, want the host %s", f, r.Data["host"], demo.BeaconHost)
+			}
+		}
+	}
+	unknown := post(t, ts, q, map[string]any{"n": "00000000-1111-4222-a333-444444444444"})
+	noErrors(t, unknown)
+	if unknown.Data["host"] != nil {
+		t.Errorf("an unknown agent id = %v", unknown.Data["host"])
+	}
+}
