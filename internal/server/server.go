@@ -27,6 +27,7 @@ import (
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/metrics"
 	"entitygraph/internal/persisted"
+	"entitygraph/internal/server/explore"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/telemetry"
 )
@@ -109,6 +110,8 @@ func New(opts Options) *Server {
 		}
 	})
 	s.mux.Handle("/assets/", http.StripPrefix("/assets/", assetHandler()))
+	s.mux.Handle("/explore/", explore.Handler())
+	s.mux.Handle("/explore", explore.Handler())
 	s.mux.HandleFunc("/{$}", graphiqlHandler(opts.ExampleQuery))
 	s.mux.HandleFunc("/favicon.ico", faviconHandler)
 	s.hosted = opts.Access.CheckHost(s.mux)
