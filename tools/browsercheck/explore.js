@@ -23,6 +23,13 @@ async function panelReady(page, id) {
   return page.$eval(`[data-panel="${id}"]`, (n) => n.innerText);
 }
 
+// clean: no value leaked into the page as "null", "undefined" or "[object …]".
+async function clean(page, what) {
+  const body = await page.evaluate(() => document.body.innerText);
+  const m = /(?<!\/dev\/)\b(null|undefined)\b|\[object /.exec(body);
+  check(!m, `${what}: the page shows ${m && JSON.stringify(body.slice(Math.max(0, m.index - 40), m.index + 20))}`);
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.EG_CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -46,6 +53,7 @@ async function panelReady(page, id) {
   // KQL toggle.
   await page.click('[data-panel="signins"] header button');
   check((await page.$eval('[data-panel="signins"] pre.kql', (n) => n.innerText)).includes('SigninLogs'), 'KQL toggle: no SigninLogs statement');
+  await clean(page, 'spray');
   if (shots) await page.screenshot({ path: `${shots}/explore-spray.png`, fullPage: false });
 
   // Graph: expanding the victim adds her hosts.
@@ -58,6 +66,8 @@ async function panelReady(page, id) {
   await page.waitForURL(/\/explore\/account\//);
   check((await text(page, 'h1')) === 'megan.bowen@contoso.com', 'pivot: account page title');
   check((await panelReady(page, 'hosts')).includes('win-fs01'), 'pivot: win-fs01 not among the account\'s hosts');
+  await panelReady(page, 'signins');
+  await clean(page, 'account');
   await page.goBack();
   check((await panelReady(page, 'signins')).includes('62 in all'), 'back: the IP page did not come back');
 
@@ -92,6 +102,7 @@ async function panelReady(page, id) {
   await page.press('#q', 'Enter');
   await page.waitForURL(/\/explore\/host\/linux-db-02/);
   check((await panelReady(page, 'processes')).includes('curl'), 'host: curl not among linux-db-02 processes');
+  await clean(page, 'host');
 
   // SSH brute force on a phone.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -279,10 +279,10 @@
             ["First seen", fmtTime(e.firstSeen)], ["Last seen", fmtTime(e.lastSeen)]])),
         el("div", { class: "map", style: null, id: "map-box" })));
     } else if (kind === "account") {
-      card.append(el("div", { class: "muted" }, title), el("h1", {}, e.name),
+      card.append(...[el("div", { class: "muted" }, title), el("h1", {}, e.name),
         e.ambiguous ? el("p", { class: "error" }, "This name belongs to several people: ", e.candidates.map((c) => [accountLink(c.name), " "])) : null,
         facts([["Display name", e.displayName], ["UPN", e.upn], ["Windows", e.domainUser], ["Sources", chips(e.sources)], ["Aliases", aliasList(e.aliases)],
-          ["First seen", fmtTime(e.firstSeen)], ["Last seen", fmtTime(e.lastSeen)]]));
+          ["First seen", fmtTime(e.firstSeen)], ["Last seen", fmtTime(e.lastSeen)]])].filter(Boolean));
     } else {
       card.append(el("div", { class: "muted" }, title), el("h1", {}, e.name),
         facts([["FQDN", e.fqdn], ["OS", [e.osFamily, e.osVersion].filter(Boolean).join(" ")], ["Environment", e.environment],
