@@ -93,7 +93,7 @@ func pivot(latency time.Duration, concurrency, scale int, measure time.Duration)
 		maxBatch int
 	}{{"batched (one query per facet per level)", 0}, {"unbatched (one query per parent: N+1)", 1}} {
 		src := &slowSource{LogSource: store, latency: latency, slots: make(chan struct{}, concurrency)}
-		srv := server.New(server.Options{Source: src, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store}},
+		srv := server.New(server.Options{Source: src, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store}},
 			Batching: loaders.Options{MaxBatch: mode.maxBatch}, Limits: server.Limits{MaxCost: 1 << 30}, RequestTimeout: 10 * time.Minute})
 		ts := httptest.NewServer(srv)
 		start := time.Now()
@@ -117,7 +117,7 @@ func pivot(latency time.Duration, concurrency, scale int, measure time.Duration)
 		return err
 	}
 	defer results.Close()
-	srv := server.New(server.Options{Source: store, Cache: results, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store}}})
+	srv := server.New(server.Options{Source: store, Cache: results, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store}}})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	if _, err := post(ts.URL+"/graphql", summaryQuery, nil); err != nil {

@@ -227,7 +227,7 @@ func run(log *slog.Logger, args []string) error {
 	opts := server.Options{
 		Source: src,
 		Cache:  results,
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, SourceName: sourceName, MaxTimespan: cfg.MaxTimespan,
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: tableLister(store), SourceName: sourceName, MaxTimespan: cfg.MaxTimespan,
 			TI: intel, Geo: geoDB, RDAP: rdapClient, Meter: guard.Meter()}},
 		Logger:         log,
 		RequestTimeout: cfg.RequestTimeout,
@@ -328,4 +328,13 @@ func maxRequests(configured int) int {
 		return configured
 	}
 	return 8 * runtime.GOMAXPROCS(0)
+}
+
+// tableLister is the embedded workspace as resolvers list it; none with
+// Sentinel (a nil store must not become a non-nil interface).
+func tableLister(store *duckdb.Store) sources.TableLister {
+	if store == nil {
+		return nil
+	}
+	return store
 }

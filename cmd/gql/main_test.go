@@ -72,7 +72,7 @@ func TestDrain(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			src := &blockingSource{LogSource: store, started: make(chan struct{}, 1), release: make(chan struct{})}
 			srv := server.New(server.Options{Source: src, Batching: loaders.Options{Wait: time.Millisecond},
-				Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return workspacetest.Anchor }}}})
+				Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return workspacetest.Anchor }}}})
 			srv.SetReady()
 			front := &frontDoor{}
 			front.set(srv)

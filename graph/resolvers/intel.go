@@ -14,9 +14,6 @@ import (
 	"entitygraph/internal/sources/ti"
 )
 
-// sentinelTIName is the Sentinel TI tables' name among the providers.
-const sentinelTIName = "SentinelTI"
-
 func verdictOf(v ti.Verdict) model.Verdict { return model.Verdict(v.String()) }
 
 func tiResult(r ti.Result) *model.ThreatIntelResult {
@@ -41,53 +38,38 @@ func tiResult(r ti.Result) *model.ThreatIntelResult {
 	return out
 }
 
-// sentinelTI turns the workspace's TI tables into one provider result
-// (msticpy's rule: a hit is MEDIUM; HIGH when its confidence is 80 or more,
-// or a legacy indicator's action is alert or block).
+// sentinelTI reads the workspace's TI tables for the address; the verdict
+// is ti.WorkspaceResult's.
 func (r *Resolver) sentinelTI(ctx context.Context, ip *model.IPAddress) ti.Result {
-	res := ti.Result{Provider: sentinelTIName, Verdict: ti.None, Status: ti.NotFound, FetchedAt: r.Config.now().UTC()}
 	q := spanQuery(ip.Span)
 	q.Limit, q.AllColumns = 20, true
-	results, errs := parallel(ctx, []*facets.Facet{facets.IPThreatIntel, facets.IPThreatIntelLegacy}, q, ip.Addr.String())
+	results, errs := parallel(ctx, tiFacets, q, ip.Addr.String())
 	missing := 0
+	var found []ti.Indicator
 	for i, err := range errs {
 		switch {
 		case errors.Is(err, sources.ErrTableUnavailable):
 			missing++
 		case err != nil:
-			res.Status, res.Verdict, res.Error = ti.Failed, ti.Unknown, "the workspace's TI tables could not be read"
-			return res
+			return ti.WorkspaceFailed(r.Config.now())
 		}
-		for _, r := range results[i] {
-			n := threatIndicatorFromRow(r, i == 1)
-			v := ti.Medium
-			if (n.Confidence != nil && *n.Confidence >= 80) || (n.Action != nil && (strings.EqualFold(*n.Action, "alert") || strings.EqualFold(*n.Action, "block"))) {
-				v = ti.High
+		for _, row := range results[i] {
+			n := threatIndicatorFromRow(row, i == 1)
+			in := ti.Indicator{Confidence: n.Confidence}
+			if n.Action != nil {
+				in.Action = *n.Action
 			}
-			if v > res.Verdict {
-				res.Verdict = v
-			}
-			res.Status = ti.OK
+			found = append(found, in)
 		}
 	}
-	if missing == 2 {
-		return ti.Result{Provider: sentinelTIName, Status: ti.Disabled, Summary: "the workspace has no TI table"}
-	}
-	if res.Status == ti.OK {
-		n := len(results[0]) + len(results[1])
-		res.Summary = "in the workspace's threat intelligence"
-		res.Details = map[string]any{"indicators": n}
-	} else {
-		res.Summary = "not in the workspace's threat intelligence"
-	}
-	return res
+	return ti.WorkspaceResult(found, missing == len(tiFacets), r.Config.now())
 }
 
 func (r *Resolver) threatIntel(ctx context.Context, ip *model.IPAddress, providers []string, refresh, external *bool) (*model.ThreatIntel, error) {
 	wantSentinel := len(providers) == 0
 	var others []string
 	for _, p := range providers {
-		if strings.EqualFold(p, sentinelTIName) {
+		if strings.EqualFold(p, ti.WorkspaceName) {
 			wantSentinel = true
 		} else {
 			others = append(others, p)
@@ -231,6 +213,6 @@ func (r *Resolver) providerInfo() []*model.ProviderInfo {
 			out = append(out, info)
 		}
 	}
-	out = append(out, &model.ProviderInfo{Name: sentinelTIName, Configured: true, Enabled: true, External: false})
+	out = append(out, &model.ProviderInfo{Name: ti.WorkspaceName, Configured: true, Enabled: true, External: false})
 	return out
 }

@@ -10,7 +10,6 @@ import (
 	"entitygraph/graph/generated"
 	"entitygraph/graph/model"
 	"entitygraph/internal/ipclass"
-	"entitygraph/internal/sources/duckdb"
 	"sort"
 )
 
@@ -35,16 +34,16 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 // Workspace is the resolver for the workspace field.
 func (r *queryResolver) Workspace(ctx context.Context) (*model.Workspace, error) {
 	name := r.Config.SourceName
-	if name == "" {
-		name = duckdb.Name
+	if name == "" && r.Config.Tables != nil {
+		name = r.Config.Tables.Name()
 	}
 	w := &model.Workspace{Source: name, Tables: []*model.WorkspaceTable{}, Warnings: []string{}}
-	if r.Config.Store == nil {
+	if r.Config.Tables == nil {
 		return w, nil
 	}
-	w.Warnings = nonNil(r.Config.Store.Warnings())
-	for _, t := range r.Config.Store.Tables() {
-		w.Tables = append(w.Tables, &model.WorkspaceTable{Name: t.Table, Rows: int(t.Rows), UnknownColumns: nonNil(t.Unknown), RejectedRows: int(t.Rejected)})
+	w.Warnings = nonNil(r.Config.Tables.Warnings())
+	for _, t := range r.Config.Tables.ListTables() {
+		w.Tables = append(w.Tables, &model.WorkspaceTable{Name: t.Name, Rows: int(t.Rows), UnknownColumns: nonNil(t.Unknown), RejectedRows: int(t.Rejected)})
 	}
 	sort.Slice(w.Tables, func(i, j int) bool { return w.Tables[i].Name < w.Tables[j].Name })
 	return w, nil

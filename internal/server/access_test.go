@@ -82,7 +82,7 @@ func newAccessServer(t *testing.T, budgets access.Budgets) *accessServer {
 	buf := &syncBuffer{}
 	s := New(Options{Source: store, Cache: results, Access: guard, Audit: audit.New(buf),
 		Batching: loaders.Options{Wait: 20 * time.Millisecond},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, TI: svc, Meter: guard.Meter()}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }, TI: svc, Meter: guard.Meter()}}})
 	s.SetReady()
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
@@ -265,7 +265,7 @@ func TestAuditLines(t *testing.T) {
 // probes, which orchestrators call by pod address.
 func TestHostAllowList(t *testing.T) {
 	store := demoWorkspace(t)
-	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store}}})
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store}}})
 	s.SetReady()
 	for path, want := range map[string]int{"/": 421, "/graphql": 421, "/assets/graphiql.min.js": 421, "/healthz": 200, "/readyz": 200, "/metrics": 200} {
 		req := httptest.NewRequest("POST", path, strings.NewReader(`{"query":"{ __typename }"}`))

@@ -45,7 +45,7 @@ func TestExploreInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := New(Options{Source: store, Batching: loaders.Options{Wait: 20 * time.Millisecond},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour, Geo: g}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour, Geo: g}}})
 	srv.SetReady()
 	ts := httptest.NewServer(srv)
 	defer ts.Close()

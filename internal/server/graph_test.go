@@ -350,7 +350,7 @@ func TestRealExports(t *testing.T) {
 func TestLimits(t *testing.T) {
 	store := demoWorkspace(t)
 	s := New(Options{Source: store, Limits: Limits{MaxDepth: 6, MaxCost: 500},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }}}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 
@@ -497,7 +497,7 @@ func TestLocalExample(t *testing.T) {
 	if _, errs := gqlparser.LoadQuery(schema, q); len(errs) > 0 {
 		t.Fatalf("the example does not validate: %v\n%s", errs, q)
 	}
-	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, MaxTimespan: 90 * 24 * time.Hour}}})
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, MaxTimespan: 90 * 24 * time.Hour}}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	r := post(t, ts, q, nil)
@@ -532,7 +532,7 @@ func TestTrustedDocuments(t *testing.T) {
 	}
 	store := demoWorkspace(t)
 	src := &countingSource{LogSource: store}
-	s := New(Options{Source: src, Documents: docs, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+	s := New(Options{Source: src, Documents: docs, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }}}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	first := m.Operations[0]

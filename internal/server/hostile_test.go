@@ -169,7 +169,7 @@ func hostileServer(t *testing.T) (*httptest.Server, *countingSource, *syncBuffer
 	logs := &syncBuffer{}
 	s := New(Options{Source: src, Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		Batching: loaders.Options{Wait: 5 * time.Millisecond},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 365 * 24 * time.Hour}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }, MaxTimespan: 365 * 24 * time.Hour}}})
 	s.SetReady()
 	ts := httptest.NewUnstartedServer(s)
 	ts.Listener = &countingListener{Listener: ts.Listener}
@@ -318,7 +318,7 @@ func TestAdmission(t *testing.T) {
 	src := &gateSource{LogSource: store, entered: make(chan struct{}, 1), gate: make(chan struct{})}
 	s := New(Options{Source: src, Admission: admission.New(admission.Options{MaxConcurrent: 1, MaxWait: 200 * time.Millisecond}),
 		Batching: loaders.Options{Wait: time.Millisecond},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }}}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	q := `{ ipAddress(address: "` + demo.SprayIP + `") { signins { totalCount } } }`

@@ -64,7 +64,7 @@ func intelServer(t *testing.T, vt *httptest.Server, perMinute float64) *httptest
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, TI: svc, Geo: g}}})
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }, TI: svc, Geo: g}}})
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return ts

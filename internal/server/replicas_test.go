@@ -64,7 +64,7 @@ func replica(t *testing.T, src sources.LogSource, store *duckdb.Store, shared *r
 	s := New(Options{
 		Source: src, Cache: local, Remote: shared, SharedState: shared,
 		Batching: loaders.Options{Wait: 20 * time.Millisecond},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
 	})
 	s.SetReady()
 	ts := httptest.NewServer(s)
@@ -183,7 +183,7 @@ func tiReplicas(t *testing.T, url, prefix string, vt *httptest.Server, perDay in
 		shared := sharedClient(t, url, prefix)
 		svc.SetAllowance(shared)
 		svc.SetAnswerStore(shared)
-		s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, TI: svc, Geo: g}}})
+		s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }, TI: svc, Geo: g}}})
 		ts := httptest.NewServer(s)
 		t.Cleanup(ts.Close)
 		reps = append(reps, ts)

@@ -40,7 +40,7 @@ func newServer(t *testing.T, src sources.LogSource, store *duckdb.Store, results
 		Source:       src,
 		Cache:        c,
 		Batching:     loaders.Options{Wait: 50 * time.Millisecond}, // generous: CI machines are loaded
-		Resolver:     &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
+		Resolver:     &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }, MaxTimespan: 30 * 24 * time.Hour}},
 		ExampleQuery: workspace.ExampleQuery(true),
 	})
 	s.SetReady()
@@ -570,7 +570,7 @@ func TestCacheAcrossRequests(t *testing.T) {
 // request id, never a crash or a stack trace.
 func TestPanicIsInternal(t *testing.T) {
 	store := demoWorkspace(t)
-	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { panic("clock broke") }}}})
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { panic("clock broke") }}}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	r := post(t, ts, `{ ipAddress(address: "1.2.3.4") { address } workspace { source } }`, nil)
@@ -605,7 +605,7 @@ func TestMsticnbIP(t *testing.T) {
 func TestCORS(t *testing.T) {
 	store := demoWorkspace(t)
 	s := New(Options{Source: store, CORSOrigins: []string{"https://soc.example"},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }}}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	pre, _ := http.NewRequest(http.MethodOptions, ts.URL+"/graphql", nil)
@@ -663,7 +663,7 @@ func TestWorkspaceWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store}}})
+	s := New(Options{Source: store, Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store}}})
 	s.SetUnready("the workspace holds no table export")
 	ts := httptest.NewServer(s)
 	defer ts.Close()

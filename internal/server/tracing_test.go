@@ -31,7 +31,7 @@ func TestSpans(t *testing.T) {
 
 	store := demoWorkspace(t)
 	s := New(Options{Source: store, Batching: loaders.Options{Wait: 5 * time.Millisecond},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }}}})
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	const parent = "4bf92f3577b34da6a3ce929d0e0e4736"

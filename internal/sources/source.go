@@ -129,3 +129,18 @@ type RequestScoped interface {
 	// ForScope is the source as a request with this scope sees it.
 	ForScope(sc Scope) (LogSource, error)
 }
+
+// TableInfo describes one table a source holds.
+type TableInfo struct {
+	Name     string
+	Rows     int64
+	Unknown  []string // columns the schema does not know
+	Rejected int64    // malformed rows skipped
+}
+
+// TableLister is a source that knows its tables (the embedded workspace).
+type TableLister interface {
+	Name() string
+	ListTables() []TableInfo
+	Warnings() []string
+}

@@ -209,3 +209,12 @@ func decodeJSON(s string) any {
 	}
 	return v
 }
+
+// ListTables lists the loaded tables (sources.TableLister).
+func (s *Store) ListTables() []sources.TableInfo {
+	var out []sources.TableInfo
+	for _, t := range s.Tables() {
+		out = append(out, sources.TableInfo{Name: t.Table, Rows: t.Rows, Unknown: t.Unknown, Rejected: t.Rejected})
+	}
+	return out
+}

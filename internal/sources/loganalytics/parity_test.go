@@ -22,7 +22,7 @@ import (
 func graphServer(t *testing.T, src sources.LogSource, store *duckdb.Store) *httptest.Server {
 	t.Helper()
 	s := server.New(server.Options{Source: src, Batching: loaders.Options{Wait: 50 * time.Millisecond},
-		Resolver: &resolvers.Resolver{Config: resolvers.Config{Store: store, Now: func() time.Time { return anchor }}}})
+		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }}}})
 	s.SetReady()
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
