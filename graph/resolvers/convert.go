@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/entitykey"
 	"entitygraph/internal/ipclass"
 )
 
@@ -24,19 +25,9 @@ func hostRef(name *string, span model.Span) *model.Host {
 	return &model.Host{Name: HostKey(*name), Span: span}
 }
 
-// HostKey is a host's canonical key: the lower-cased short name, so that
+// HostKey is a host's canonical key (entitykey.Host), so that
 // "WEB-VM-01.contoso.local" (MDE) and "web-vm-01" (Heartbeat) are one host.
-// Names that are IP addresses are kept whole.
-func HostKey(name string) string {
-	name = strings.ToLower(strings.TrimSpace(name))
-	if _, err := ipclass.Parse(name); err == nil {
-		return name
-	}
-	if short, _, ok := strings.Cut(name, "."); ok && short != "" {
-		return short
-	}
-	return name
-}
+func HostKey(name string) string { return entitykey.Host(strings.TrimSpace(name)) }
 
 var severities = map[string]model.Severity{
 	"informational": model.SeverityInformational, "low": model.SeverityLow,

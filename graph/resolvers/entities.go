@@ -9,13 +9,14 @@ import (
 	"unicode"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/entitykey"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
 )
 
 // AccountKey canonicalizes an account name: trimmed and lower-cased.
 func AccountKey(name string) (string, error) {
-	name = strings.ToLower(strings.TrimSpace(name))
+	name = entitykey.Account(strings.TrimSpace(name))
 	switch {
 	case name == "":
 		return "", errors.New("empty")

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"entitygraph/internal/entitykey"
 )
 
 // Expr is a column expression that renders to both DuckDB SQL and KQL.
@@ -226,11 +228,10 @@ var templates = map[string][2]string{
 	"concat":      {"concat($*)", "strcat($*)"},
 	"isempty":     {"(coalesce(CAST($0 AS VARCHAR), '') = '')", "isempty($0)"},
 	"lastsegment": {"string_split($0, $1)[-1]", "tostring(split($0, $1)[-1])"},
-	// An IPv4-shaped name (a host known by its address) is kept whole.
-	"shortname": {`(CASE WHEN regexp_full_match(lower($0), '[0-9]{1,3}([.][0-9]{1,3}){3}') THEN lower($0) ELSE split_part(lower($0), '.', 1) END)`,
-		`iff(tolower($0) matches regex "^[0-9]{1,3}([.][0-9]{1,3}){3}$$", tolower($0), tostring(split(tolower($0), ".")[0]))`},
-	"istrue":   {"coalesce($0, false)", "coalesce($0, false)"},
-	"tostring": {"coalesce(CAST($0 AS VARCHAR), '')", "tostring($0)"},
+	// The host key, defined once in entitykey beside its Go twin.
+	"shortname": {entitykey.HostSQL, entitykey.HostKQL},
+	"istrue":    {"coalesce($0, false)", "coalesce($0, false)"},
+	"tostring":  {"coalesce(CAST($0 AS VARCHAR), '')", "tostring($0)"},
 }
 
 // template writes a template with the arguments in place.
