@@ -882,11 +882,11 @@ type QueryResolver interface {
 	Providers(ctx context.Context) ([]*model.ProviderInfo, error)
 	Me(ctx context.Context) (*model.Me, error)
 	Account(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Account, error)
-	Host(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Host, error)
 	Alert(ctx context.Context, id string, timespan *model.TimeSpanInput) (*model.Alert, error)
 	Alerts(ctx context.Context, timespan *model.TimeSpanInput, first *int, after *string, minSeverity *model.Severity, status []string) (*model.AlertConnection, error)
-	IPAddresses(ctx context.Context, addresses []string, timespan *model.TimeSpanInput) ([]*model.IPAddress, error)
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
+	Host(ctx context.Context, name string, timespan *model.TimeSpanInput) (*model.Host, error)
+	IPAddresses(ctx context.Context, addresses []string, timespan *model.TimeSpanInput) ([]*model.IPAddress, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -4305,19 +4305,9 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
-	{Name: "../entities.graphqls", Input: `extend type Query {
-  """An account by a canonical name: UPN, DOMAIN\\user, the bare user name, or an Entra object id (case-insensitive, exact)."""
+	{Name: "../account.graphqls", Input: `extend type Query {
+  """An account by a UPN, DOMAIN\\user, SID, Entra object id or bare user name (case-insensitive, exact), resolved to the person it names."""
   account(name: String!, timespan: TimeSpanInput): Account
-  """A host by name (short name or FQDN; matched on the lower-cased short name)."""
-  host(name: String!, timespan: TimeSpanInput): Host
-  """An alert by SystemAlertId or global id; null when not found in the timespan (default: the last 30 days)."""
-  alert(id: ID!, timespan: TimeSpanInput): Alert
-  """The triage queue: alerts of the timespan, newest first."""
-  alerts(timespan: TimeSpanInput, first: Int = 20, after: String, minSeverity: Severity, status: [String!]): AlertConnection
-  """Up to 100 IP addresses at once (automation); each is batched with the others on every facet."""
-  ipAddresses(addresses: [String!]!, timespan: TimeSpanInput): [IpAddress!]!
-  """Refetch entities by global id (up to 100)."""
-  nodes(ids: [ID!]!): [Node]!
 }
 
 type Account implements Node {
@@ -4409,6 +4399,80 @@ type ActivitySummary {
   lastSeen: DateTime
 }
 
+`, BuiltIn: false},
+	{Name: "../alert.graphqls", Input: `extend type Query {
+  """An alert by SystemAlertId or global id; null when not found in the timespan (default: the last 30 days)."""
+  alert(id: ID!, timespan: TimeSpanInput): Alert
+  """The triage queue: alerts of the timespan, newest first."""
+  alerts(timespan: TimeSpanInput, first: Int = 20, after: String, minSeverity: Severity, status: [String!]): AlertConnection
+}
+
+"""Severity, ordered: INFORMATIONAL < LOW < MEDIUM < HIGH."""
+enum Severity {
+  INFORMATIONAL
+  LOW
+  MEDIUM
+  HIGH
+}
+
+type Alert implements Node {
+  id: ID!
+  systemAlertId: String!
+  name: String
+  displayName: String
+  severity: Severity
+  status: String
+  time: DateTime
+  startTime: DateTime
+  endTime: DateTime
+  provider: String
+  vendor: String
+  product: String
+  description: String
+  remediation: String
+  tactics: [String!]!
+  techniques: [String!]!
+  compromisedEntity: String
+  extendedProperties: JSON
+  "Entities parsed from the alert's Entities JSON, $ref references resolved."
+  entities: [AlertEntity!]
+  ipAddresses: [IpAddress!]
+  accounts: [Account!]
+  hosts: [Host!]
+  "Other alerts of the timespan that share an IP, account or host with this one, newest first."
+  relatedAlerts(first: Int = 20): [Alert!]
+  "The Entities JSON as stored."
+  rawEntities: JSON
+  columns: JSON!
+}
+
+type AlertConnection { totalCount: Int! pageInfo: PageInfo! nodes: [Alert!]! edges: [AlertEdge!]! }
+type AlertEdge { cursor: String! node: Alert! }
+
+union AlertEntity = IpAddress | Account | Host | UrlEntity | FileHashEntity | FileEntity | ProcessEntity | MailboxEntity | DnsEntity | CloudApplicationEntity | AzureResourceEntity | OtherEntity
+
+type UrlEntity { url: String! }
+type FileHashEntity { algorithm: String, value: String! }
+type FileEntity { name: String, directory: String, hashes: [FileHashEntity!]! }
+type ProcessEntity { processId: String, commandLine: String, creationTime: String, imageFile: FileEntity, account: Account, host: Host }
+type MailboxEntity { address: String!, displayName: String, upn: String }
+type DnsEntity { domainName: String!, ipAddresses: [IpAddress!]! }
+type CloudApplicationEntity { name: String, appId: String }
+type AzureResourceEntity { resourceId: String! }
+"Any other entity type, with its properties as sent."
+type OtherEntity { type: String!, properties: JSON! }
+
+`, BuiltIn: false},
+	{Name: "../entities.graphqls", Input: `extend type Query {
+  """Refetch entities by global id (up to 100)."""
+  nodes(ids: [ID!]!): [Node]!
+}
+`, BuiltIn: false},
+	{Name: "../host.graphqls", Input: `extend type Query {
+  """A host by short name, FQDN, MDE device id, Azure resource id, agent id or VM id (case-insensitive)."""
+  host(name: String!, timespan: TimeSpanInput): Host
+}
+
 type Host implements Node {
   id: ID!
   "The canonical key: the lower-cased short host name."
@@ -4491,72 +4555,6 @@ type EventSummary {
   lastSeen: DateTime
 }
 
-type Timeline {
-  bucket: String!
-  "One point per source and bucket that has events, in time order."
-  points: [TimelinePoint!]!
-}
-
-type TimelinePoint {
-  time: DateTime!
-  source: String!
-  count: Int!
-}
-
-"""Severity, ordered: INFORMATIONAL < LOW < MEDIUM < HIGH."""
-enum Severity {
-  INFORMATIONAL
-  LOW
-  MEDIUM
-  HIGH
-}
-
-type Alert implements Node {
-  id: ID!
-  systemAlertId: String!
-  name: String
-  displayName: String
-  severity: Severity
-  status: String
-  time: DateTime
-  startTime: DateTime
-  endTime: DateTime
-  provider: String
-  vendor: String
-  product: String
-  description: String
-  remediation: String
-  tactics: [String!]!
-  techniques: [String!]!
-  compromisedEntity: String
-  extendedProperties: JSON
-  "Entities parsed from the alert's Entities JSON, $ref references resolved."
-  entities: [AlertEntity!]
-  ipAddresses: [IpAddress!]
-  accounts: [Account!]
-  hosts: [Host!]
-  "Other alerts of the timespan that share an IP, account or host with this one, newest first."
-  relatedAlerts(first: Int = 20): [Alert!]
-  "The Entities JSON as stored."
-  rawEntities: JSON
-  columns: JSON!
-}
-
-type AlertConnection { totalCount: Int! pageInfo: PageInfo! nodes: [Alert!]! edges: [AlertEdge!]! }
-type AlertEdge { cursor: String! node: Alert! }
-
-union AlertEntity = IpAddress | Account | Host | UrlEntity | FileHashEntity | FileEntity | ProcessEntity | MailboxEntity | DnsEntity | CloudApplicationEntity | AzureResourceEntity | OtherEntity
-
-type UrlEntity { url: String! }
-type FileHashEntity { algorithm: String, value: String! }
-type FileEntity { name: String, directory: String, hashes: [FileHashEntity!]! }
-type ProcessEntity { processId: String, commandLine: String, creationTime: String, imageFile: FileEntity, account: Account, host: Host }
-type MailboxEntity { address: String!, displayName: String, upn: String }
-type DnsEntity { domainName: String!, ipAddresses: [IpAddress!]! }
-type CloudApplicationEntity { name: String, appId: String }
-type AzureResourceEntity { resourceId: String! }
-"Any other entity type, with its properties as sent."
-type OtherEntity { type: String!, properties: JSON! }
 
 "One name or id of a host."
 type HostAlias {
@@ -4575,7 +4573,12 @@ enum HostAliasKind {
   AZURE_VM_ID
 }
 `, BuiltIn: false},
-	{Name: "../ip.graphqls", Input: `"""IANA special-purpose classification of an address (RFC 6890 registries)."""
+	{Name: "../ip.graphqls", Input: `extend type Query {
+  """Up to 100 IP addresses at once (automation); each is batched with the others on every facet."""
+  ipAddresses(addresses: [String!]!, timespan: TimeSpanInput): [IpAddress!]!
+}
+
+"""IANA special-purpose classification of an address (RFC 6890 registries)."""
 enum IpAddressType {
   PUBLIC
   PRIVATE
@@ -5122,6 +5125,18 @@ type ProviderInfo {
   cacheTtlSeconds: Int!
   lastError: String
   lastErrorAt: DateTime
+}
+`, BuiltIn: false},
+	{Name: "../timeline.graphqls", Input: `type Timeline {
+  bucket: String!
+  "One point per source and bucket that has events, in time order."
+  points: [TimelinePoint!]!
+}
+
+type TimelinePoint {
+  time: DateTime!
+  source: String!
+  count: Int!
 }
 `, BuiltIn: false},
 }
@@ -17985,50 +18000,6 @@ func (ec *executionContext) fieldContext_Query_account(ctx context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_host(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_host(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Host(ctx, fc.Args["name"].(string), fc.Args["timespan"].(*model.TimeSpanInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
-			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_Query_host(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Host(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_host_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_alert(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18117,50 +18088,6 @@ func (ec *executionContext) fieldContext_Query_alerts(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_ipAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_ipAddresses(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IPAddresses(ctx, fc.Args["addresses"].([]string), fc.Args["timespan"].(*model.TimeSpanInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.IPAddress) graphql.Marshaler {
-			return ec.marshalNIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐIPAddressᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_ipAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_IpAddress(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_ipAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18199,6 +18126,94 @@ func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_host(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Host(ctx, fc.Args["name"].(string), fc.Args["timespan"].(*model.TimeSpanInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_host(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_host_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_ipAddresses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_ipAddresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IPAddresses(ctx, fc.Args["addresses"].([]string), fc.Args["timespan"].(*model.TimeSpanInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IPAddress) graphql.Marshaler {
+			return ec.marshalNIpAddress2ᚕᚖentitygraphᚋgraphᚋmodelᚐIPAddressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_ipAddresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_ipAddresses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24035,7 +24050,7 @@ func (ec *executionContext) _Heartbeat(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
-var hostImplementors = []string{"Host", "Node", "AlertEntity"}
+var hostImplementors = []string{"Host", "AlertEntity", "Node"}
 
 func (ec *executionContext) _Host(ctx context.Context, sel ast.SelectionSet, obj *model.Host) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, hostImplementors)
@@ -25853,12 +25868,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_account(ctx, field)
 				})
-		case "host":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_host(ctx, field)
-				})
 		case "alert":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -25871,17 +25880,23 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_alerts(ctx, field)
 				})
-		case "ipAddresses":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_ipAddresses(ctx, field)
-				})
 		case "nodes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_nodes(ctx, field)
+				})
+		case "host":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_host(ctx, field)
+				})
+		case "ipAddresses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_ipAddresses(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {

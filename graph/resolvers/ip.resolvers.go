@@ -218,6 +218,11 @@ func (r *ipAddressResolver) LastSeen(ctx context.Context, obj *model.IPAddress) 
 	return seen(ctx, facets.IPTimeline, obj.Span, obj.Addr.String(), true)
 }
 
+// IPAddresses is the resolver for the ipAddresses field.
+func (r *queryResolver) IPAddresses(ctx context.Context, addresses []string, timespan *model.TimeSpanInput) ([]*model.IPAddress, error) {
+	return r.ipAddresses(ctx, addresses, timespan)
+}
+
 // IpAddress returns generated.IpAddressResolver implementation.
 func (r *Resolver) IpAddress() generated.IpAddressResolver { return &ipAddressResolver{r} }
 
