@@ -2,11 +2,9 @@ package facets
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"entitygraph/internal/entitykey"
 )
 
 // Expr is a column expression that renders to both DuckDB SQL and KQL.
@@ -132,13 +130,22 @@ func IsTrue(a Expr) Expr { return call("istrue", a) }
 // ToString renders any value as text.
 func ToString(a Expr) Expr { return call("tostring", a) }
 
-// Dialect is a query language a facet renders to.
-type Dialect int
+// Dialect is a query language a facet renders to: SQL or KQL. Its
+// methods are the package's own; a facet's syntax (Facet, Expr) knows
+// nothing of either.
+type Dialect interface {
+	name() string
+	facet(f *Facet, w *writer, q Query)
+	literal(w *writer, v string)
+	ident(name string) string
+	elem(w *writer, field string)
+	call(w *writer, e callExpr)
+}
 
 // The two dialects.
-const (
-	SQL Dialect = iota // DuckDB SQL, values bound as parameters
-	KQL                // Kusto Query Language, values escaped inline
+var (
+	SQL Dialect = sqlDialect{} // DuckDB SQL, values bound as parameters
+	KQL Dialect = kqlDialect{} // Kusto Query Language, values escaped inline
 )
 
 // writer accumulates rendered text and, for SQL, bound parameters.
@@ -148,6 +155,7 @@ type writer struct {
 	args []any
 	q    *Query // the query being rendered (bucket width)
 	time string // the facet's time column
+	err  error  // the first expression the dialect could not write
 
 	// Aliased keys: every identifier (forms) beside its key (owners).
 	aliased       bool
@@ -157,6 +165,13 @@ type writer struct {
 func (w *writer) s(parts ...string) {
 	for _, p := range parts {
 		w.b.WriteString(p)
+	}
+}
+
+// fail records the first rendering error; Render returns it.
+func (w *writer) fail(err error) {
+	if w.err == nil {
+		w.err = err
 	}
 }
 
@@ -173,68 +188,25 @@ func (w *writer) list(es []Expr, sep string) {
 
 // literal writes a string value: a bound parameter in SQL, an escaped
 // literal in KQL.
-func (w *writer) literal(v string) {
-	if w.d == SQL {
-		w.args = append(w.args, v)
-		w.s("?")
-		return
-	}
-	w.s(QuoteKQL(v))
+func (w *writer) literal(v string) { w.d.literal(w, v) }
+
+// sub renders an expression on its own, in the writer's dialect.
+func (w *writer) sub(e Expr) string {
+	s := &writer{d: w.d, q: w.q, time: w.time}
+	s.expr(e)
+	w.fail(s.err)
+	return s.b.String()
 }
 
-func (e colExpr) render(w *writer) {
-	if w.d == SQL {
-		w.s(QuoteSQLIdent(e.name))
-		return
-	}
-	w.s(QuoteKQLIdent(e.name))
-}
+func (e colExpr) render(w *writer)  { w.s(w.d.ident(e.name)) }
+func (e strExpr) render(w *writer)  { w.literal(e.v) }
+func (e elemExpr) render(w *writer) { w.d.elem(w, e.field) }
+func (e intExpr) render(w *writer)  { w.s(strconv.FormatInt(e.v, 10)) }
+func (e callExpr) render(w *writer) { w.d.call(w, e) }
 
-func (e strExpr) render(w *writer) { w.literal(e.v) }
-
-func (e elemExpr) render(w *writer) {
-	if w.d == SQL {
-		path := "$"
-		if e.field != "" {
-			path = jsonPath([]string{e.field})
-		}
-		w.s("coalesce(json_extract_string(_e, ")
-		w.literal(path)
-		w.s("), '')")
-		return
-	}
-	if e.field == "" {
-		w.s("tostring(_e)")
-		return
-	}
-	w.s("tostring(_e[", QuoteKQL(e.field), "])")
-}
-
-func (e intExpr) render(w *writer) { w.s(strconv.FormatInt(e.v, 10)) }
-
-// templates render the simple expressions: per dialect (SQL, KQL) a text
-// where $0, $1, $2 are the arguments, $rest the arguments after the first
-// and $* all of them, comma-separated.
-var templates = map[string][2]string{
-	"eq":          {"($0 = $1)", "($0 == $1)"},
-	"ne":          {"($0 <> $1)", "($0 != $1)"},
-	"gt":          {"($0 > $1)", "($0 > $1)"},
-	"in":          {"($0 in ($rest))", "($0 in ($rest))"},
-	"not":         {"(NOT $0)", "not($0)"},
-	"lower":       {"lower($0)", "tolower($0)"},
-	"startswith":  {"starts_with($0, $1)", "($0 startswith_cs $1)"},
-	"contains":    {"contains($0, $1)", "($0 contains_cs $1)"},
-	"if":          {"(CASE WHEN $0 THEN $1 ELSE $2 END)", "iff($0, $1, $2)"},
-	"concat":      {"concat($*)", "strcat($*)"},
-	"isempty":     {"(coalesce(CAST($0 AS VARCHAR), '') = '')", "isempty($0)"},
-	"lastsegment": {"string_split($0, $1)[-1]", "tostring(split($0, $1)[-1])"},
-	// The host key, defined once in entitykey beside its Go twin.
-	"shortname": {entitykey.HostSQL, entitykey.HostKQL},
-	"istrue":    {"coalesce($0, false)", "coalesce($0, false)"},
-	"tostring":  {"coalesce(CAST($0 AS VARCHAR), '')", "tostring($0)"},
-}
-
-// template writes a template with the arguments in place.
+// template writes a template with the arguments in place: $0, $1, $2 are
+// the arguments, $rest the arguments after the first and $* all of them,
+// comma-separated; $$ is a literal dollar.
 func (w *writer) template(t string, args []Expr) {
 	for len(t) > 0 {
 		i := strings.IndexByte(t, '$')
@@ -251,84 +223,48 @@ func (w *writer) template(t string, args []Expr) {
 		case strings.HasPrefix(t, "*"):
 			w.list(args, ", ")
 			t = t[1:]
-		case strings.HasPrefix(t, "$"): // "$$" is a literal "$"
+		case strings.HasPrefix(t, "$"):
 			w.s("$")
 			t = t[1:]
 		default:
-			w.expr(args[t[0]-'0'])
+			n := int(t[0] - '0')
+			if n < 0 || n >= len(args) {
+				w.fail(fmt.Errorf("facets: template %q wants argument %d of %d", t, n, len(args)))
+				return
+			}
+			w.expr(args[n])
 			t = t[1:]
 		}
 	}
 }
 
-func (e callExpr) render(w *writer) {
-	a := e.args
-	sqlMode := w.d == SQL
-	if t, ok := templates[e.op]; ok {
-		w.template(t[w.d], a)
+// unknown is the error of an operation a dialect cannot write.
+func unknown(w *writer, op string) {
+	w.fail(fmt.Errorf("facets: %s cannot write the expression %q", w.d.name(), op))
+}
+
+// Walk calls fn for e and, while fn returns true, for its arguments.
+func Walk(e Expr, fn func(Expr) bool) {
+	if !fn(e) {
 		return
 	}
-	switch e.op {
-	case "and", "or":
-		sep := " " + e.op + " "
-		if sqlMode {
-			sep = strings.ToUpper(sep)
+	if c, ok := e.(callExpr); ok {
+		for _, a := range c.args {
+			Walk(a, fn)
 		}
-		w.s("(")
-		w.list(a, sep)
-		w.s(")")
-	case "coalesce": // KQL's coalesce skips empty strings; SQL's only NULLs
-		if !sqlMode {
-			w.template("coalesce($*)", a)
-			return
-		}
-		w.s("coalesce(")
-		for i, x := range a {
-			if i > 0 {
-				w.s(", ")
-			}
-			w.template("nullif($0, '')", []Expr{x})
-		}
-		w.s(")")
-	case "extract":
-		if sqlMode {
-			w.template("regexp_extract($0, ", a)
-			w.literal(e.re)
-			w.s(fmt.Sprintf(", %d)", e.n))
-		} else {
-			w.s("extract(", QuoteKQL(e.re), fmt.Sprintf(", %d, ", e.n))
-			w.template("$0)", a)
-		}
-	case "jsonstr":
-		if sqlMode {
-			// Malformed JSON yields '' (Kusto's tostring of a missing
-			// value), not a failed query.
-			w.template("coalesce(json_extract_string(CASE WHEN json_valid($0) THEN $0 END, ", a)
-			w.literal(jsonPath(e.path))
-			w.s("), '')")
-		} else {
-			w.template("tostring(parse_json($0)", a)
-			for _, p := range e.path {
-				w.s("[", QuoteKQL(p), "]")
-			}
-			w.s(")")
-		}
-	case "bucket":
-		secs := int64(w.q.Bucket / time.Second)
-		if secs < 1 {
-			secs = 3600
-		}
-		// One explicit origin, the Unix epoch, in both dialects: KQL's bin()
-		// counts from 0001-01-01 and DuckDB's time_bucket from 2000-01-03,
-		// which put events in different buckets for widths such as 2d or 5h.
-		if sqlMode {
-			w.s(fmt.Sprintf("time_bucket(INTERVAL '%d seconds', %s, TIMESTAMP '1970-01-01 00:00:00')", secs, QuoteSQLIdent(w.time)))
-		} else {
-			w.s(fmt.Sprintf("bin_at(%s, %ds, datetime(1970-01-01))", QuoteKQLIdent(w.time), secs))
-		}
-	default:
-		panic("facets: unknown expression " + e.op)
 	}
+}
+
+// ColumnsOf lists the distinct table (or derived) columns an expression reads.
+func ColumnsOf(e Expr) []string {
+	var out []string
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(colExpr); ok && !slices.Contains(out, c.name) {
+			out = append(out, c.name)
+		}
+		return true
+	})
+	return out
 }
 
 // jsonPath builds a DuckDB JSON path with every key quoted.

@@ -86,16 +86,16 @@ func TestFacetColumnsExist(t *testing.T) {
 			cols = append(cols, a.Column)
 		}
 		for _, v := range f.Keys.Values {
-			collectCols(v, &cols)
+			cols = append(cols, ColumnsOf(v)...)
 		}
 		for _, e := range append(append([]Expr{}, f.Keys.Texts...), f.Where...) {
-			collectCols(e, &cols)
+			cols = append(cols, ColumnsOf(e)...)
 		}
 		for _, e := range f.Extend {
-			collectCols(e.Expr, &cols)
+			cols = append(cols, ColumnsOf(e.Expr)...)
 		}
 		for _, a := range f.Summary.Aggs {
-			collectCols(a.Expr, &cols)
+			cols = append(cols, ColumnsOf(a.Expr)...)
 		}
 		cols = append(cols, f.Columns...)
 		for _, c := range append(cols, f.Summary.By...) {
@@ -105,17 +105,6 @@ func TestFacetColumnsExist(t *testing.T) {
 			if _, ok := tbl.Column(c); !ok {
 				t.Errorf("%s: column %s is not in the %s schema", f.Name, c, f.Table)
 			}
-		}
-	}
-}
-
-func collectCols(e Expr, out *[]string) {
-	switch x := e.(type) {
-	case colExpr:
-		*out = append(*out, x.name)
-	case callExpr:
-		for _, a := range x.args {
-			collectCols(a, out)
 		}
 	}
 }

@@ -1,0 +1,314 @@
+package facets
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"entitygraph/internal/entitykey"
+)
+
+// sqlDialect renders DuckDB SQL: every value a bound parameter.
+type sqlDialect struct{}
+
+func (sqlDialect) name() string                       { return "SQL" }
+func (sqlDialect) facet(f *Facet, w *writer, q Query) { renderSQL(f, w, q) }
+func (sqlDialect) ident(name string) string           { return QuoteSQLIdent(name) }
+
+func (sqlDialect) literal(w *writer, v string) {
+	w.args = append(w.args, v)
+	w.s("?")
+}
+
+// elem reads a string field of the current array element, "" when absent
+// (Kusto's tostring of a missing value).
+func (sqlDialect) elem(w *writer, field string) {
+	path := "$"
+	if field != "" {
+		path = jsonPath([]string{field})
+	}
+	w.s("coalesce(json_extract_string(_e, ")
+	w.literal(path)
+	w.s("), '')")
+}
+
+var sqlTemplates = map[string]string{
+	"eq":          "($0 = $1)",
+	"ne":          "($0 <> $1)",
+	"gt":          "($0 > $1)",
+	"in":          "($0 in ($rest))",
+	"not":         "(NOT $0)",
+	"lower":       "lower($0)",
+	"startswith":  "starts_with($0, $1)",
+	"contains":    "contains($0, $1)",
+	"if":          "(CASE WHEN $0 THEN $1 ELSE $2 END)",
+	"concat":      "concat($*)",
+	"isempty":     "(coalesce(CAST($0 AS VARCHAR), '') = '')",
+	"lastsegment": "string_split($0, $1)[-1]",
+	"shortname":   entitykey.HostSQL,
+	"istrue":      "coalesce($0, false)",
+	"tostring":    "coalesce(CAST($0 AS VARCHAR), '')",
+}
+
+func (sqlDialect) call(w *writer, e callExpr) {
+	a := e.args
+	if t, ok := sqlTemplates[e.op]; ok {
+		w.template(t, a)
+		return
+	}
+	switch e.op {
+	case "and", "or":
+		w.s("(")
+		w.list(a, " "+strings.ToUpper(e.op)+" ")
+		w.s(")")
+	case "coalesce": // Kusto's coalesce skips empty strings, SQL's only NULLs
+		w.s("coalesce(")
+		for i, x := range a {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.template("nullif($0, '')", []Expr{x})
+		}
+		w.s(")")
+	case "extract":
+		w.template("regexp_extract($0, ", a)
+		w.literal(e.re)
+		w.s(fmt.Sprintf(", %d)", e.n))
+	case "jsonstr":
+		// Malformed JSON yields '' (Kusto's tostring of a missing value),
+		// not a failed query.
+		w.template("coalesce(json_extract_string(CASE WHEN json_valid($0) THEN $0 END, ", a)
+		w.literal(jsonPath(e.path))
+		w.s("), '')")
+	case "bucket":
+		// One explicit origin, the Unix epoch, in both dialects.
+		w.s(fmt.Sprintf("time_bucket(INTERVAL '%d seconds', %s, TIMESTAMP '1970-01-01 00:00:00')", bucketSeconds(w), QuoteSQLIdent(w.time)))
+	default:
+		unknown(w, e.op)
+	}
+}
+
+// bucketSeconds is the query's bucket width (an hour when unset).
+func bucketSeconds(w *writer) int64 {
+	secs := int64(w.q.Bucket / time.Second)
+	if secs < 1 {
+		secs = 3600
+	}
+	return secs
+}
+
+// sqlAggregate writes a summary aggregate.
+func sqlAggregate(w *writer, a Agg) {
+	switch a.Fn {
+	case "sum", "max", "min":
+		w.s(a.Fn, "(")
+		w.expr(a.Expr)
+		w.s(")")
+	case "dcount":
+		w.s("count(DISTINCT ")
+		w.expr(a.Expr)
+		w.s(")")
+	case "make_set":
+		w.s("list_sort(list_distinct(list(")
+		w.expr(a.Expr)
+		w.s(")))")
+	case "countif":
+		w.s("count(*) FILTER (WHERE ")
+		w.expr(a.Expr)
+		w.s(")")
+	default:
+		w.fail(fmt.Errorf("facets: SQL cannot write the aggregate %q", a.Fn))
+	}
+}
+
+func renderSQL(f *Facet, w *writer, q Query) {
+	t := QuoteSQLIdent(f.Time)
+	// keys writes every identifier the query looks for.
+	keys := func() {
+		list := q.Keys
+		if w.aliased {
+			list = w.forms
+		}
+		for i, k := range list {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.literal(k)
+		}
+	}
+	literals := func(list []string) {
+		w.s("[")
+		for i, k := range list {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.literal(k)
+		}
+		w.s("]")
+	}
+	single := f.singleColumn() && !w.aliased
+	w.s("WITH _b AS (SELECT ")
+	switch {
+	case f.Keys.All:
+		w.literal(q.Keys[0])
+		w.s(" AS _key")
+	case single:
+		w.s(QuoteSQLIdent(f.Keys.Columns[0]), " AS _key")
+	default:
+		if w.aliased {
+			// Each identifier found stands for its whole key, once per key.
+			w.s("unnest(list_distinct(list_transform(list_intersect(flatten([")
+		} else {
+			w.s("unnest(list_distinct(list_intersect(flatten([")
+		}
+		var parts int
+		sep := func() {
+			if parts > 0 {
+				w.s(", ")
+			}
+			parts++
+		}
+		if len(f.Keys.Columns)+len(f.Keys.Values) > 0 {
+			sep()
+			w.s("[")
+			w.list(f.scalars(), ", ")
+			w.s("]")
+		}
+		for _, x := range f.Keys.Texts {
+			for _, re := range ipTokens {
+				sep()
+				w.s("coalesce(regexp_extract_all(")
+				w.expr(x)
+				w.s(", ")
+				w.literal(re)
+				w.s(", 1), [])")
+			}
+		}
+		for _, a := range f.Keys.Arrays {
+			forms := a.Forms
+			if len(forms) == 0 {
+				forms = []Expr{Elem("")}
+			}
+			col := QuoteSQLIdent(a.Column)
+			for _, form := range forms {
+				sep()
+				// Malformed JSON in one row yields no keys, not a failed query.
+				w.s("coalesce(list_transform(CASE WHEN json_valid(", col, ") THEN json_extract(", col, ", '$[*]') END, _e -> ")
+				w.expr(form)
+				w.s("), [])")
+			}
+		}
+		w.s("]), [")
+		keys()
+		if w.aliased {
+			w.s("]), _f -> ")
+			literals(w.owners)
+			w.s("[list_position(")
+			literals(w.forms)
+			w.s(", _f)]))) AS _key")
+		} else {
+			w.s("]))) AS _key")
+		}
+	}
+	if f.Kind == Events {
+		// The row id breaks ties of equal times and record ids (exports
+		// without _ItemId), so a page never repeats or skips a row.
+		w.s(", rowid AS _rid")
+	}
+	w.s(", * FROM ", QuoteSQLIdent(f.Table), " WHERE ", t, " >= ")
+	w.args = append(w.args, q.Start.UTC())
+	w.s("? AND ", t, " <= ")
+	w.args = append(w.args, q.End.UTC())
+	w.s("?")
+	switch {
+	case single:
+		w.s(" AND ", QuoteSQLIdent(f.Keys.Columns[0]), " IN (")
+		keys()
+		w.s(")")
+	case !f.Keys.All && f.scalarOnly():
+		w.s(" AND (")
+		for i, v := range f.scalars() {
+			if i > 0 {
+				w.s(" OR ")
+			}
+			w.expr(v)
+			w.s(" IN (")
+			keys()
+			w.s(")")
+		}
+		w.s(")")
+	}
+	for _, in := range q.In {
+		w.s(" AND ", QuoteSQLIdent(in.Column), " IN (")
+		for i, v := range in.Values {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.literal(v)
+		}
+		w.s(")")
+	}
+	w.s("), _m AS (SELECT *")
+	for _, e := range f.Extend {
+		w.s(", ")
+		w.expr(e.Expr)
+		w.s(" AS ", QuoteSQLIdent(e.Name))
+	}
+	w.s(" FROM _b)")
+	w.s(" SELECT ")
+	switch f.Kind {
+	case Events, Latest:
+		off, lim := f.limit(q)
+		if f.Kind == Events && !q.AllColumns && len(f.Columns) > 0 {
+			w.s("_key")
+			for _, c := range f.narrow() {
+				w.s(", ", QuoteSQLIdent(c))
+			}
+		} else if f.Kind == Events {
+			w.s("* EXCLUDE (_rid)")
+		} else {
+			w.s("*")
+		}
+		if f.Kind == Events && !q.NoTotal {
+			w.s(", count(*) OVER (PARTITION BY _key) AS _total")
+		}
+		w.s(" FROM _m")
+		sqlWhere(f, w)
+		order := t + " DESC"
+		if f.Kind == Events {
+			order += ", " + QuoteSQLIdent(ItemID) + ", _rid"
+		}
+		w.s(fmt.Sprintf(" QUALIFY row_number() OVER (PARTITION BY _key ORDER BY %s) BETWEEN %d AND %d", order, off+1, off+lim))
+		w.s(" ORDER BY _key, ", order)
+	case Summary:
+		w.s("_key")
+		for _, b := range f.Summary.By {
+			w.s(", ", QuoteSQLIdent(b))
+		}
+		w.s(", count(*) AS \"Count\", min(", t, ") AS \"FirstSeen\", max(", t, ") AS \"LastSeen\"")
+		for _, a := range f.Summary.Aggs {
+			w.s(", ")
+			sqlAggregate(w, a)
+			w.s(" AS ", QuoteSQLIdent(a.Name))
+		}
+		w.s(" FROM _m")
+		sqlWhere(f, w)
+		// Ties at the cap are broken by the group columns, ascending, nulls
+		// last — written out, as in the KQL, so both keep the same groups.
+		var by, order strings.Builder
+		for _, b := range f.Summary.By {
+			by.WriteString(", " + QuoteSQLIdent(b))
+			order.WriteString(", " + QuoteSQLIdent(b) + " ASC NULLS LAST")
+		}
+		w.s(" GROUP BY _key", by.String(), " QUALIFY row_number() OVER (PARTITION BY _key ORDER BY count(*) DESC", order.String(),
+			fmt.Sprintf(") <= %d ORDER BY _key, \"Count\" DESC", f.Summary.limit()), order.String())
+	}
+}
+
+func sqlWhere(f *Facet, w *writer) {
+	if len(f.Where) == 0 {
+		return
+	}
+	w.s(" WHERE ")
+	w.list(f.Where, " AND ")
+}
