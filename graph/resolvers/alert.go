@@ -10,14 +10,11 @@ import (
 
 	"entitygraph/graph/model"
 	"entitygraph/internal/alertentities"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
 	"entitygraph/internal/safe"
 )
-
-// CodeMalformedData marks source data that cannot be read (e.g. an alert's
-// Entities that is not JSON); only the affected field fails.
-const CodeMalformedData = "MALFORMED_SOURCE_DATA"
 
 // severityNames in order, as SecurityAlert.AlertSeverity spells them.
 var severityNames = []string{"Informational", "Low", "Medium", "High"}
@@ -40,7 +37,7 @@ func parseEntities(ctx context.Context, a *model.Alert) ([]alertentities.Entity,
 		return nil, &gqlerror.Error{
 			Path:       graphql.GetPath(ctx),
 			Message:    "alert " + a.SystemAlertID + ": " + err.Error(),
-			Extensions: map[string]any{"code": CodeMalformedData, "table": "SecurityAlert", "column": "Entities"},
+			Extensions: map[string]any{"code": errcode.MalformedSourceData, "table": "SecurityAlert", "column": "Entities"},
 		}
 	}
 	return ents, nil

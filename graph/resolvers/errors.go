@@ -10,25 +10,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
-)
-
-// Error codes in extensions.code.
-const (
-	CodeBadUserInput      = "BAD_USER_INPUT"
-	CodeTableUnavailable  = "TABLE_UNAVAILABLE"
-	CodeSourceUnavailable = "SOURCE_UNAVAILABLE"
-	CodeTimeout           = "TIMEOUT"
-	CodeNotFound          = "NOT_FOUND"
-	CodeInternal          = "INTERNAL"
-	CodePartialResult     = "PARTIAL_RESULT"
-	CodeUnauthenticated   = "UNAUTHENTICATED"
-	CodeForbidden         = "FORBIDDEN"
-	CodeRateLimited       = "RATE_LIMITED"
-	CodeQueryTooComplex   = "QUERY_TOO_COMPLEX"
-	CodeShuttingDown      = "SHUTTING_DOWN"
 )
 
 // badInput is a BAD_USER_INPUT error naming the argument.
@@ -37,7 +22,7 @@ func badInput(ctx context.Context, arg, format string, a ...any) error {
 		Path:    graphql.GetPath(ctx),
 		Message: fmt.Sprintf("%s: %s", arg, fmt.Sprintf(format, a...)),
 		Extensions: map[string]any{
-			"code":     CodeBadUserInput,
+			"code":     errcode.BadUserInput,
 			"argument": arg,
 		},
 	}
@@ -46,21 +31,21 @@ func badInput(ctx context.Context, arg, format string, a ...any) error {
 // sourceError turns a failed facet look-up into a field error naming the
 // source and table; the rest of the response stands.
 func sourceError(ctx context.Context, f *facets.Facet, source string, err error) error {
-	code := CodeSourceUnavailable
+	code := errcode.SourceUnavailable
 	msg := fmt.Sprintf("%s: %s facet failed", source, f.Source)
 	ext := map[string]any{"source": source, "table": f.Table, "facet": f.Name}
 	var se *sources.Error
 	var partial *sources.PartialError
 	switch {
 	case errors.Is(err, loaders.ErrTooManyShapes):
-		code, msg = CodeQueryTooComplex, err.Error()
+		code, msg = errcode.QueryTooComplex, err.Error()
 	case errors.Is(err, loaders.ErrShuttingDown):
-		code, msg = CodeShuttingDown, fmt.Sprintf("%s: %s facet cancelled: the server is shutting down; retry", source, f.Source)
+		code, msg = errcode.ShuttingDown, fmt.Sprintf("%s: %s facet cancelled: the server is shutting down; retry", source, f.Source)
 	case errors.Is(err, sources.ErrTableUnavailable):
-		code = CodeTableUnavailable
+		code = errcode.TableUnavailable
 		msg = fmt.Sprintf("table %s not available in this workspace", f.Table)
 	case errors.As(err, &partial):
-		code = CodePartialResult
+		code = errcode.PartialResult
 		msg = fmt.Sprintf("%s: %s results are incomplete", source, f.Source)
 	case errors.As(err, &se):
 		if se.Workspace != "" {
@@ -68,22 +53,22 @@ func sourceError(ctx context.Context, f *facets.Facet, source string, err error)
 		}
 		switch se.Kind {
 		case sources.Unauthenticated:
-			code, msg = CodeUnauthenticated, fmt.Sprintf("%s: the credential was refused for workspace %s", source, se.Workspace)
+			code, msg = errcode.Unauthenticated, fmt.Sprintf("%s: the credential was refused for workspace %s", source, se.Workspace)
 		case sources.Forbidden:
-			code, msg = CodeForbidden, fmt.Sprintf("%s: no read access to workspace %s", source, se.Workspace)
+			code, msg = errcode.Forbidden, fmt.Sprintf("%s: no read access to workspace %s", source, se.Workspace)
 		case sources.RateLimited:
-			code, msg = CodeRateLimited, fmt.Sprintf("%s: query budget exhausted; retry later", source)
+			code, msg = errcode.RateLimited, fmt.Sprintf("%s: query budget exhausted; retry later", source)
 			if se.RetryAfter > 0 {
 				ext["retryAfter"] = int(math.Ceil(se.RetryAfter.Seconds()))
 			}
 		case sources.BadQuery:
-			code, msg = CodeInternal, fmt.Sprintf("%s: the %s query was rejected (a bug; logged)", source, f.Source)
+			code, msg = errcode.Internal, fmt.Sprintf("%s: the %s query was rejected (a bug; logged)", source, f.Source)
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
-			code, msg = CodeTimeout, fmt.Sprintf("%s: %s facet timed out", source, f.Source)
+			code, msg = errcode.Timeout, fmt.Sprintf("%s: %s facet timed out", source, f.Source)
 		}
 	case errors.Is(err, context.DeadlineExceeded):
-		code = CodeTimeout
+		code = errcode.Timeout
 		msg = fmt.Sprintf("%s: %s facet timed out", source, f.Source)
 	}
 	ext["code"] = code

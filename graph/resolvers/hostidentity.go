@@ -12,16 +12,22 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/safe"
 )
 
-// hostIDColumns are the id columns of each host link facet and the kind
-// of id each holds.
-var hostIDColumns = map[*facets.Facet][][2]string{
-	facets.HostLinksDeviceInfo: {{"FQDN", "FQDN"}, {"DeviceId", "MDE_DEVICE_ID"}},
-	facets.HostLinksHeartbeat:  {{"FQDN", "FQDN"}, {"ResourceId", "AZURE_RESOURCE_ID"}, {"VmId", "AZURE_VM_ID"}},
-	facets.HostLinksVMComputer: {{"FQDN", "FQDN"}, {"ResourceId", "AZURE_RESOURCE_ID"}, {"AgentId", "AGENT_ID"}, {"VmId", "AZURE_VM_ID"}},
+// hostIDColumn is an id column of a host link facet and the kind of id
+// it holds.
+type hostIDColumn struct {
+	column string
+	kind   model.HostAliasKind
+}
+
+var hostIDColumns = map[*facets.Facet][]hostIDColumn{
+	facets.HostLinksDeviceInfo: {{"FQDN", model.HostAliasKindFqdn}, {"DeviceId", model.HostAliasKindMdeDeviceID}},
+	facets.HostLinksHeartbeat:  {{"FQDN", model.HostAliasKindFqdn}, {"ResourceId", model.HostAliasKindAzureResourceID}, {"VmId", model.HostAliasKindAzureVMID}},
+	facets.HostLinksVMComputer: {{"FQDN", model.HostAliasKindFqdn}, {"ResourceId", model.HostAliasKindAzureResourceID}, {"AgentId", model.HostAliasKindAgentID}, {"VmId", model.HostAliasKindAzureVMID}},
 }
 
 var (
@@ -74,25 +80,32 @@ func hostsWithID(ctx context.Context, span model.Span, id string) []string {
 
 // hostAliases lists the host's names and ids with the tables giving them.
 func hostAliases(ctx context.Context, h *model.Host) []*model.HostAlias {
-	type aliasKey struct{ kind, value string }
-	sources := map[aliasKey]map[string]bool{{"SHORT_NAME", h.Name}: {}}
+	type aliasKey struct {
+		kind  model.HostAliasKind
+		value string
+	}
+	short := aliasKey{model.HostAliasKindShortName, h.Name}
+	sources := map[aliasKey]map[string]bool{short: {}}
 	for f, rows := range hostLinkRows(ctx, h.Span, h.Name) {
 		for _, r := range rows {
 			for _, c := range hostIDColumns[f] {
-				v := strOr(r, c[0], "")
-				if v == "" || (c[1] == "FQDN" && v == h.Name) {
+				v := strOr(r, c.column, "")
+				if v == "" || (c.kind == model.HostAliasKindFqdn && v == h.Name) {
 					continue
 				}
-				k := aliasKey{c[1], v}
+				k := aliasKey{c.kind, v}
 				if sources[k] == nil {
 					sources[k] = map[string]bool{}
 				}
 				sources[k][f.Table] = true
 			}
-			sources[aliasKey{"SHORT_NAME", h.Name}][f.Table] = true
+			sources[short][f.Table] = true
 		}
 	}
-	order := map[string]int{"SHORT_NAME": 0, "FQDN": 1, "MDE_DEVICE_ID": 2, "AZURE_RESOURCE_ID": 3, "AGENT_ID": 4, "AZURE_VM_ID": 5}
+	order := map[model.HostAliasKind]int{}
+	for i, k := range model.AllHostAliasKind {
+		order[k] = i
+	}
 	out := make([]*model.HostAlias, 0, len(sources))
 	for k, src := range sources {
 		tables := make([]string, 0, len(src))
@@ -100,11 +113,11 @@ func hostAliases(ctx context.Context, h *model.Host) []*model.HostAlias {
 			tables = append(tables, t)
 		}
 		sort.Strings(tables)
-		out = append(out, &model.HostAlias{Kind: model.HostAliasKind(k.kind), Value: k.value, Sources: tables})
+		out = append(out, &model.HostAlias{Kind: k.kind, Value: k.value, Sources: tables})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
-			return order[string(out[i].Kind)] < order[string(out[j].Kind)]
+			return order[out[i].Kind] < order[out[j].Kind]
 		}
 		return out[i].Value < out[j].Value
 	})
@@ -119,5 +132,5 @@ func hostIDNotUnique(ctx context.Context, id string, hosts []string) error {
 	}
 	return &gqlerror.Error{Path: graphql.GetPath(ctx),
 		Message:    fmt.Sprintf("%q is an id of %d hosts (%s); ask for one by name", id, len(hosts), strings.Join(hosts, ", ")),
-		Extensions: map[string]any{"code": CodeAmbiguousName, "candidates": hosts}}
+		Extensions: map[string]any{"code": errcode.AmbiguousName, "candidates": hosts}}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/identity"
 	"entitygraph/internal/loaders"
@@ -166,9 +167,6 @@ func accountCandidates(ctx context.Context, a *model.Account) []*model.Account {
 	return out
 }
 
-// CodeAmbiguousName says a bare user name names more than one person.
-const CodeAmbiguousName = "AMBIGUOUS_NAME"
-
 // warnAmbiguous adds an AMBIGUOUS_NAME error beside the data when a bare
 // name names several people: the account's facets match the name as
 // given, and the candidates say whom to ask for instead.
@@ -183,5 +181,5 @@ func warnAmbiguous(ctx context.Context, a *model.Account) {
 	}
 	addError(ctx, &gqlerror.Error{Path: graphql.GetPath(ctx),
 		Message:    fmt.Sprintf("%q names %d people (%s): its facets match the name as given; ask for one of them", a.Name, len(names), strings.Join(names, ", ")),
-		Extensions: map[string]any{"code": CodeAmbiguousName, "candidates": names}})
+		Extensions: map[string]any{"code": errcode.AmbiguousName, "candidates": names}})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
 	"entitygraph/internal/loaders"
@@ -145,7 +146,7 @@ func (r *Resolver) geo(ctx context.Context, ip *model.IPAddress) (*model.GeoLoca
 	}
 	loc, ok, err := r.Config.Geo.Locate(ip.Addr)
 	if err != nil {
-		return nil, badSource(ctx, "geo", CodeSourceUnavailable, err.Error())
+		return nil, badSource(ctx, "geo", errcode.SourceUnavailable, err.Error())
 	}
 	if !ok {
 		return nil, nil
@@ -160,7 +161,7 @@ func (r *Resolver) whois(ctx context.Context, ip *model.IPAddress) (*model.Whois
 	}
 	netw, ok, err := r.Config.Geo.Owner(ip.Addr)
 	if err != nil {
-		return nil, badSource(ctx, "geo", CodeSourceUnavailable, err.Error())
+		return nil, badSource(ctx, "geo", errcode.SourceUnavailable, err.Error())
 	}
 	w := &model.Whois{Source: netw.Source}
 	if ok {
@@ -174,7 +175,7 @@ func (r *Resolver) whois(ctx context.Context, ip *model.IPAddress) (*model.Whois
 	if r.Config.RDAP != nil {
 		n, err := r.Config.RDAP.Lookup(ctx, ip.Addr)
 		if err != nil {
-			addError(ctx, badSource(ctx, "rdap", CodeSourceUnavailable, err.Error()))
+			addError(ctx, badSource(ctx, "rdap", errcode.SourceUnavailable, err.Error()))
 		} else {
 			w.Registry = optional(n.Registry)
 			w.Rdap = &model.RdapNetwork{Name: optional(n.Name), Handle: optional(n.Handle), StartAddress: optional(n.StartAddress),

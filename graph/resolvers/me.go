@@ -8,6 +8,7 @@ import (
 
 	"entitygraph/graph/model"
 	"entitygraph/internal/access"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/sources"
 )
 
@@ -15,7 +16,7 @@ import (
 func (r *Resolver) me(ctx context.Context) (*model.Me, error) {
 	p, ok := access.PrincipalFrom(ctx)
 	if !ok {
-		return nil, &gqlerror.Error{Path: graphql.GetPath(ctx), Message: "no authenticated caller", Extensions: map[string]any{"code": CodeUnauthenticated}}
+		return nil, &gqlerror.Error{Path: graphql.GetPath(ctx), Message: "no authenticated caller", Extensions: map[string]any{"code": errcode.Unauthenticated}}
 	}
 	scope, _ := sources.ScopeFrom(ctx)
 	out := &model.Me{Principal: p.Name, Kind: model.PrincipalKind(p.Kind), PrincipalID: p.ID,

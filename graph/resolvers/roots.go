@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
 	"entitygraph/internal/safe"
@@ -60,7 +61,7 @@ func (r *Resolver) alertByID(ctx context.Context, id string, timespan *model.Tim
 	}
 	if rw == nil {
 		return nil, &gqlerror.Error{Path: graphql.GetPath(ctx), Message: fmt.Sprintf("no alert %q between %s and %s", truncate(systemID, 128), span.Start.Format(time.RFC3339), span.End.Format(time.RFC3339)),
-			Extensions: map[string]any{"code": CodeNotFound}}
+			Extensions: map[string]any{"code": errcode.NotFound}}
 	}
 	return alertFromRow(rw, span), nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/errcode"
 )
 
 func TestParseLast(t *testing.T) {
@@ -49,7 +50,7 @@ func TestResolveSpan(t *testing.T) {
 			got, err := r.resolveSpan(context.Background(), c.in)
 			if c.badArg != "" {
 				gerr, ok := err.(*gqlerror.Error)
-				if !ok || gerr.Extensions["code"] != CodeBadUserInput || gerr.Extensions["argument"] != c.badArg {
+				if !ok || gerr.Extensions["code"] != errcode.BadUserInput || gerr.Extensions["argument"] != c.badArg {
 					t.Fatalf("err = %v, want BAD_USER_INPUT on %s", err, c.badArg)
 				}
 				return

@@ -19,6 +19,7 @@ import (
 
 	"entitygraph/internal/access"
 	"entitygraph/internal/access/entratest"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/sources"
 )
 
@@ -197,7 +198,7 @@ func TestTokenValidation(t *testing.T) {
 			if c.ok && (r.status != 200 || reached != 1) {
 				t.Errorf("refused a valid token: %d %s", r.status, r.code)
 			}
-			if !c.ok && (r.status != 401 || r.code != access.CodeUnauthenticated || reached != 0) {
+			if !c.ok && (r.status != 401 || r.code != errcode.Unauthenticated || reached != 0) {
 				t.Errorf("status %d code %q, %d requests got through", r.status, r.code, reached)
 			}
 		})
@@ -252,7 +253,7 @@ func TestAPIKeys(t *testing.T) {
 	} {
 		before := h.passed.Load()
 		r := h.do(t, "POST", c.header)
-		if r.status != c.status || (c.status == 401 && (r.code != access.CodeUnauthenticated || h.passed.Load() != before)) {
+		if r.status != c.status || (c.status == 401 && (r.code != errcode.Unauthenticated || h.passed.Load() != before)) {
 			t.Errorf("%s: %d %s", c.name, r.status, r.code)
 		}
 	}
@@ -287,11 +288,11 @@ func TestWorkspaceGrants(t *testing.T) {
 	}{
 		{"defaults", reader, "", 200, "", "soc"},
 		{"granted", reader, "soc", 200, "", "soc"},
-		{"outside the grants", reader, "soc,subsidiary", 403, access.CodeForbidden, ""},
-		{"unknown", reader, "nope", 400, access.CodeBadUserInput, ""},
+		{"outside the grants", reader, "soc,subsidiary", 403, errcode.Forbidden, ""},
+		{"unknown", reader, "nope", 400, errcode.BadUserInput, ""},
 		{"group grant, sorted and de-duplicated", everything, " subsidiary, lab,soc,lab ", 200, "", "lab,soc,subsidiary"},
-		{"no grant at all", nothing, "", 403, access.CodeForbidden, ""},
-		{"api key outside its workspaces", "", "lab", 403, access.CodeForbidden, ""},
+		{"no grant at all", nothing, "", 403, errcode.Forbidden, ""},
+		{"api key outside its workspaces", "", "lab", 403, errcode.Forbidden, ""},
 	}
 	for _, c := range cases {
 		hdr := bearer(c.token)
@@ -311,7 +312,7 @@ func TestWorkspaceGrants(t *testing.T) {
 			if h.passed.Load() != before {
 				t.Errorf("%s: the request went through", c.name)
 			}
-			if c.code == access.CodeForbidden && c.header != "" && r.ext["workspace"] == nil {
+			if c.code == errcode.Forbidden && c.header != "" && r.ext["workspace"] == nil {
 				t.Errorf("%s: the error does not name the workspace: %v", c.name, r.ext)
 			}
 			continue
@@ -411,7 +412,7 @@ func TestRequestBudget(t *testing.T) {
 	}
 	before := h.passed.Load()
 	r := h.do(t, "POST", key)
-	if r.status != 429 || r.code != access.CodeRateLimited || r.ext["retryAfter"] == nil || h.passed.Load() != before {
+	if r.status != 429 || r.code != errcode.RateLimited || r.ext["retryAfter"] == nil || h.passed.Load() != before {
 		t.Errorf("4th request: %d %s %v", r.status, r.code, r.ext)
 	}
 	if r := h.do(t, "POST", bearer(h.issuer.Token(t, "a1", "Entitygraph.Reader"))); r.status != 200 {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/sources"
 )
 
@@ -27,16 +28,6 @@ const APIKeyHeader = "X-Api-Key"
 
 // MaxWorkspacesPerRequest is Log Analytics' own cap on one query's workspaces.
 const MaxWorkspacesPerRequest = 100
-
-// Error codes the guard answers with (as GraphQL errors' extensions.code).
-const (
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeForbidden       = "FORBIDDEN"
-	CodeRateLimited     = "RATE_LIMITED"
-	CodeBadUserInput    = "BAD_USER_INPUT"
-	CodeBadRequest      = "BAD_REQUEST"
-	CodeMisdirected     = "MISDIRECTED_REQUEST"
-)
 
 // Options configure a Guard.
 type Options struct {
@@ -152,7 +143,7 @@ func hostOnly(h string) string {
 func (g *Guard) CheckHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !g.hosts[hostOnly(r.Host)] {
-			writeError(w, http.StatusMisdirectedRequest, CodeMisdirected, "this server does not answer for host "+strconv.Quote(truncate(r.Host, 100)), nil)
+			writeError(w, http.StatusMisdirectedRequest, errcode.MisdirectedRequest, "this server does not answer for host "+strconv.Quote(truncate(r.Host, 100)), nil)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -165,7 +156,7 @@ func (g *Guard) CheckHost(next http.Handler) http.Handler {
 func (g *Guard) Protect(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && !preflighted(r) {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "a GET query needs a header a cross-site page cannot send without CORS consent: Authorization, X-Api-Key, "+WorkspaceHeader+", GraphQL-Require-Preflight, or Content-Type: application/json", nil)
+			writeError(w, http.StatusBadRequest, errcode.BadRequest, "a GET query needs a header a cross-site page cannot send without CORS consent: Authorization, X-Api-Key, "+WorkspaceHeader+", GraphQL-Require-Preflight, or Content-Type: application/json", nil)
 			return
 		}
 		if r.Method == http.MethodOptions {
@@ -176,13 +167,13 @@ func (g *Guard) Protect(next http.Handler) http.Handler {
 		if err != nil {
 			g.opts.Logger.Info("request refused", "reason", err.Error(), "client", r.RemoteAddr)
 			w.Header().Set("WWW-Authenticate", `Bearer, ApiKey`)
-			writeError(w, http.StatusUnauthorized, CodeUnauthenticated, err.Error(), nil)
+			writeError(w, http.StatusUnauthorized, errcode.Unauthenticated, err.Error(), nil)
 			return
 		}
 		if ok, wait := g.meter.TakeRequest(p.ID, p.requestsPerMinute); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeError(w, http.StatusTooManyRequests, CodeRateLimited, "request budget spent for "+p.Name, map[string]any{"retryAfter": secs})
+			writeError(w, http.StatusTooManyRequests, errcode.RateLimited, "request budget spent for "+p.Name, map[string]any{"retryAfter": secs})
 			return
 		}
 		ws, status, code, ext, err := g.scope(p, r.Header.Get(WorkspaceHeader))
@@ -258,7 +249,7 @@ func (g *Guard) apiKey(key string) (*Principal, error) {
 // else the first workspace granted.
 func (g *Guard) scope(p *Principal, header string) ([]string, int, string, map[string]any, error) {
 	if len(p.Workspaces) == 0 {
-		return nil, http.StatusForbidden, CodeForbidden, nil, fmt.Errorf("%s is granted no workspace", p.Name)
+		return nil, http.StatusForbidden, errcode.Forbidden, nil, fmt.Errorf("%s is granted no workspace", p.Name)
 	}
 	header = strings.TrimSpace(header)
 	if header == "" {
@@ -288,21 +279,21 @@ func (g *Guard) scope(p *Principal, header string) ([]string, int, string, map[s
 		}
 		seen[name] = true
 		if len(seen) > MaxWorkspacesPerRequest {
-			return nil, http.StatusBadRequest, CodeBadUserInput, map[string]any{"argument": WorkspaceHeader},
+			return nil, http.StatusBadRequest, errcode.BadUserInput, map[string]any{"argument": WorkspaceHeader},
 				fmt.Errorf("at most %d workspaces per request", MaxWorkspacesPerRequest)
 		}
 		if !g.known[name] {
-			return nil, http.StatusBadRequest, CodeBadUserInput, map[string]any{"argument": WorkspaceHeader},
+			return nil, http.StatusBadRequest, errcode.BadUserInput, map[string]any{"argument": WorkspaceHeader},
 				fmt.Errorf("unknown workspace %q (configured: %s)", truncate(name, 100), strings.Join(g.opts.Workspaces, ", "))
 		}
 		if !p.mayRead(name) {
-			return nil, http.StatusForbidden, CodeForbidden, map[string]any{"workspace": name},
+			return nil, http.StatusForbidden, errcode.Forbidden, map[string]any{"workspace": name},
 				fmt.Errorf("%s may not read workspace %s", p.Name, name)
 		}
 		ws = append(ws, name)
 	}
 	if len(ws) == 0 {
-		return nil, http.StatusBadRequest, CodeBadUserInput, map[string]any{"argument": WorkspaceHeader}, errors.New("no workspace named")
+		return nil, http.StatusBadRequest, errcode.BadUserInput, map[string]any{"argument": WorkspaceHeader}, errors.New("no workspace named")
 	}
 	sort.Strings(ws)
 	return ws, 0, "", nil, nil

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"entitygraph/internal/cache"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/metrics"
 	"entitygraph/internal/sources"
@@ -456,10 +457,10 @@ func (l *Loaders) SourceName() string { return l.src.Name() }
 
 // writeRequestError answers a request its source refused, as GraphQL does.
 func writeRequestError(w http.ResponseWriter, err error) {
-	code, status := "BAD_USER_INPUT", http.StatusBadRequest
+	code, status := errcode.BadUserInput, http.StatusBadRequest
 	var se *sources.Error
 	if errors.As(err, &se) && se.Kind == sources.Unauthenticated {
-		code, status = "UNAUTHENTICATED", http.StatusUnauthorized
+		code, status = errcode.Unauthenticated, http.StatusUnauthorized
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

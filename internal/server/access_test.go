@@ -18,6 +18,7 @@ import (
 	"entitygraph/internal/cache"
 	"entitygraph/internal/config"
 	"entitygraph/internal/demo"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/sources/ti/providers"
@@ -177,7 +178,7 @@ func TestCallerQueryBudget(t *testing.T) {
 	_, r := a.post(t, "alice-key", "", q(demo.SprayIP))
 	var limited []gqlError
 	for _, e := range r.Errors {
-		if e.Extensions["code"] == resolvers.CodeRateLimited {
+		if e.Extensions["code"] == errcode.RateLimited {
 			limited = append(limited, e)
 		}
 	}

@@ -2,16 +2,13 @@ package server
 
 import (
 	"context"
+	"entitygraph/internal/errcode"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
-
-// CodeDeferNeedsMultipart refuses @defer to a client that cannot receive
-// the later parts.
-const CodeDeferNeedsMultipart = "DEFER_NEEDS_MULTIPART"
 
 // deferGuard refuses an operation using @defer unless the request accepts
 // multipart/mixed: without it the deferred fields would arrive as null
@@ -31,7 +28,7 @@ func (deferGuard) MutateOperationContext(_ context.Context, oc *graphql.Operatio
 		return nil
 	}
 	return &gqlerror.Error{Message: "@defer needs a request with Accept: multipart/mixed (POST, application/json); without it, drop @defer to get every field in one answer",
-		Extensions: map[string]any{"code": CodeDeferNeedsMultipart}}
+		Extensions: map[string]any{"code": errcode.DeferNeedsMultipart}}
 }
 
 // usesDefer says whether a selection set (fragments included, each once)

@@ -20,6 +20,7 @@ import (
 	"entitygraph/graph/model"
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/demo"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/persisted"
 	"entitygraph/internal/workspace"
 )
@@ -356,12 +357,12 @@ func TestLimits(t *testing.T) {
 
 	deep := `{ ipAddress(address: "1.1.1.1") { relatedAccounts { account { alerts { nodes { relatedAlerts { hosts { alerts { totalCount } } } } } } } } }`
 	r := post(t, ts, deep, nil)
-	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeTooDeep || r.Data != nil || len(r.Extensions.Trace) != 0 {
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.TooDeep || r.Data != nil || len(r.Extensions.Trace) != 0 {
 		t.Errorf("deep query: %+v %v", r.Errors, r.Data)
 	}
 	wide := `{ ipAddresses(addresses: ["1.1.1.1", "2.2.2.2", "3.3.3.3"]) { relatedAccounts { account { alerts(first: 100) { nodes { name } } } } } }`
 	r = post(t, ts, wide, nil)
-	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeTooComplex || len(r.Extensions.Trace) != 0 {
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.QueryTooComplex || len(r.Extensions.Trace) != 0 {
 		t.Errorf("costly query: %+v", r.Errors)
 	}
 	body := `{"query": "{ ipAddress(address: \"1.1.1.1\") { alerts(first: 10) { nodes { name } } signins { totalCount } } }", "extensions": {"cost": true}}`

@@ -25,6 +25,7 @@ import (
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/admission"
 	"entitygraph/internal/demo"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
@@ -196,22 +197,22 @@ func TestHostileRequests(t *testing.T) {
 		maxBackend  int64  // facet queries allowed
 		maxBodyRead int64  // bytes the server may read (0: no check)
 	}{
-		{"cost overflow: 13 levels of relatedAlerts(first: 100)", gql(`{ alert(id: "x") { ` + nest(13, `relatedAlerts(first: 100) { name `, ``, `} `) + `} }`), false, 200, CodeTooComplex, 0, 0},
-		{"exponential fragments", gql(fragmentLadder(25)), false, 200, CodeTooComplex, 0, 0},
-		{"1,600 aliased __schema", gql("{ " + repeat(1600, "s%d: __schema { types { name } }") + "}"), false, 200, CodeTooComplex, 0, 0},
-		{"2 aliased __schema", gql("{ a: __schema { types { name } } b: __schema { types { name } } }"), false, 200, CodeTooComplex, 0, 0},
+		{"cost overflow: 13 levels of relatedAlerts(first: 100)", gql(`{ alert(id: "x") { ` + nest(13, `relatedAlerts(first: 100) { name `, ``, `} `) + `} }`), false, 200, errcode.QueryTooComplex, 0, 0},
+		{"exponential fragments", gql(fragmentLadder(25)), false, 200, errcode.QueryTooComplex, 0, 0},
+		{"1,600 aliased __schema", gql("{ " + repeat(1600, "s%d: __schema { types { name } }") + "}"), false, 200, errcode.QueryTooComplex, 0, 0},
+		{"2 aliased __schema", gql("{ a: __schema { types { name } } b: __schema { types { name } } }"), false, 200, errcode.QueryTooComplex, 0, 0},
 		{"1,000 aliased __type (over the token limit)", gql("{ " + repeat(1000, `t%d: __type(name: "IpAddress") { fields { name type { ofType { name } } } }`) + "}"), false, 200, "GRAPHQL_PARSE_FAILED", 0, 0},
 		{"90,000 __typename (over the token limit)", gql("{ " + strings.Repeat("__typename ", 90000) + "}"), false, 200, "GRAPHQL_PARSE_FAILED", 0, 0},
-		{"3,000 __typename", gql("{ " + strings.Repeat("__typename ", 3000) + "}"), false, 200, CodeTooComplex, 0, 0},
-		{"44 levels of introspection", gql(`{ __schema { types { fields { type { ` + nest(40, "ofType { ", "name", "} ") + ` } } } } }`), false, 200, CodeTooDeep, 0, 0},
-		{"2,500 same-name fields", gql(sameName), false, 200, CodeTooComplex, 0, 0},
-		{"999 conflicting fields under one alias", gql("{ " + repeat(999, `a: ipAddress(address: "1.2.3.%d") { address }`) + "}"), false, 200, CodeTooComplex, 0, 0},
-		{"one alias through 600 fragments", gql("{ " + repeat(600, "...Q%d") + "}\n" + repeat(600, `fragment Q%[1]d on Query { a: ipAddress(address: "1.2.%[1]d.1") { address } }`)), false, 200, CodeTooComplex, 0, 0},
-		{"300 aliases with distinct timespans", gql(distinctSpans), false, 200, CodeTooComplex, loaders.DefaultMaxShapes, 0},
-		{"2 MB body with a length", gql(strings.Repeat(" ", 2<<20)), false, 413, CodeRequestTooLarge, 0, 64 << 10},
-		{"2 MB body, chunked", gql("{ " + strings.Repeat("__typename ", 200000) + "}"), true, 413, CodeRequestTooLarge, 0, DefaultMaxBody + 256<<10 + 16<<10}, // net/http drains up to 256 KiB after the answer
-		{"malformed JSON", `{"query": "{ __typename }", "` + marker + strings.Repeat("x", 500000), false, 400, CodeBadRequest, 0, 0},
-		{"batched operations", `[{"query":"{ ipAddress(address: \"` + demo.SprayIP + `\") { signins { totalCount } } }"}, {"query":"{ __typename }"}]`, false, 400, CodeBadRequest, 0, 0},
+		{"3,000 __typename", gql("{ " + strings.Repeat("__typename ", 3000) + "}"), false, 200, errcode.QueryTooComplex, 0, 0},
+		{"44 levels of introspection", gql(`{ __schema { types { fields { type { ` + nest(40, "ofType { ", "name", "} ") + ` } } } } }`), false, 200, errcode.TooDeep, 0, 0},
+		{"2,500 same-name fields", gql(sameName), false, 200, errcode.QueryTooComplex, 0, 0},
+		{"999 conflicting fields under one alias", gql("{ " + repeat(999, `a: ipAddress(address: "1.2.3.%d") { address }`) + "}"), false, 200, errcode.QueryTooComplex, 0, 0},
+		{"one alias through 600 fragments", gql("{ " + repeat(600, "...Q%d") + "}\n" + repeat(600, `fragment Q%[1]d on Query { a: ipAddress(address: "1.2.%[1]d.1") { address } }`)), false, 200, errcode.QueryTooComplex, 0, 0},
+		{"300 aliases with distinct timespans", gql(distinctSpans), false, 200, errcode.QueryTooComplex, loaders.DefaultMaxShapes, 0},
+		{"2 MB body with a length", gql(strings.Repeat(" ", 2<<20)), false, 413, errcode.RequestTooLarge, 0, 64 << 10},
+		{"2 MB body, chunked", gql("{ " + strings.Repeat("__typename ", 200000) + "}"), true, 413, errcode.RequestTooLarge, 0, DefaultMaxBody + 256<<10 + 16<<10}, // net/http drains up to 256 KiB after the answer
+		{"malformed JSON", `{"query": "{ __typename }", "` + marker + strings.Repeat("x", 500000), false, 400, errcode.BadRequest, 0, 0},
+		{"batched operations", `[{"query":"{ ipAddress(address: \"` + demo.SprayIP + `\") { signins { totalCount } } }"}, {"query":"{ __typename }"}]`, false, 400, errcode.BadRequest, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -334,7 +335,7 @@ func TestAdmission(t *testing.T) {
 	var busy gqlResponse
 	json.NewDecoder(resp.Body).Decode(&busy)
 	resp.Body.Close()
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || len(busy.Errors) != 1 || busy.Errors[0].Extensions["code"] != CodeServerBusy || src.runs.Load() != before {
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || len(busy.Errors) != 1 || busy.Errors[0].Extensions["code"] != errcode.ServerBusy || src.runs.Load() != before {
 		t.Errorf("over capacity: %d %q %+v (backend queries %d → %d)", resp.StatusCode, resp.Header.Get("Retry-After"), busy.Errors, before, src.runs.Load())
 	}
 	close(src.gate)

@@ -19,6 +19,7 @@ import (
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/config"
 	"entitygraph/internal/demo"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/sources/geo"
 	"entitygraph/internal/sources/ti/providers"
 )
@@ -206,7 +207,7 @@ func TestDefer(t *testing.T) {
 	}
 
 	r := post(t, ts, q, nil)
-	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != CodeDeferNeedsMultipart || r.Data != nil {
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.DeferNeedsMultipart || r.Data != nil {
 		t.Errorf("without multipart: %+v", r)
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"entitygraph/internal/errcode"
 	"fmt"
 	"math"
 	"strings"
@@ -10,8 +11,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
-
-	"entitygraph/graph/resolvers"
 )
 
 // Limits bound what one request may ask for, before any backend query.
@@ -60,12 +59,6 @@ func (l Limits) withDefaults() Limits {
 // assumedFanOut is the list size assumed for lists without first (summary
 // lists such as relatedAccounts); connections use their first argument.
 const assumedFanOut = 20
-
-// Error codes of over-limit queries.
-const (
-	CodeTooDeep    = "QUERY_TOO_DEEP"
-	CodeTooComplex = resolvers.CodeQueryTooComplex
-)
 
 // saturation caps every cost: arithmetic never overflows.
 const saturation = math.MaxInt64 / 4
@@ -333,7 +326,7 @@ type measuredCost struct {
 }
 
 func tooComplex(msg string, ext map[string]any) *gqlerror.Error {
-	ext["code"] = CodeTooComplex
+	ext["code"] = errcode.QueryTooComplex
 	return &gqlerror.Error{Message: msg, Extensions: ext}
 }
 
@@ -380,10 +373,10 @@ func (e limitsExtension) MutateOperationContext(ctx context.Context, oc *graphql
 	switch {
 	case c.depth > l.MaxDepth:
 		return &gqlerror.Error{Message: fmt.Sprintf("query depth %d is over the limit of %d", c.depth, l.MaxDepth),
-			Extensions: map[string]any{"code": CodeTooDeep, "depth": c.depth, "limit": l.MaxDepth}}
+			Extensions: map[string]any{"code": errcode.TooDeep, "depth": c.depth, "limit": l.MaxDepth}}
 	case c.introspectionDep > l.MaxIntrospectionDepth:
 		return &gqlerror.Error{Message: fmt.Sprintf("introspection depth %d is over the limit of %d", c.introspectionDep, l.MaxIntrospectionDepth),
-			Extensions: map[string]any{"code": CodeTooDeep, "depth": c.introspectionDep, "limit": l.MaxIntrospectionDepth}}
+			Extensions: map[string]any{"code": errcode.TooDeep, "depth": c.introspectionDep, "limit": l.MaxIntrospectionDepth}}
 	case c.cost > l.MaxCost:
 		return tooComplex(fmt.Sprintf("query cost %d is over the limit of %d: ask for fewer items (first) or fewer levels", c.cost, l.MaxCost),
 			map[string]any{"cost": c.cost, "limit": l.MaxCost})

@@ -18,6 +18,7 @@ import (
 	"entitygraph/internal/access"
 	"entitygraph/internal/admission"
 	"entitygraph/internal/audit"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/persisted"
 	"entitygraph/internal/sources"
@@ -74,12 +75,6 @@ func auditTrace(next http.Handler) http.Handler {
 // DefaultMaxBody bounds a request body.
 const DefaultMaxBody = 1 << 20
 
-// Codes of refused request bodies.
-const (
-	CodeRequestTooLarge = "REQUEST_TOO_LARGE"
-	CodeBadRequest      = "BAD_REQUEST"
-)
-
 // withBody reads a POST body up to max bytes (413 beyond), and refuses one
 // that is not a single GraphQL request object (400: a JSON array, which
 // would batch operations past the per-operation limits, or malformed
@@ -100,22 +95,22 @@ func withBody(max int64, log *slog.Logger, docs *persisted.Store, next http.Hand
 			return
 		}
 		if r.ContentLength > max {
-			writeHTTPError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, fmt.Sprintf("request body of %d bytes is over the limit of %d", r.ContentLength, max))
+			writeHTTPError(w, http.StatusRequestEntityTooLarge, errcode.RequestTooLarge, fmt.Sprintf("request body of %d bytes is over the limit of %d", r.ContentLength, max))
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
-			writeHTTPError(w, http.StatusRequestEntityTooLarge, CodeRequestTooLarge, fmt.Sprintf("request body is over the limit of %d bytes", max))
+			writeHTTPError(w, http.StatusRequestEntityTooLarge, errcode.RequestTooLarge, fmt.Sprintf("request body is over the limit of %d bytes", max))
 			return
 		case err != nil:
-			writeHTTPError(w, http.StatusBadRequest, CodeBadRequest, "could not read the request body")
+			writeHTTPError(w, http.StatusBadRequest, errcode.BadRequest, "could not read the request body")
 			return
 		}
 		trimmed := bytes.TrimLeft(body, " \t\r\n")
 		if len(trimmed) > 0 && trimmed[0] == '[' {
-			writeHTTPError(w, http.StatusBadRequest, CodeBadRequest, "batched requests (a JSON array) are not supported: send one operation per request")
+			writeHTTPError(w, http.StatusBadRequest, errcode.BadRequest, "batched requests (a JSON array) are not supported: send one operation per request")
 			return
 		}
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
@@ -129,7 +124,7 @@ func withBody(max int64, log *slog.Logger, docs *persisted.Store, next http.Hand
 			if err := json.Unmarshal(body, &probe); err != nil {
 				sum := sha256.Sum256(body)
 				log.Info("malformed request body", "request_id", requestID(r.Context()), "bytes", len(body), "sha256", hex.EncodeToString(sum[:8]))
-				writeHTTPError(w, http.StatusBadRequest, CodeBadRequest, "the request body is not a GraphQL request object: "+jsonProblem(err))
+				writeHTTPError(w, http.StatusBadRequest, errcode.BadRequest, "the request body is not a GraphQL request object: "+jsonProblem(err))
 				return
 			}
 			if docs != nil {
@@ -235,9 +230,6 @@ func writePersistedError(w http.ResponseWriter, err error) {
 	writeHTTPError(w, http.StatusOK, err.Error(), msg)
 }
 
-// CodeServerBusy answers a request turned away by admission control.
-const CodeServerBusy = "SERVER_BUSY"
-
 // withAdmission works on a request only when the admission controller
 // gives it a slot (per caller, then overall); one that waits too long is
 // answered 503 with Retry-After.
@@ -253,7 +245,7 @@ func withAdmission(c *admission.Controller, next http.Handler) http.Handler {
 		release, err := c.Acquire(r.Context(), who)
 		if err != nil {
 			w.Header().Set("Retry-After", "1")
-			writeHTTPError(w, http.StatusServiceUnavailable, CodeServerBusy, "the server is at capacity: retry in a second")
+			writeHTTPError(w, http.StatusServiceUnavailable, errcode.ServerBusy, "the server is at capacity: retry in a second")
 			return
 		}
 		defer release()

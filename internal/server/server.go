@@ -24,6 +24,7 @@ import (
 	"entitygraph/internal/admission"
 	"entitygraph/internal/audit"
 	"entitygraph/internal/cache"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/metrics"
 	"entitygraph/internal/persisted"
@@ -173,7 +174,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	log := s.opts.Logger
 	h.SetRecoverFunc(func(ctx context.Context, p any) error {
 		log.Error("panic in resolver", "request_id", requestID(ctx), "trace_id", telemetry.TraceID(ctx), "panic", fmt.Sprint(p))
-		return &gqlerror.Error{Message: "internal error (request " + requestID(ctx) + ")", Extensions: map[string]any{"code": resolvers.CodeInternal}}
+		return &gqlerror.Error{Message: "internal error (request " + requestID(ctx) + ")", Extensions: map[string]any{"code": errcode.Internal}}
 	})
 	h.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		var gerr *gqlerror.Error
@@ -184,11 +185,11 @@ func (s *Server) graphqlHandler() http.Handler {
 			gerr.Extensions = map[string]any{}
 		}
 		if _, ok := gerr.Extensions["code"]; !ok {
-			gerr.Extensions["code"] = resolvers.CodeInternal
+			gerr.Extensions["code"] = errcode.Internal
 			log.Error("unclassified error", "request_id", requestID(ctx), "trace_id", telemetry.TraceID(ctx), "err", err)
 			gerr.Message = "internal error (request " + requestID(ctx) + ")"
 		}
-		if gerr.Extensions["code"] != resolvers.CodeInternal && gerr.Extensions["code"] != resolvers.CodeBadUserInput {
+		if gerr.Extensions["code"] != errcode.Internal && gerr.Extensions["code"] != errcode.BadUserInput {
 			log.Warn("field error", "request_id", requestID(ctx), "trace_id", telemetry.TraceID(ctx), "code", gerr.Extensions["code"], "err", err)
 		}
 		return gerr

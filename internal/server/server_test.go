@@ -18,6 +18,7 @@ import (
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/cache"
 	"entitygraph/internal/demo"
+	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
@@ -357,7 +358,7 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("errors = %+v", r.Errors)
 			}
 			e := r.Errors[0]
-			if e.Extensions["code"] != resolvers.CodeBadUserInput || e.Extensions["argument"] != c.arg {
+			if e.Extensions["code"] != errcode.BadUserInput || e.Extensions["argument"] != c.arg {
 				t.Errorf("error = %+v, want BAD_USER_INPUT on %s", e, c.arg)
 			}
 			if len(r.Extensions.Trace) != 0 {
@@ -574,7 +575,7 @@ func TestPanicIsInternal(t *testing.T) {
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 	r := post(t, ts, `{ ipAddress(address: "1.2.3.4") { address } workspace { source } }`, nil)
-	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != resolvers.CodeInternal || strings.Contains(r.Errors[0].Message, "clock") {
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.Internal || strings.Contains(r.Errors[0].Message, "clock") {
 		t.Fatalf("errors = %+v", r.Errors)
 	}
 	if !strings.Contains(r.Errors[0].Message, "request ") || get(r.Data, "workspace.source") != "duckdb" {
