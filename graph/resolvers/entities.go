@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"entitygraph/graph/model"
+	"entitygraph/graph/relay"
 	"entitygraph/internal/entitykey"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
@@ -56,27 +57,12 @@ func pageMerged(ctx context.Context, fs []*facets.Facet, span model.Span, key st
 	if err := combine(ctx, errs); err != nil {
 		return nil, nil, 0, 0, err
 	}
-	type tagged struct {
-		r   row
-		src int
-	}
-	var all []tagged
-	for i, rs := range results {
+	for _, rs := range results {
 		if len(rs) > 0 {
 			total += intOf(rs[0][facets.TotalColumn])
 		}
-		for _, r := range rs {
-			all = append(all, tagged{r, i})
-		}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := timep(all[i].r, fs[all[i].src].Time), timep(all[j].r, fs[all[j].src].Time)
-		return a != nil && (b == nil || a.After(*b))
-	})
-	for i := offset; i < len(all) && i < offset+limit; i++ {
-		rows = append(rows, all[i].r)
-		origin = append(origin, all[i].src)
-	}
+	rows, origin = relay.Merge(results, func(src int, r row) *time.Time { return timep(r, fs[src].Time) }, offset, limit)
 	return rows, origin, offset, total, nil
 }
 

@@ -5,15 +5,17 @@ import (
 	"errors"
 
 	"encoding/json"
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"entitygraph/graph/model"
+	"entitygraph/graph/relay"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/safe"
@@ -180,30 +182,9 @@ func selects(set ast.SelectionSet, name string) bool {
 	return false
 }
 
-// pageInfo describes a page of nodes starting at offset.
-func pageInfo(offset, n, total int) (*model.PageInfo, []string) {
-	cursors := make([]string, n)
-	for i := range cursors {
-		cursors[i] = encodeCursor(offset + i)
-	}
-	pi := &model.PageInfo{HasNextPage: offset+n < total, HasPreviousPage: offset > 0}
-	if n > 0 {
-		pi.StartCursor = &cursors[0]
-		pi.EndCursor = &cursors[n-1]
-	}
-	return pi, cursors
-}
-
 // connection converts a page of rows into nodes and edges.
 func connection[N, E any](rows []row, offset, total int, node func(row) *N, edge func(cursor string, n *N) *E) ([]*N, []*E, *model.PageInfo) {
-	pi, cursors := pageInfo(offset, len(rows), total)
-	nodes := make([]*N, len(rows))
-	edges := make([]*E, len(rows))
-	for i, rw := range rows {
-		nodes[i] = node(rw)
-		edges[i] = edge(cursors[i], nodes[i])
-	}
-	return nodes, edges, pi
+	return relay.Edges(rows, offset, total, node, edge)
 }
 
 // columns is the row as users see it: every table column, no internals.

@@ -3,12 +3,12 @@ package resolvers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"time"
 
 	"entitygraph/graph/model"
+	"entitygraph/graph/relay"
 )
 
 // DefaultTimespan is the window used when a request names none (the notebook's default).
@@ -87,40 +87,12 @@ func (c Config) maxTimespan() time.Duration {
 	return 90 * 24 * time.Hour
 }
 
-// MaxFirst caps `first` on every connection.
-const MaxFirst = 100
-
 // page validates first/after and returns the offset and limit.
 func page(ctx context.Context, first *int, after *string) (offset, limit int, err error) {
-	limit = 20
-	if first != nil {
-		limit = *first
+	offset, limit, err = relay.Window(first, after)
+	var ae *relay.ArgumentError
+	if errors.As(err, &ae) {
+		return 0, 0, badInput(ctx, ae.Argument, "%s", ae.Message)
 	}
-	if limit < 0 || limit > MaxFirst {
-		return 0, 0, badInput(ctx, "first", "must be between 0 and %d, got %d", MaxFirst, limit)
-	}
-	if after != nil && *after != "" {
-		off, err := decodeCursor(*after)
-		if err != nil {
-			return 0, 0, badInput(ctx, "after", "not a cursor of this connection")
-		}
-		offset = off + 1
-	}
-	return offset, limit, nil
-}
-
-func encodeCursor(offset int) string {
-	return model.EncodeID("cursor", strconv.Itoa(offset))
-}
-
-func decodeCursor(c string) (int, error) {
-	typ, key, err := model.DecodeID(c)
-	if err != nil || typ != "cursor" {
-		return 0, fmt.Errorf("bad cursor")
-	}
-	n, err := strconv.Atoi(key)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad cursor")
-	}
-	return n, nil
+	return offset, limit, err
 }
