@@ -7,10 +7,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -22,7 +20,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"entitygraph/internal/cache"
-	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/metrics"
 	"entitygraph/internal/sources"
@@ -158,6 +155,9 @@ func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trac
 	}
 	return &Loaders{src: src, partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}, served: map[string]bool{}}
 }
+
+// CountAgainst sets who the request's backend queries are counted against.
+func (l *Loaders) CountAgainst(caller string) { l.caller = caller }
 
 // Close cancels queries still running once the request is over.
 func (l *Loaders) Close() { l.cancel(context.Canceled) }
@@ -417,27 +417,6 @@ func rowsCost(rows []sources.Row) int64 {
 	return cost
 }
 
-// Middleware gives every HTTP request its own loaders and trace, over what
-// requests share.
-func Middleware(src sources.LogSource, shared *Shared, opts Options, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
-		scope, _ := sources.ScopeFrom(ctx)
-		reqSrc := src
-		if scoped, ok := src.(sources.RequestScoped); ok {
-			var err error
-			if reqSrc, err = scoped.ForScope(scope); err != nil {
-				writeRequestError(w, err)
-				return
-			}
-		}
-		l := New(ctx, reqSrc, shared, &Trace{}, opts)
-		l.caller = scope.Caller.ID
-		defer l.Close()
-		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxKey{}, l)))
-	})
-}
-
 // With stores loaders in a context (for tests and non-HTTP callers).
 func With(ctx context.Context, l *Loaders) context.Context {
 	return context.WithValue(ctx, ctxKey{}, l)
@@ -454,15 +433,3 @@ func For(ctx context.Context) (*Loaders, error) {
 
 // SourceName names the log source behind the loaders.
 func (l *Loaders) SourceName() string { return l.src.Name() }
-
-// writeRequestError answers a request its source refused, as GraphQL does.
-func writeRequestError(w http.ResponseWriter, err error) {
-	code, status := errcode.BadUserInput, http.StatusBadRequest
-	var se *sources.Error
-	if errors.As(err, &se) && se.Kind == sources.Unauthenticated {
-		code, status = errcode.Unauthenticated, http.StatusUnauthorized
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": err.Error(), "extensions": map[string]any{"code": code}}}})
-}

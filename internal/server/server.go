@@ -93,7 +93,7 @@ func New(opts Options) *Server {
 	}
 	s.mux.Handle("/metrics", metrics.Handler())
 	s.mux.Handle("/graphql", withCORS(opts.CORSOrigins, metrics.Instrument(withSpan(opts.Audit.Middleware(withRequestID(
-		opts.Access.Protect(withAdmission(opts.Admission, withBody(opts.MaxBody, opts.Logger, opts.Documents, auditCaller(withTimeout(opts.RequestTimeout, loaders.Middleware(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql))))))))))))))
+		opts.Access.Protect(withAdmission(opts.Admission, withBody(opts.MaxBody, opts.Logger, opts.Documents, auditCaller(withTimeout(opts.RequestTimeout, withLoaders(opts.Source, shared, opts.Batching, auditTrace(legacyJSONStatus(gql))))))))))))))
 	s.mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	s.mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		switch {
