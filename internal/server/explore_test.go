@@ -2,8 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -101,26 +99,15 @@ func TestExplorePages(t *testing.T) {
 		"/explore/static/vendor/countries-110m.json": "Topology",
 		"/explore/static/vendor/LICENSES.txt":        "world-atlas",
 	} {
-		resp, err := http.Get(ts.URL + path)
-		if err != nil {
-			t.Fatal(err)
+		status, body, header := fetch(t, ts.URL+path)
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, want %q in the body", path, status, want)
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		buf := string(body)
-		if resp.StatusCode != 200 || !strings.Contains(buf, want) {
-			t.Errorf("%s: %d, want %q in the body", path, resp.StatusCode, want)
-		}
-		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "connect-src 'self'") {
+		if csp := header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || !strings.Contains(csp, "connect-src 'self'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
 	}
-	resp, err := http.Get(ts.URL + "/explore/static/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 404 {
-		t.Errorf("the static directory is listed: %d", resp.StatusCode)
+	if status, _, _ := fetch(t, ts.URL+"/explore/static/"); status != 404 {
+		t.Errorf("the static directory is listed: %d", status)
 	}
 }

@@ -117,14 +117,8 @@ func TestReplicasShareTheCache(t *testing.T) {
 	if srcs[1].runs.Load() == 0 {
 		t.Error("with Redis down, replica 2 answered a new summary without querying")
 	}
-	resp, err := http.Get(reps[1].URL + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), "shared state: degraded") {
-		t.Errorf("/readyz with Redis down: %d %q", resp.StatusCode, body)
+	if status, body, _ := fetch(t, reps[1].URL+"/readyz"); status != 200 || !strings.Contains(body, "shared state: degraded") {
+		t.Errorf("/readyz with Redis down: %d %q", status, body)
 	}
 }
 
@@ -284,4 +278,16 @@ func TestReplicasKeepPartitionsApart(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// fetch GETs a URL and returns the status, body and headers.
+func fetch(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
 }
