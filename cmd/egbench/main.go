@@ -10,6 +10,7 @@
 //	go run ./cmd/egbench throughput -conns 1,4,16,64
 //	go run ./cmd/egbench kqlprobe -config eg.yaml [-dry-run]
 //	go run ./cmd/egbench replicas -duration 5s
+//	go run ./cmd/egbench statements -runs 50
 package main
 
 import (
@@ -31,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|replicas|kqlprobe [flags]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|replicas|statements|kqlprobe [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -76,6 +77,8 @@ func main() {
 			*seconds = 5 * time.Second
 		}
 		err = replicas(*seconds, 16, *bin, *runs*10)
+	case "statements":
+		err = statements(*runs)
 	case "kqlprobe":
 		err = kqlProbe(*cfgPath, *dryRun)
 	default:

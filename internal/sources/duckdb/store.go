@@ -30,6 +30,7 @@ type Store struct {
 	mu       sync.RWMutex
 	tables   map[string]*TableReport // by table name
 	warnings []string                // from loading, for operators
+	stmts    *stmtCache              // nil: statements are not kept prepared
 }
 
 // Warnings lists what loading found wrong but did not fail on.
@@ -45,6 +46,9 @@ type Options struct {
 	Threads     int    // 0: one per core
 	Lenient     bool   // skip (count and report) malformed CSV rows instead of failing the load
 	MaxConns    int    // connections (queries at once); 0: two per core
+	// PreparedStatements bounds the facet statements kept prepared; 0:
+	// DefaultPreparedStatements, negative: none (every query parsed anew).
+	PreparedStatements int
 }
 
 // Open creates an empty in-memory store. Extension auto-install and
@@ -80,11 +84,23 @@ func Open(opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("duckdb: open: %w", err)
 	}
-	return &Store{db: db, tables: map[string]*TableReport{}, lenient: opts.Lenient}, nil
+	st := &Store{db: db, tables: map[string]*TableReport{}, lenient: opts.Lenient}
+	if n := opts.PreparedStatements; n >= 0 {
+		if n == 0 {
+			n = DefaultPreparedStatements
+		}
+		st.stmts = newStmtCache(db, n)
+	}
+	return st, nil
 }
 
 // Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	return s.db.Close()
+}
 
 // DB exposes the database for loaders and benchmarks in this module.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -127,11 +143,28 @@ func (s *Store) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sourc
 	if err != nil {
 		return sources.Result{}, err
 	}
-	rows, err := s.query(ctx, st.Text, st.Args...)
+	rows, err := s.runPrepared(ctx, st.Text, st.Args...)
 	if err != nil {
 		return sources.Result{Statement: st.Text}, fmt.Errorf("duckdb: facet %s: %w", f.Name, err)
 	}
 	return sources.Result{Statement: st.Text, Rows: rows}, nil
+}
+
+// runPrepared runs a facet statement through the prepared-statement cache.
+func (s *Store) runPrepared(ctx context.Context, text string, args ...any) ([]Row, error) {
+	if s.stmts == nil {
+		return s.query(ctx, text, args...)
+	}
+	stmt, release, err := s.stmts.acquire(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	rs, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanRows(rs)
 }
 
 func (s *Store) query(ctx context.Context, text string, args ...any) ([]Row, error) {
@@ -139,6 +172,11 @@ func (s *Store) query(ctx context.Context, text string, args ...any) ([]Row, err
 	if err != nil {
 		return nil, err
 	}
+	return scanRows(rs)
+}
+
+// scanRows reads a result into rows of the shared value types.
+func scanRows(rs *sql.Rows) ([]Row, error) {
 	defer rs.Close()
 	cols, err := rs.Columns()
 	if err != nil {

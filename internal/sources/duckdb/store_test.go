@@ -660,3 +660,54 @@ func TestAliasedKeys(t *testing.T) {
 		t.Error("overlapping keys rendered")
 	}
 }
+
+// TestStatementsReusedAndBounded: facet statements are prepared once per
+// shape, at most PreparedStatements are kept, eviction under concurrent
+// use breaks no query, and answers equal those of unprepared queries.
+func TestStatementsReusedAndBounded(t *testing.T) {
+	prepared, err := Open(Options{PreparedStatements: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prepared.Close()
+	plain, err := Open(Options{PreparedStatements: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	for _, s := range []*Store{prepared, plain} {
+		if _, err := s.LoadDir(context.Background(), "testdata/traininglab"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := span2021()
+	q.Keys = []string{"175.45.176.99"}
+	fs := []*facets.Facet{facets.IPSignins, facets.IPOfficeActivity, facets.IPAzureActivity, facets.IPSigninAccounts, facets.IPOfficeAccounts}
+	for _, f := range fs {
+		a, b := run(t, prepared, f, q), run(t, plain, f, q)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("%s: prepared and plain answers differ", f.Name)
+		}
+	}
+	if n := prepared.stmts.len(); n != 3 {
+		t.Errorf("%d statements kept, want the bound, 3", n)
+	}
+	run(t, prepared, fs[4], q) // the most recent shape: reused, nothing added
+	if n := prepared.stmts.len(); n != 3 {
+		t.Errorf("%d statements kept after a reuse", n)
+	}
+	errs := make(chan error, 40)
+	for i := 0; i < 40; i++ {
+		go func(i int) {
+			qq := q
+			qq.Keys = []string{"175.45.176.99", fmt.Sprintf("10.0.0.%d", i%7)} // 5 shapes over a bound of 3
+			_, err := prepared.Run(context.Background(), fs[i%len(fs)], qq)
+			errs <- err
+		}(i)
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
