@@ -41,30 +41,33 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Account struct {
-		AadUserID       func(childComplexity int) int
-		ActivitySummary func(childComplexity int) int
-		Alerts          func(childComplexity int, first *int, after *string) int
-		Aliases         func(childComplexity int) int
-		Ambiguous       func(childComplexity int) int
-		AzureActivity   func(childComplexity int, first *int, after *string) int
-		Bookmarks       func(childComplexity int, first *int, after *string) int
-		Candidates      func(childComplexity int) int
-		DisplayName     func(childComplexity int) int
-		DomainUser      func(childComplexity int) int
-		FirstSeen       func(childComplexity int) int
-		HostLogons      func(childComplexity int) int
-		Hosts           func(childComplexity int) int
-		ID              func(childComplexity int) int
-		IPAddresses     func(childComplexity int) int
-		LastSeen        func(childComplexity int) int
-		Name            func(childComplexity int) int
-		OfficeActivity  func(childComplexity int, first *int, after *string) int
-		Signins         func(childComplexity int, first *int, after *string) int
-		Sources         func(childComplexity int) int
-		TenantID        func(childComplexity int) int
-		Timeline        func(childComplexity int, bucket *string) int
-		Timespan        func(childComplexity int) int
-		Upn             func(childComplexity int) int
+		AadUserID             func(childComplexity int) int
+		ActivitySummary       func(childComplexity int) int
+		Alerts                func(childComplexity int, first *int, after *string) int
+		Aliases               func(childComplexity int) int
+		Ambiguous             func(childComplexity int) int
+		AzureActivity         func(childComplexity int, first *int, after *string) int
+		Bookmarks             func(childComplexity int, first *int, after *string) int
+		Candidates            func(childComplexity int) int
+		DeviceLogons          func(childComplexity int, first *int, after *string) int
+		DisplayName           func(childComplexity int) int
+		DomainUser            func(childComplexity int) int
+		FirstSeen             func(childComplexity int) int
+		HostLogons            func(childComplexity int) int
+		Hosts                 func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		IPAddresses           func(childComplexity int) int
+		IdentityLogons        func(childComplexity int, first *int, after *string) int
+		LastSeen              func(childComplexity int) int
+		Name                  func(childComplexity int) int
+		NonInteractiveSignins func(childComplexity int, first *int, after *string) int
+		OfficeActivity        func(childComplexity int, first *int, after *string) int
+		Signins               func(childComplexity int, first *int, after *string) int
+		Sources               func(childComplexity int) int
+		TenantID              func(childComplexity int) int
+		Timeline              func(childComplexity int, bucket *string) int
+		Timespan              func(childComplexity int) int
+		Upn                   func(childComplexity int) int
 	}
 
 	AccountAlias struct {
@@ -236,6 +239,32 @@ type ComplexityRoot struct {
 		Time            func(childComplexity int) int
 	}
 
+	DeviceLogon struct {
+		Account          func(childComplexity int) int
+		ActionType       func(childComplexity int) int
+		Columns          func(childComplexity int) int
+		FailureReason    func(childComplexity int) int
+		Host             func(childComplexity int) int
+		IsLocalAdmin     func(childComplexity int) int
+		LogonType        func(childComplexity int) int
+		Protocol         func(childComplexity int) int
+		RemoteDeviceName func(childComplexity int) int
+		RemoteIP         func(childComplexity int) int
+		Time             func(childComplexity int) int
+	}
+
+	DeviceLogonConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DeviceLogonEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	DnsEntity struct {
 		DomainName  func(childComplexity int) int
 		IPAddresses func(childComplexity int) int
@@ -325,6 +354,7 @@ type ComplexityRoot struct {
 		AzureResourceID    func(childComplexity int) int
 		Bookmarks          func(childComplexity int, first *int, after *string) int
 		DNSDomain          func(childComplexity int) int
+		DeviceLogons       func(childComplexity int, first *int, after *string) int
 		Environment        func(childComplexity int) int
 		EventSummary       func(childComplexity int) int
 		FirstSeen          func(childComplexity int) int
@@ -332,6 +362,7 @@ type ComplexityRoot struct {
 		Heartbeat          func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		IPAddresses        func(childComplexity int) int
+		IdentityLogons     func(childComplexity int, first *int, after *string) int
 		LastSeen           func(childComplexity int) int
 		Logons             func(childComplexity int) int
 		MdeDeviceID        func(childComplexity int) int
@@ -407,37 +438,67 @@ type ComplexityRoot struct {
 		SourceID func(childComplexity int) int
 	}
 
+	IdentityLogon struct {
+		Account              func(childComplexity int) int
+		ActionType           func(childComplexity int) int
+		Application          func(childComplexity int) int
+		Columns              func(childComplexity int) int
+		DestinationHost      func(childComplexity int) int
+		DestinationIPAddress func(childComplexity int) int
+		FailureReason        func(childComplexity int) int
+		Host                 func(childComplexity int) int
+		IPAddress            func(childComplexity int) int
+		LogonType            func(childComplexity int) int
+		Protocol             func(childComplexity int) int
+		Time                 func(childComplexity int) int
+	}
+
+	IdentityLogonConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	IdentityLogonEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	IpAddress struct {
-		Address             func(childComplexity int) int
-		Alerts              func(childComplexity int, first *int, after *string) int
-		AzureActivity       func(childComplexity int, first *int, after *string) int
-		Bookmarks           func(childComplexity int, first *int, after *string) int
-		CommonSecurityLog   func(childComplexity int, first *int, after *string) int
-		DNSQueries          func(childComplexity int, first *int, after *string) int
-		FirstSeen           func(childComplexity int) int
-		Geo                 func(childComplexity int) int
-		Heartbeat           func(childComplexity int) int
-		HostLogons          func(childComplexity int) int
-		Hosts               func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		LastSeen            func(childComplexity int) int
-		NetflowSummary      func(childComplexity int) int
-		Netflows            func(childComplexity int, first *int, after *string) int
-		NetworkConnections  func(childComplexity int) int
-		NetworkInterface    func(childComplexity int) int
-		OfficeActivity      func(childComplexity int, first *int, after *string) int
-		Origin              func(childComplexity int) int
-		PassiveDNS          func(childComplexity int, external *bool) int
-		RelatedAccounts     func(childComplexity int) int
-		SentinelThreatIntel func(childComplexity int, first *int, after *string) int
-		Signins             func(childComplexity int, first *int, after *string) int
-		ThreatIntel         func(childComplexity int, providers []string, refresh *bool, external *bool) int
-		Timeline            func(childComplexity int, bucket *string) int
-		Timespan            func(childComplexity int) int
-		Type                func(childComplexity int) int
-		VMComputer          func(childComplexity int) int
-		Version             func(childComplexity int) int
-		Whois               func(childComplexity int) int
+		Address               func(childComplexity int) int
+		Alerts                func(childComplexity int, first *int, after *string) int
+		AzureActivity         func(childComplexity int, first *int, after *string) int
+		Bookmarks             func(childComplexity int, first *int, after *string) int
+		CommonSecurityLog     func(childComplexity int, first *int, after *string) int
+		DNSQueries            func(childComplexity int, first *int, after *string) int
+		DeviceLogons          func(childComplexity int, first *int, after *string) int
+		FirstSeen             func(childComplexity int) int
+		Geo                   func(childComplexity int) int
+		Heartbeat             func(childComplexity int) int
+		HostLogons            func(childComplexity int) int
+		Hosts                 func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		IdentityLogons        func(childComplexity int, first *int, after *string) int
+		LastSeen              func(childComplexity int) int
+		NetflowSummary        func(childComplexity int) int
+		Netflows              func(childComplexity int, first *int, after *string) int
+		NetworkConnections    func(childComplexity int) int
+		NetworkInterface      func(childComplexity int) int
+		NonInteractiveSignins func(childComplexity int, first *int, after *string) int
+		OfficeActivity        func(childComplexity int, first *int, after *string) int
+		Origin                func(childComplexity int) int
+		PassiveDNS            func(childComplexity int, external *bool) int
+		RelatedAccounts       func(childComplexity int) int
+		SentinelThreatIntel   func(childComplexity int, first *int, after *string) int
+		Signins               func(childComplexity int, first *int, after *string) int
+		ThreatIntel           func(childComplexity int, providers []string, refresh *bool, external *bool) int
+		Timeline              func(childComplexity int, bucket *string) int
+		Timespan              func(childComplexity int) int
+		Type                  func(childComplexity int) int
+		VMComputer            func(childComplexity int) int
+		Version               func(childComplexity int) int
+		Whois                 func(childComplexity int) int
 	}
 
 	MailboxEntity struct {
@@ -788,6 +849,9 @@ type AccountResolver interface {
 	DomainUser(ctx context.Context, obj *model.Account) (*string, error)
 	Sources(ctx context.Context, obj *model.Account) ([]model.AccountSource, error)
 	Signins(ctx context.Context, obj *model.Account, first *int, after *string) (*model.SigninConnection, error)
+	NonInteractiveSignins(ctx context.Context, obj *model.Account, first *int, after *string) (*model.SigninConnection, error)
+	IdentityLogons(ctx context.Context, obj *model.Account, first *int, after *string) (*model.IdentityLogonConnection, error)
+	DeviceLogons(ctx context.Context, obj *model.Account, first *int, after *string) (*model.DeviceLogonConnection, error)
 	AzureActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AzureActivityConnection, error)
 	OfficeActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.OfficeActivityConnection, error)
 	HostLogons(ctx context.Context, obj *model.Account) ([]*model.HostLogonSummary, error)
@@ -827,6 +891,8 @@ type HostResolver interface {
 	Environment(ctx context.Context, obj *model.Host) (*string, error)
 	IPAddresses(ctx context.Context, obj *model.Host) ([]*model.HostIPAddress, error)
 	Logons(ctx context.Context, obj *model.Host) ([]*model.HostLogonSummary, error)
+	IdentityLogons(ctx context.Context, obj *model.Host, first *int, after *string) (*model.IdentityLogonConnection, error)
+	DeviceLogons(ctx context.Context, obj *model.Host, first *int, after *string) (*model.DeviceLogonConnection, error)
 	Alerts(ctx context.Context, obj *model.Host, first *int, after *string) (*model.AlertConnection, error)
 	Processes(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error)
 	ScheduledTasks(ctx context.Context, obj *model.Host, first *int, after *string) (*model.HostEventConnection, error)
@@ -852,6 +918,9 @@ type IpAddressResolver interface {
 	Timespan(ctx context.Context, obj *model.IPAddress) (*model.TimeSpan, error)
 	Alerts(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.AlertConnection, error)
 	Signins(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.SigninConnection, error)
+	NonInteractiveSignins(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.SigninConnection, error)
+	IdentityLogons(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.IdentityLogonConnection, error)
+	DeviceLogons(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.DeviceLogonConnection, error)
 	AzureActivity(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.AzureActivityConnection, error)
 	OfficeActivity(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.OfficeActivityConnection, error)
 	CommonSecurityLog(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.CommonSecurityLogConnection, error)
@@ -970,6 +1039,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Candidates(childComplexity), true
+	case "Account.deviceLogons":
+		if e.ComplexityRoot.Account.DeviceLogons == nil {
+			break
+		}
+
+		args, err := ec.field_Account_deviceLogons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.DeviceLogons(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Account.displayName":
 		if e.ComplexityRoot.Account.DisplayName == nil {
 			break
@@ -1012,6 +1092,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.IPAddresses(childComplexity), true
+	case "Account.identityLogons":
+		if e.ComplexityRoot.Account.IdentityLogons == nil {
+			break
+		}
+
+		args, err := ec.field_Account_identityLogons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.IdentityLogons(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Account.lastSeen":
 		if e.ComplexityRoot.Account.LastSeen == nil {
 			break
@@ -1024,6 +1115,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Name(childComplexity), true
+	case "Account.nonInteractiveSignins":
+		if e.ComplexityRoot.Account.NonInteractiveSignins == nil {
+			break
+		}
+
+		args, err := ec.field_Account_nonInteractiveSignins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.NonInteractiveSignins(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Account.officeActivity":
 		if e.ComplexityRoot.Account.OfficeActivity == nil {
 			break
@@ -1778,6 +1880,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CommonSecurityLogEvent.Time(childComplexity), true
 
+	case "DeviceLogon.account":
+		if e.ComplexityRoot.DeviceLogon.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.Account(childComplexity), true
+	case "DeviceLogon.actionType":
+		if e.ComplexityRoot.DeviceLogon.ActionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.ActionType(childComplexity), true
+	case "DeviceLogon.columns":
+		if e.ComplexityRoot.DeviceLogon.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.Columns(childComplexity), true
+	case "DeviceLogon.failureReason":
+		if e.ComplexityRoot.DeviceLogon.FailureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.FailureReason(childComplexity), true
+	case "DeviceLogon.host":
+		if e.ComplexityRoot.DeviceLogon.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.Host(childComplexity), true
+	case "DeviceLogon.isLocalAdmin":
+		if e.ComplexityRoot.DeviceLogon.IsLocalAdmin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.IsLocalAdmin(childComplexity), true
+	case "DeviceLogon.logonType":
+		if e.ComplexityRoot.DeviceLogon.LogonType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.LogonType(childComplexity), true
+	case "DeviceLogon.protocol":
+		if e.ComplexityRoot.DeviceLogon.Protocol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.Protocol(childComplexity), true
+	case "DeviceLogon.remoteDeviceName":
+		if e.ComplexityRoot.DeviceLogon.RemoteDeviceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.RemoteDeviceName(childComplexity), true
+	case "DeviceLogon.remoteIp":
+		if e.ComplexityRoot.DeviceLogon.RemoteIP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.RemoteIP(childComplexity), true
+	case "DeviceLogon.time":
+		if e.ComplexityRoot.DeviceLogon.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogon.Time(childComplexity), true
+
+	case "DeviceLogonConnection.edges":
+		if e.ComplexityRoot.DeviceLogonConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogonConnection.Edges(childComplexity), true
+	case "DeviceLogonConnection.nodes":
+		if e.ComplexityRoot.DeviceLogonConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogonConnection.Nodes(childComplexity), true
+	case "DeviceLogonConnection.pageInfo":
+		if e.ComplexityRoot.DeviceLogonConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogonConnection.PageInfo(childComplexity), true
+	case "DeviceLogonConnection.totalCount":
+		if e.ComplexityRoot.DeviceLogonConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogonConnection.TotalCount(childComplexity), true
+
+	case "DeviceLogonEdge.cursor":
+		if e.ComplexityRoot.DeviceLogonEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogonEdge.Cursor(childComplexity), true
+	case "DeviceLogonEdge.node":
+		if e.ComplexityRoot.DeviceLogonEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceLogonEdge.Node(childComplexity), true
+
 	case "DnsEntity.domainName":
 		if e.ComplexityRoot.DnsEntity.DomainName == nil {
 			break
@@ -2168,6 +2375,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Host.DNSDomain(childComplexity), true
+	case "Host.deviceLogons":
+		if e.ComplexityRoot.Host.DeviceLogons == nil {
+			break
+		}
+
+		args, err := ec.field_Host_deviceLogons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.DeviceLogons(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Host.environment":
 		if e.ComplexityRoot.Host.Environment == nil {
 			break
@@ -2210,6 +2428,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Host.IPAddresses(childComplexity), true
+	case "Host.identityLogons":
+		if e.ComplexityRoot.Host.IdentityLogons == nil {
+			break
+		}
+
+		args, err := ec.field_Host_identityLogons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Host.IdentityLogons(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Host.lastSeen":
 		if e.ComplexityRoot.Host.LastSeen == nil {
 			break
@@ -2555,6 +2784,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HostSighting.SourceID(childComplexity), true
 
+	case "IdentityLogon.account":
+		if e.ComplexityRoot.IdentityLogon.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.Account(childComplexity), true
+	case "IdentityLogon.actionType":
+		if e.ComplexityRoot.IdentityLogon.ActionType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.ActionType(childComplexity), true
+	case "IdentityLogon.application":
+		if e.ComplexityRoot.IdentityLogon.Application == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.Application(childComplexity), true
+	case "IdentityLogon.columns":
+		if e.ComplexityRoot.IdentityLogon.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.Columns(childComplexity), true
+	case "IdentityLogon.destinationHost":
+		if e.ComplexityRoot.IdentityLogon.DestinationHost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.DestinationHost(childComplexity), true
+	case "IdentityLogon.destinationIpAddress":
+		if e.ComplexityRoot.IdentityLogon.DestinationIPAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.DestinationIPAddress(childComplexity), true
+	case "IdentityLogon.failureReason":
+		if e.ComplexityRoot.IdentityLogon.FailureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.FailureReason(childComplexity), true
+	case "IdentityLogon.host":
+		if e.ComplexityRoot.IdentityLogon.Host == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.Host(childComplexity), true
+	case "IdentityLogon.ipAddress":
+		if e.ComplexityRoot.IdentityLogon.IPAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.IPAddress(childComplexity), true
+	case "IdentityLogon.logonType":
+		if e.ComplexityRoot.IdentityLogon.LogonType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.LogonType(childComplexity), true
+	case "IdentityLogon.protocol":
+		if e.ComplexityRoot.IdentityLogon.Protocol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.Protocol(childComplexity), true
+	case "IdentityLogon.time":
+		if e.ComplexityRoot.IdentityLogon.Time == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogon.Time(childComplexity), true
+
+	case "IdentityLogonConnection.edges":
+		if e.ComplexityRoot.IdentityLogonConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogonConnection.Edges(childComplexity), true
+	case "IdentityLogonConnection.nodes":
+		if e.ComplexityRoot.IdentityLogonConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogonConnection.Nodes(childComplexity), true
+	case "IdentityLogonConnection.pageInfo":
+		if e.ComplexityRoot.IdentityLogonConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogonConnection.PageInfo(childComplexity), true
+	case "IdentityLogonConnection.totalCount":
+		if e.ComplexityRoot.IdentityLogonConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogonConnection.TotalCount(childComplexity), true
+
+	case "IdentityLogonEdge.cursor":
+		if e.ComplexityRoot.IdentityLogonEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogonEdge.Cursor(childComplexity), true
+	case "IdentityLogonEdge.node":
+		if e.ComplexityRoot.IdentityLogonEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IdentityLogonEdge.Node(childComplexity), true
+
 	case "IpAddress.address":
 		if e.ComplexityRoot.IpAddress.Address == nil {
 			break
@@ -2616,6 +2956,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.DNSQueries(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "IpAddress.deviceLogons":
+		if e.ComplexityRoot.IpAddress.DeviceLogons == nil {
+			break
+		}
+
+		args, err := ec.field_IpAddress_deviceLogons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IpAddress.DeviceLogons(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "IpAddress.firstSeen":
 		if e.ComplexityRoot.IpAddress.FirstSeen == nil {
 			break
@@ -2652,6 +3003,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.ID(childComplexity), true
+	case "IpAddress.identityLogons":
+		if e.ComplexityRoot.IpAddress.IdentityLogons == nil {
+			break
+		}
+
+		args, err := ec.field_IpAddress_identityLogons_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IpAddress.IdentityLogons(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "IpAddress.lastSeen":
 		if e.ComplexityRoot.IpAddress.LastSeen == nil {
 			break
@@ -2687,6 +3049,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IpAddress.NetworkInterface(childComplexity), true
+	case "IpAddress.nonInteractiveSignins":
+		if e.ComplexityRoot.IpAddress.NonInteractiveSignins == nil {
+			break
+		}
+
+		args, err := ec.field_IpAddress_nonInteractiveSignins_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.IpAddress.NonInteractiveSignins(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "IpAddress.officeActivity":
 		if e.ComplexityRoot.IpAddress.OfficeActivity == nil {
 			break
@@ -4325,6 +4698,12 @@ type Account implements Node {
   "The sources the account appears in during the timespan."
   sources: [AccountSource!]
   signins(first: Int = 20, after: String): SigninConnection
+  "Entra non-interactive sign-ins (AADNonInteractiveUserSignInLogs)."
+  nonInteractiveSignins(first: Int = 20, after: String): SigninConnection
+  "Defender for Identity logons (IdentityLogonEvents) by any of the person's identifiers."
+  identityLogons(first: Int = 20, after: String): IdentityLogonConnection
+  "Defender for Endpoint device logons (DeviceLogonEvents)."
+  deviceLogons(first: Int = 20, after: String): DeviceLogonConnection
   azureActivity(first: Int = 20, after: String): AzureActivityConnection
   officeActivity(first: Int = 20, after: String): OfficeActivityConnection
   "Windows (4624/4625) and Linux (sshd) logons, by host, source IP, logon type and result."
@@ -4492,6 +4871,10 @@ type Host implements Node {
   ipAddresses: [HostIpAddress!]
   "Logons to the host, by account, source IP, logon type and result."
   logons: [HostLogonSummary!]
+  "Defender for Identity logons from or to the host."
+  identityLogons(first: Int = 20, after: String): IdentityLogonConnection
+  "Defender for Endpoint logons on the host."
+  deviceLogons(first: Int = 20, after: String): DeviceLogonConnection
   alerts(first: Int = 20, after: String): AlertConnection
   "Process creation: Windows 4688 and Sysmon for Linux (EventID 1)."
   processes(first: Int = 20, after: String): HostEventConnection
@@ -4617,6 +5000,12 @@ type IpAddress implements Node {
   alerts(first: Int = 20, after: String): AlertConnection
   "SigninLogs rows with IPAddress = the IP."
   signins(first: Int = 20, after: String): SigninConnection
+  "Entra non-interactive sign-ins (AADNonInteractiveUserSignInLogs): token refreshes and background sign-ins from the address."
+  nonInteractiveSignins(first: Int = 20, after: String): SigninConnection
+  "Defender for Identity logons from or to the address."
+  identityLogons(first: Int = 20, after: String): IdentityLogonConnection
+  "Defender for Endpoint device logons from the address."
+  deviceLogons(first: Int = 20, after: String): DeviceLogonConnection
   "AzureActivity rows with CallerIpAddress = the IP."
   azureActivity(first: Int = 20, after: String): AzureActivityConnection
   "OfficeActivity rows whose ClientIP, Client_IPAddress or ActorIpAddress holds the IP (ports and brackets allowed)."
@@ -5019,6 +5408,49 @@ type RdapNetwork {
   server: String!
 }
 `, BuiltIn: false},
+	{Name: "../logons.graphqls", Input: `"A Microsoft Defender for Identity logon (IdentityLogonEvents): an account authenticating against a domain controller or a cloud app."
+type IdentityLogon {
+  time: DateTime
+  "LogonSuccess or LogonFailed."
+  actionType: String
+  application: String
+  logonType: String
+  "Kerberos, Ntlm, LDAP, …"
+  protocol: String
+  account: Account
+  "The address the logon came from."
+  ipAddress: IpAddress
+  "The device the logon came from."
+  host: Host
+  "The device (usually a domain controller) the logon was made to."
+  destinationHost: Host
+  destinationIpAddress: IpAddress
+  failureReason: String
+  columns: JSON!
+}
+type IdentityLogonConnection { totalCount: Int! pageInfo: PageInfo! nodes: [IdentityLogon!]! edges: [IdentityLogonEdge!]! }
+type IdentityLogonEdge { cursor: String! node: IdentityLogon! }
+
+"A Microsoft Defender for Endpoint logon on a device (DeviceLogonEvents)."
+type DeviceLogon {
+  time: DateTime
+  "LogonSuccess, LogonFailed or LogonAttempted."
+  actionType: String
+  "Interactive, RemoteInteractive, Network, …"
+  logonType: String
+  protocol: String
+  host: Host
+  account: Account
+  "The address the logon came from."
+  remoteIp: IpAddress
+  remoteDeviceName: String
+  isLocalAdmin: Boolean
+  failureReason: String
+  columns: JSON!
+}
+type DeviceLogonConnection { totalCount: Int! pageInfo: PageInfo! nodes: [DeviceLogon!]! edges: [DeviceLogonEdge!]! }
+type DeviceLogonEdge { cursor: String! node: DeviceLogon! }
+`, BuiltIn: false},
 	{Name: "../schema.graphqls", Input: `"""An RFC 3339 timestamp in UTC."""
 scalar DateTime
 """Any JSON value: a log row, a dynamic column."""
@@ -5168,6 +5600,12 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_sources(ctx, field)
 	case "signins":
 		return ec.fieldContext_Account_signins(ctx, field)
+	case "nonInteractiveSignins":
+		return ec.fieldContext_Account_nonInteractiveSignins(ctx, field)
+	case "identityLogons":
+		return ec.fieldContext_Account_identityLogons(ctx, field)
+	case "deviceLogons":
+		return ec.fieldContext_Account_deviceLogons(ctx, field)
 	case "azureActivity":
 		return ec.fieldContext_Account_azureActivity(ctx, field)
 	case "officeActivity":
@@ -5520,6 +5958,58 @@ func (ec *executionContext) childFields_CommonSecurityLogEvent(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type CommonSecurityLogEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_DeviceLogon(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "time":
+		return ec.fieldContext_DeviceLogon_time(ctx, field)
+	case "actionType":
+		return ec.fieldContext_DeviceLogon_actionType(ctx, field)
+	case "logonType":
+		return ec.fieldContext_DeviceLogon_logonType(ctx, field)
+	case "protocol":
+		return ec.fieldContext_DeviceLogon_protocol(ctx, field)
+	case "host":
+		return ec.fieldContext_DeviceLogon_host(ctx, field)
+	case "account":
+		return ec.fieldContext_DeviceLogon_account(ctx, field)
+	case "remoteIp":
+		return ec.fieldContext_DeviceLogon_remoteIp(ctx, field)
+	case "remoteDeviceName":
+		return ec.fieldContext_DeviceLogon_remoteDeviceName(ctx, field)
+	case "isLocalAdmin":
+		return ec.fieldContext_DeviceLogon_isLocalAdmin(ctx, field)
+	case "failureReason":
+		return ec.fieldContext_DeviceLogon_failureReason(ctx, field)
+	case "columns":
+		return ec.fieldContext_DeviceLogon_columns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceLogon", field.Name)
+}
+
+func (ec *executionContext) childFields_DeviceLogonConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_DeviceLogonConnection_totalCount(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeviceLogonConnection_pageInfo(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DeviceLogonConnection_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_DeviceLogonConnection_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceLogonConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeviceLogonEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DeviceLogonEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DeviceLogonEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceLogonEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_DnsQuery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "time":
@@ -5702,6 +6192,10 @@ func (ec *executionContext) childFields_Host(ctx context.Context, field graphql.
 		return ec.fieldContext_Host_ipAddresses(ctx, field)
 	case "logons":
 		return ec.fieldContext_Host_logons(ctx, field)
+	case "identityLogons":
+		return ec.fieldContext_Host_identityLogons(ctx, field)
+	case "deviceLogons":
+		return ec.fieldContext_Host_deviceLogons(ctx, field)
 	case "alerts":
 		return ec.fieldContext_Host_alerts(ctx, field)
 	case "processes":
@@ -5852,6 +6346,60 @@ func (ec *executionContext) childFields_HostSighting(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type HostSighting", field.Name)
 }
 
+func (ec *executionContext) childFields_IdentityLogon(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "time":
+		return ec.fieldContext_IdentityLogon_time(ctx, field)
+	case "actionType":
+		return ec.fieldContext_IdentityLogon_actionType(ctx, field)
+	case "application":
+		return ec.fieldContext_IdentityLogon_application(ctx, field)
+	case "logonType":
+		return ec.fieldContext_IdentityLogon_logonType(ctx, field)
+	case "protocol":
+		return ec.fieldContext_IdentityLogon_protocol(ctx, field)
+	case "account":
+		return ec.fieldContext_IdentityLogon_account(ctx, field)
+	case "ipAddress":
+		return ec.fieldContext_IdentityLogon_ipAddress(ctx, field)
+	case "host":
+		return ec.fieldContext_IdentityLogon_host(ctx, field)
+	case "destinationHost":
+		return ec.fieldContext_IdentityLogon_destinationHost(ctx, field)
+	case "destinationIpAddress":
+		return ec.fieldContext_IdentityLogon_destinationIpAddress(ctx, field)
+	case "failureReason":
+		return ec.fieldContext_IdentityLogon_failureReason(ctx, field)
+	case "columns":
+		return ec.fieldContext_IdentityLogon_columns(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityLogon", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityLogonConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_IdentityLogonConnection_totalCount(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_IdentityLogonConnection_pageInfo(ctx, field)
+	case "nodes":
+		return ec.fieldContext_IdentityLogonConnection_nodes(ctx, field)
+	case "edges":
+		return ec.fieldContext_IdentityLogonConnection_edges(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityLogonConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityLogonEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_IdentityLogonEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_IdentityLogonEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityLogonEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_IpAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5870,6 +6418,12 @@ func (ec *executionContext) childFields_IpAddress(ctx context.Context, field gra
 		return ec.fieldContext_IpAddress_alerts(ctx, field)
 	case "signins":
 		return ec.fieldContext_IpAddress_signins(ctx, field)
+	case "nonInteractiveSignins":
+		return ec.fieldContext_IpAddress_nonInteractiveSignins(ctx, field)
+	case "identityLogons":
+		return ec.fieldContext_IpAddress_identityLogons(ctx, field)
+	case "deviceLogons":
+		return ec.fieldContext_IpAddress_deviceLogons(ctx, field)
 	case "azureActivity":
 		return ec.fieldContext_IpAddress_azureActivity(ctx, field)
 	case "officeActivity":
@@ -6688,6 +7242,72 @@ func (ec *executionContext) field_Account_bookmarks_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Account_deviceLogons_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_identityLogons_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Account_nonInteractiveSignins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Account_officeActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6805,6 +7425,50 @@ func (ec *executionContext) field_Host_alerts_args(ctx context.Context, rawArgs 
 }
 
 func (ec *executionContext) field_Host_bookmarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_deviceLogons_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Host_identityLogons_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -7016,6 +7680,28 @@ func (ec *executionContext) field_IpAddress_commonSecurityLog_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_IpAddress_deviceLogons_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_IpAddress_dnsQueries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7038,7 +7724,51 @@ func (ec *executionContext) field_IpAddress_dnsQueries_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_IpAddress_identityLogons_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_IpAddress_netflows_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_IpAddress_nonInteractiveSignins_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -7710,6 +8440,138 @@ func (ec *executionContext) fieldContext_Account_signins(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Account_signins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_nonInteractiveSignins(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_nonInteractiveSignins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().NonInteractiveSignins(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SigninConnection) graphql.Marshaler {
+			return ec.marshalOSigninConnection2ᚖentitygraphᚋgraphᚋmodelᚐSigninConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_nonInteractiveSignins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigninConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_nonInteractiveSignins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_identityLogons(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_identityLogons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().IdentityLogons(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityLogonConnection) graphql.Marshaler {
+			return ec.marshalOIdentityLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_identityLogons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityLogonConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_identityLogons_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Account_deviceLogons(ctx context.Context, field graphql.CollectedField, obj *model.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Account_deviceLogons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Account().DeviceLogons(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeviceLogonConnection) graphql.Marshaler {
+			return ec.marshalODeviceLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Account_deviceLogons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Account",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceLogonConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Account_deviceLogons_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11001,6 +11863,460 @@ func (ec *executionContext) fieldContext_CommonSecurityLogEvent_columns(_ contex
 	return graphql.NewScalarFieldContext("CommonSecurityLogEvent", field, false, false, "JSON")
 }
 
+func (ec *executionContext) _DeviceLogon_time(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _DeviceLogon_actionType(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_actionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActionType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_actionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeviceLogon_logonType(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_logonType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LogonType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_logonType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeviceLogon_protocol(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_protocol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protocol, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_protocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeviceLogon_host(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceLogon_account(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceLogon_remoteIp(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_remoteIp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemoteIP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+			return ec.marshalOIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_remoteIp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceLogon_remoteDeviceName(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_remoteDeviceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemoteDeviceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_remoteDeviceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeviceLogon_isLocalAdmin(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_isLocalAdmin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsLocalAdmin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_isLocalAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DeviceLogon_failureReason(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_failureReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_failureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeviceLogon_columns(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogon_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogon_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogon", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _DeviceLogonConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogonConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogonConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeviceLogonConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogonConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentitygraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogonConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceLogonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceLogonConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogonConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DeviceLogon) graphql.Marshaler {
+			return ec.marshalNDeviceLogon2ᚕᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogonConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceLogonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceLogon(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceLogonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogonConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DeviceLogonEdge) graphql.Marshaler {
+			return ec.marshalNDeviceLogonEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogonConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceLogonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceLogonEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceLogonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogonEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogonEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceLogonEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeviceLogonEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.DeviceLogonEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceLogonEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeviceLogon) graphql.Marshaler {
+			return ec.marshalNDeviceLogon2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogon(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceLogonEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceLogonEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceLogon(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DnsEntity_domainName(ctx context.Context, field graphql.CollectedField, obj *model.DNSEntity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12664,6 +13980,94 @@ func (ec *executionContext) fieldContext_Host_logons(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Host_identityLogons(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_identityLogons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().IdentityLogons(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityLogonConnection) graphql.Marshaler {
+			return ec.marshalOIdentityLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_identityLogons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityLogonConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_identityLogons_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Host_deviceLogons(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Host_deviceLogons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Host().DeviceLogons(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeviceLogonConnection) graphql.Marshaler {
+			return ec.marshalODeviceLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Host_deviceLogons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Host",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceLogonConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Host_deviceLogons_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Host_alerts(ctx context.Context, field graphql.CollectedField, obj *model.Host) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14181,6 +15585,501 @@ func (ec *executionContext) fieldContext_HostSighting_lastSeen(_ context.Context
 	return graphql.NewScalarFieldContext("HostSighting", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _IdentityLogon_time(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_time(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Time, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_time(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogon", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _IdentityLogon_actionType(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_actionType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActionType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_actionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityLogon_application(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_application(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Application, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_application(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityLogon_logonType(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_logonType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LogonType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_logonType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityLogon_protocol(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_protocol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Protocol, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_protocol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityLogon_account(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_account(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Account) graphql.Marshaler {
+			return ec.marshalOAccount2ᚖentitygraphᚋgraphᚋmodelᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_account(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Account(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogon_ipAddress(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_ipAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IPAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+			return ec.marshalOIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_ipAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogon_host(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_host(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Host, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_host(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogon_destinationHost(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_destinationHost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DestinationHost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Host) graphql.Marshaler {
+			return ec.marshalOHost2ᚖentitygraphᚋgraphᚋmodelᚐHost(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_destinationHost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Host(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogon_destinationIpAddress(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_destinationIpAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DestinationIPAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IPAddress) graphql.Marshaler {
+			return ec.marshalOIpAddress2ᚖentitygraphᚋgraphᚋmodelᚐIPAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_destinationIpAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogon",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IpAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogon_failureReason(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_failureReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_failureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogon", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityLogon_columns(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogon_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v any) graphql.Marshaler {
+			return ec.marshalNJSON2interface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogon_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogon", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _IdentityLogonConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogonConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogonConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogonConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityLogonConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogonConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentitygraphᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogonConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogonConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogonConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IdentityLogon) graphql.Marshaler {
+			return ec.marshalNIdentityLogon2ᚕᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogonConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityLogon(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogonConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogonConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogonConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.IdentityLogonEdge) graphql.Marshaler {
+			return ec.marshalNIdentityLogonEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogonConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogonConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityLogonEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityLogonEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogonEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogonEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogonEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityLogonEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityLogonEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.IdentityLogonEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityLogonEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityLogon) graphql.Marshaler {
+			return ec.marshalNIdentityLogon2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogon(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityLogonEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityLogonEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityLogon(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IpAddress_id(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14410,6 +16309,138 @@ func (ec *executionContext) fieldContext_IpAddress_signins(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_IpAddress_signins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_nonInteractiveSignins(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_nonInteractiveSignins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IpAddress().NonInteractiveSignins(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SigninConnection) graphql.Marshaler {
+			return ec.marshalOSigninConnection2ᚖentitygraphᚋgraphᚋmodelᚐSigninConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_nonInteractiveSignins(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SigninConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IpAddress_nonInteractiveSignins_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_identityLogons(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_identityLogons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IpAddress().IdentityLogons(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityLogonConnection) graphql.Marshaler {
+			return ec.marshalOIdentityLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_identityLogons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityLogonConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IpAddress_identityLogons_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IpAddress_deviceLogons(ctx context.Context, field graphql.CollectedField, obj *model.IPAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IpAddress_deviceLogons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IpAddress().DeviceLogons(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeviceLogonConnection) graphql.Marshaler {
+			return ec.marshalODeviceLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IpAddress_deviceLogons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IpAddress",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceLogonConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IpAddress_deviceLogons_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22329,6 +24360,24 @@ func (ec *executionContext) _Account(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Account_signins(ctx, field, obj)
 				})
+		case "nonInteractiveSignins":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_nonInteractiveSignins(ctx, field, obj)
+				})
+		case "identityLogons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_identityLogons(ctx, field, obj)
+				})
+		case "deviceLogons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Account_deviceLogons(ctx, field, obj)
+				})
 		case "azureActivity":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -23528,6 +25577,175 @@ func (ec *executionContext) _CommonSecurityLogEvent(ctx context.Context, sel ast
 	return out
 }
 
+var deviceLogonImplementors = []string{"DeviceLogon"}
+
+func (ec *executionContext) _DeviceLogon(ctx context.Context, sel ast.SelectionSet, obj *model.DeviceLogon) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceLogonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceLogon")
+		case "time":
+			out.Values[i] = ec._DeviceLogon_time(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actionType":
+			out.Values[i] = ec._DeviceLogon_actionType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "logonType":
+			out.Values[i] = ec._DeviceLogon_logonType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "protocol":
+			out.Values[i] = ec._DeviceLogon_protocol(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "host":
+			out.Values[i] = ec._DeviceLogon_host(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._DeviceLogon_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "remoteIp":
+			out.Values[i] = ec._DeviceLogon_remoteIp(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "remoteDeviceName":
+			out.Values[i] = ec._DeviceLogon_remoteDeviceName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "isLocalAdmin":
+			out.Values[i] = ec._DeviceLogon_isLocalAdmin(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failureReason":
+			out.Values[i] = ec._DeviceLogon_failureReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "columns":
+			out.Values[i] = ec._DeviceLogon_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deviceLogonConnectionImplementors = []string{"DeviceLogonConnection"}
+
+func (ec *executionContext) _DeviceLogonConnection(ctx context.Context, sel ast.SelectionSet, obj *model.DeviceLogonConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceLogonConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceLogonConnection")
+		case "totalCount":
+			out.Values[i] = ec._DeviceLogonConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DeviceLogonConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._DeviceLogonConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._DeviceLogonConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deviceLogonEdgeImplementors = []string{"DeviceLogonEdge"}
+
+func (ec *executionContext) _DeviceLogonEdge(ctx context.Context, sel ast.SelectionSet, obj *model.DeviceLogonEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceLogonEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceLogonEdge")
+		case "cursor":
+			out.Values[i] = ec._DeviceLogonEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DeviceLogonEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dnsEntityImplementors = []string{"DnsEntity", "AlertEntity"}
 
 func (ec *executionContext) _DnsEntity(ctx context.Context, sel ast.SelectionSet, obj *model.DNSEntity) graphql.Marshaler {
@@ -24144,6 +26362,18 @@ func (ec *executionContext) _Host(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Host_logons(ctx, field, obj)
 				})
+		case "identityLogons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_identityLogons(ctx, field, obj)
+				})
+		case "deviceLogons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Host_deviceLogons(ctx, field, obj)
+				})
 		case "alerts":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -24632,6 +26862,180 @@ func (ec *executionContext) _HostSighting(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var identityLogonImplementors = []string{"IdentityLogon"}
+
+func (ec *executionContext) _IdentityLogon(ctx context.Context, sel ast.SelectionSet, obj *model.IdentityLogon) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityLogonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityLogon")
+		case "time":
+			out.Values[i] = ec._IdentityLogon_time(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actionType":
+			out.Values[i] = ec._IdentityLogon_actionType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "application":
+			out.Values[i] = ec._IdentityLogon_application(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "logonType":
+			out.Values[i] = ec._IdentityLogon_logonType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "protocol":
+			out.Values[i] = ec._IdentityLogon_protocol(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "account":
+			out.Values[i] = ec._IdentityLogon_account(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ipAddress":
+			out.Values[i] = ec._IdentityLogon_ipAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "host":
+			out.Values[i] = ec._IdentityLogon_host(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "destinationHost":
+			out.Values[i] = ec._IdentityLogon_destinationHost(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "destinationIpAddress":
+			out.Values[i] = ec._IdentityLogon_destinationIpAddress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failureReason":
+			out.Values[i] = ec._IdentityLogon_failureReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "columns":
+			out.Values[i] = ec._IdentityLogon_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityLogonConnectionImplementors = []string{"IdentityLogonConnection"}
+
+func (ec *executionContext) _IdentityLogonConnection(ctx context.Context, sel ast.SelectionSet, obj *model.IdentityLogonConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityLogonConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityLogonConnection")
+		case "totalCount":
+			out.Values[i] = ec._IdentityLogonConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._IdentityLogonConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._IdentityLogonConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "edges":
+			out.Values[i] = ec._IdentityLogonConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityLogonEdgeImplementors = []string{"IdentityLogonEdge"}
+
+func (ec *executionContext) _IdentityLogonEdge(ctx context.Context, sel ast.SelectionSet, obj *model.IdentityLogonEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityLogonEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityLogonEdge")
+		case "cursor":
+			out.Values[i] = ec._IdentityLogonEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._IdentityLogonEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var ipAddressImplementors = []string{"IpAddress", "AlertEntity", "Node"}
 
 func (ec *executionContext) _IpAddress(ctx context.Context, sel ast.SelectionSet, obj *model.IPAddress) graphql.Marshaler {
@@ -24690,6 +27094,24 @@ func (ec *executionContext) _IpAddress(ctx context.Context, sel ast.SelectionSet
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IpAddress_signins(ctx, field, obj)
+				})
+		case "nonInteractiveSignins":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_nonInteractiveSignins(ctx, field, obj)
+				})
+		case "identityLogons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_identityLogons(ctx, field, obj)
+				})
+		case "deviceLogons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IpAddress_deviceLogons(ctx, field, obj)
 				})
 		case "azureActivity":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -27694,6 +30116,54 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) marshalNDeviceLogon2ᚕᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeviceLogon) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeviceLogon2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogon(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeviceLogon2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogon(ctx context.Context, sel ast.SelectionSet, v *model.DeviceLogon) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeviceLogon!")
+		return graphql.Null
+	}
+	return ec._DeviceLogon(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeviceLogonEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DeviceLogonEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeviceLogonEdge2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeviceLogonEdge2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonEdge(ctx context.Context, sel ast.SelectionSet, v *model.DeviceLogonEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeviceLogonEdge!")
+		return graphql.Null
+	}
+	return ec._DeviceLogonEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDnsQuery2ᚕᚖentitygraphᚋgraphᚋmodelᚐDNSQueryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DNSQuery) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27939,6 +30409,54 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNIdentityLogon2ᚕᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentityLogon) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdentityLogon2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogon(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIdentityLogon2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogon(ctx context.Context, sel ast.SelectionSet, v *model.IdentityLogon) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IdentityLogon!")
+		return graphql.Null
+	}
+	return ec._IdentityLogon(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNIdentityLogonEdge2ᚕᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.IdentityLogonEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdentityLogonEdge2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIdentityLogonEdge2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonEdge(ctx context.Context, sel ast.SelectionSet, v *model.IdentityLogonEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IdentityLogonEdge!")
+		return graphql.Null
+	}
+	return ec._IdentityLogonEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -28844,6 +31362,13 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	return res
 }
 
+func (ec *executionContext) marshalODeviceLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐDeviceLogonConnection(ctx context.Context, sel ast.SelectionSet, v *model.DeviceLogonConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeviceLogonConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalODnsQueryConnection2ᚖentitygraphᚋgraphᚋmodelᚐDNSQueryConnection(ctx context.Context, sel ast.SelectionSet, v *model.DNSQueryConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -28996,6 +31521,13 @@ func (ec *executionContext) marshalOHostSighting2ᚕᚖentitygraphᚋgraphᚋmod
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOIdentityLogonConnection2ᚖentitygraphᚋgraphᚋmodelᚐIdentityLogonConnection(ctx context.Context, sel ast.SelectionSet, v *model.IdentityLogonConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentityLogonConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

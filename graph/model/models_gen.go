@@ -169,6 +169,36 @@ type CommonSecurityLogEvent struct {
 	Columns         any        `json:"columns"`
 }
 
+// A Microsoft Defender for Endpoint logon on a device (DeviceLogonEvents).
+type DeviceLogon struct {
+	Time *time.Time `json:"time,omitempty"`
+	// LogonSuccess, LogonFailed or LogonAttempted.
+	ActionType *string `json:"actionType,omitempty"`
+	// Interactive, RemoteInteractive, Network, …
+	LogonType *string  `json:"logonType,omitempty"`
+	Protocol  *string  `json:"protocol,omitempty"`
+	Host      *Host    `json:"host,omitempty"`
+	Account   *Account `json:"account,omitempty"`
+	// The address the logon came from.
+	RemoteIP         *IPAddress `json:"remoteIp,omitempty"`
+	RemoteDeviceName *string    `json:"remoteDeviceName,omitempty"`
+	IsLocalAdmin     *bool      `json:"isLocalAdmin,omitempty"`
+	FailureReason    *string    `json:"failureReason,omitempty"`
+	Columns          any        `json:"columns"`
+}
+
+type DeviceLogonConnection struct {
+	TotalCount int                `json:"totalCount"`
+	PageInfo   *PageInfo          `json:"pageInfo"`
+	Nodes      []*DeviceLogon     `json:"nodes"`
+	Edges      []*DeviceLogonEdge `json:"edges"`
+}
+
+type DeviceLogonEdge struct {
+	Cursor string       `json:"cursor"`
+	Node   *DeviceLogon `json:"node"`
+}
+
 type DNSEntity struct {
 	DomainName  string       `json:"domainName"`
 	IPAddresses []*IPAddress `json:"ipAddresses"`
@@ -321,6 +351,39 @@ type HostSighting struct {
 	// MDE device id, Heartbeat/VMComputer agent id or Azure resource id, when known.
 	SourceID *string    `json:"sourceId,omitempty"`
 	LastSeen *time.Time `json:"lastSeen,omitempty"`
+}
+
+// A Microsoft Defender for Identity logon (IdentityLogonEvents): an account authenticating against a domain controller or a cloud app.
+type IdentityLogon struct {
+	Time *time.Time `json:"time,omitempty"`
+	// LogonSuccess or LogonFailed.
+	ActionType  *string `json:"actionType,omitempty"`
+	Application *string `json:"application,omitempty"`
+	LogonType   *string `json:"logonType,omitempty"`
+	// Kerberos, Ntlm, LDAP, …
+	Protocol *string  `json:"protocol,omitempty"`
+	Account  *Account `json:"account,omitempty"`
+	// The address the logon came from.
+	IPAddress *IPAddress `json:"ipAddress,omitempty"`
+	// The device the logon came from.
+	Host *Host `json:"host,omitempty"`
+	// The device (usually a domain controller) the logon was made to.
+	DestinationHost      *Host      `json:"destinationHost,omitempty"`
+	DestinationIPAddress *IPAddress `json:"destinationIpAddress,omitempty"`
+	FailureReason        *string    `json:"failureReason,omitempty"`
+	Columns              any        `json:"columns"`
+}
+
+type IdentityLogonConnection struct {
+	TotalCount int                  `json:"totalCount"`
+	PageInfo   *PageInfo            `json:"pageInfo"`
+	Nodes      []*IdentityLogon     `json:"nodes"`
+	Edges      []*IdentityLogonEdge `json:"edges"`
+}
+
+type IdentityLogonEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *IdentityLogon `json:"node"`
 }
 
 type MailboxEntity struct {

@@ -67,6 +67,21 @@ func (r *accountResolver) Signins(ctx context.Context, obj *model.Account, first
 	return &model.SigninConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 
+// NonInteractiveSignins is the resolver for the nonInteractiveSignins field.
+func (r *accountResolver) NonInteractiveSignins(ctx context.Context, obj *model.Account, first *int, after *string) (*model.SigninConnection, error) {
+	return signinConnection(ctx, facets.AccountNonInteractiveSignins, obj.Span, accountKey(ctx, obj), first, after)
+}
+
+// IdentityLogons is the resolver for the identityLogons field.
+func (r *accountResolver) IdentityLogons(ctx context.Context, obj *model.Account, first *int, after *string) (*model.IdentityLogonConnection, error) {
+	return identityLogonConnection(ctx, facets.AccountIdentityLogons, obj.Span, accountKey(ctx, obj), first, after)
+}
+
+// DeviceLogons is the resolver for the deviceLogons field.
+func (r *accountResolver) DeviceLogons(ctx context.Context, obj *model.Account, first *int, after *string) (*model.DeviceLogonConnection, error) {
+	return deviceLogonConnection(ctx, facets.AccountDeviceLogons, obj.Span, accountKey(ctx, obj), first, after)
+}
+
 // AzureActivity is the resolver for the azureActivity field.
 func (r *accountResolver) AzureActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AzureActivityConnection, error) {
 	rows, offset, total, err := loadPage(ctx, facets.AccountAzureActivity, obj.Span, accountKey(ctx, obj), first, after)

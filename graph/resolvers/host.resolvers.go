@@ -82,6 +82,16 @@ func (r *hostResolver) Logons(ctx context.Context, obj *model.Host) ([]*model.Ho
 	return hostLogonSummaries(ctx, obj)
 }
 
+// IdentityLogons is the resolver for the identityLogons field.
+func (r *hostResolver) IdentityLogons(ctx context.Context, obj *model.Host, first *int, after *string) (*model.IdentityLogonConnection, error) {
+	return identityLogonConnection(ctx, facets.HostIdentityLogons, obj.Span, obj.Name, first, after)
+}
+
+// DeviceLogons is the resolver for the deviceLogons field.
+func (r *hostResolver) DeviceLogons(ctx context.Context, obj *model.Host, first *int, after *string) (*model.DeviceLogonConnection, error) {
+	return deviceLogonConnection(ctx, facets.HostDeviceLogons, obj.Span, obj.Name, first, after)
+}
+
 // Alerts is the resolver for the alerts field.
 func (r *hostResolver) Alerts(ctx context.Context, obj *model.Host, first *int, after *string) (*model.AlertConnection, error) {
 	return alertConnection(ctx, facets.HostAlerts, obj.Span, obj.Name, first, after)

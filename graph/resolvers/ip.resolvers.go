@@ -62,6 +62,21 @@ func (r *ipAddressResolver) Signins(ctx context.Context, obj *model.IPAddress, f
 	return &model.SigninConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 
+// NonInteractiveSignins is the resolver for the nonInteractiveSignins field.
+func (r *ipAddressResolver) NonInteractiveSignins(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.SigninConnection, error) {
+	return signinConnection(ctx, facets.IPNonInteractiveSignins, obj.Span, obj.Addr.String(), first, after)
+}
+
+// IdentityLogons is the resolver for the identityLogons field.
+func (r *ipAddressResolver) IdentityLogons(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.IdentityLogonConnection, error) {
+	return identityLogonConnection(ctx, facets.IPIdentityLogons, obj.Span, obj.Addr.String(), first, after)
+}
+
+// DeviceLogons is the resolver for the deviceLogons field.
+func (r *ipAddressResolver) DeviceLogons(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.DeviceLogonConnection, error) {
+	return deviceLogonConnection(ctx, facets.IPDeviceLogons, obj.Span, obj.Addr.String(), first, after)
+}
+
 // AzureActivity is the resolver for the azureActivity field.
 func (r *ipAddressResolver) AzureActivity(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.AzureActivityConnection, error) {
 	rows, offset, total, err := loadPage(ctx, facets.IPAzureActivity, obj.Span, obj.Addr.String(), first, after)

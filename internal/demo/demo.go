@@ -91,6 +91,7 @@ func Write(dir string, opts Options) (rows int, err error) {
 	g.bruteForce()
 	g.persistence()
 	g.directory()
+	g.logonTables()
 	names := make([]string, 0, len(g.tables))
 	for n := range g.tables {
 		names = append(names, n)

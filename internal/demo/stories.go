@@ -452,3 +452,66 @@ func (g *gen) directory() {
 		person(at, "alex.wilber@fabrikam.com", "fabrikam.local", "S-1-5-21-2000000000-2000000000-2000000000-1200")
 	}
 }
+
+// logonTables are the newer logon tables' part of the stories: the spray's
+// stolen token refreshing from the spray IP (AADNonInteractiveUserSignInLogs),
+// Megan Bowen's Kerberos logons from win-fs01 to the domain controller and
+// the brute-force IP's NTLM failures (IdentityLogonEvents), dbadmin's SSH
+// logon on linux-db-02 and the Windows failures (DeviceLogonEvents). They
+// draw nothing from the generator, so no other row changes.
+func (g *gen) logonTables() {
+	ru := map[string]any{"city": "Moscow", "state": "Moscow", "countryOrRegion": "RU"}
+	success := 30*time.Hour - 61*time.Minute
+	for i := 0; i < 12; i++ {
+		at := success - time.Duration(i+1)*30*time.Minute
+		g.add("AADNonInteractiveUserSignInLogs", map[string]any{
+			"TimeGenerated": g.ago(at), "CreatedDateTime": g.ago(at), "OperationName": "Sign-in activity", "Category": "NonInteractiveUserSignInLogs",
+			"UserPrincipalName": SprayVictim, "UserDisplayName": displayName(SprayVictim), "UserId": objectID(SprayVictim, ""),
+			"AppDisplayName": "Office 365 Exchange Online", "ResourceDisplayName": "Office 365 Exchange Online", "IPAddress": SprayIP,
+			"ResultType": "0", "ClientAppUsed": "Mobile Apps and Desktop clients", "IsInteractive": false, "AADTenantId": TenantID,
+			"LocationDetails": mustJSON(ru), "IncomingTokenType": "refreshToken", "ConditionalAccessStatus": "notApplied",
+		})
+	}
+	for i, u := range users[:6] {
+		at := time.Duration(2+i) * time.Hour
+		g.add("AADNonInteractiveUserSignInLogs", map[string]any{
+			"TimeGenerated": g.ago(at), "UserPrincipalName": upn(u), "UserId": objectID(upn(u), ""), "AppDisplayName": "Microsoft Teams",
+			"IPAddress": corpIPs[i%len(corpIPs)], "ResultType": "0", "IsInteractive": false, "AADTenantId": TenantID, "IncomingTokenType": "refreshToken",
+		})
+	}
+	for i := 0; i < 4; i++ {
+		at := success - 20*time.Minute - time.Duration(i)*7*time.Minute
+		g.add("IdentityLogonEvents", map[string]any{
+			"TimeGenerated": g.ago(at), "ActionType": "LogonSuccess", "Application": "Active Directory", "LogonType": "Resource access",
+			"Protocol": "Kerberos", "AccountUpn": SprayVictim, "AccountName": "megan.bowen", "AccountDomain": "contoso.local",
+			"AccountSid": sid("megan.bowen"), "AccountObjectId": objectID(SprayVictim, ""), "DeviceName": "win-fs01.contoso.local",
+			"IPAddress": "10.0.3.21", "DestinationDeviceName": "win-dc01.contoso.local", "DestinationIPAddress": "10.0.3.10", "DestinationPort": 88,
+		})
+	}
+	for i := 0; i < 6; i++ {
+		at := 10*time.Hour - time.Duration(i)*2*time.Minute
+		g.add("IdentityLogonEvents", map[string]any{
+			"TimeGenerated": g.ago(at), "ActionType": "LogonFailed", "Application": "Active Directory", "LogonType": "Credentials validation",
+			"Protocol": "Ntlm", "AccountName": "administrator", "AccountDomain": "contoso.local", "DeviceName": "win-fs01.contoso.local",
+			"IPAddress": BruteIP, "DestinationDeviceName": "win-dc01.contoso.local", "DestinationIPAddress": "10.0.3.10", "FailureReason": "WrongPassword",
+		})
+	}
+	in := 12*time.Hour - 46*time.Minute
+	g.add("DeviceLogonEvents", map[string]any{
+		"TimeGenerated": g.ago(in), "DeviceId": deviceID(BruteHost), "DeviceName": BruteHost + ".contoso.local", "ActionType": "LogonSuccess",
+		"LogonType": "Network", "Protocol": "Ssh", "AccountName": BruteAccount, "AccountDomain": BruteHost, "RemoteIP": BruteIP, "RemotePort": 41022,
+		"RemoteIPType": "Public", "IsLocalAdmin": true,
+	})
+	for i := 0; i < 5; i++ {
+		g.add("DeviceLogonEvents", map[string]any{
+			"TimeGenerated": g.ago(10*time.Hour - time.Duration(i)*time.Minute), "DeviceId": deviceID("win-fs01"), "DeviceName": "win-fs01.contoso.local",
+			"ActionType": "LogonFailed", "LogonType": "Network", "Protocol": "Ntlm", "AccountName": "administrator", "AccountDomain": "contoso",
+			"RemoteIP": BruteIP, "RemoteIPType": "Public", "FailureReason": "InvalidUserNameOrPassword",
+		})
+	}
+	g.add("DeviceLogonEvents", map[string]any{
+		"TimeGenerated": g.ago(success - 30*time.Minute), "DeviceId": deviceID("win-fs01"), "DeviceName": "win-fs01.contoso.local",
+		"ActionType": "LogonSuccess", "LogonType": "RemoteInteractive", "Protocol": "Kerberos", "AccountName": "megan.bowen", "AccountDomain": "contoso",
+		"AccountSid": sid("megan.bowen"), "RemoteIP": "10.0.3.25", "RemoteDeviceName": "win-app03", "RemoteIPType": "Private", "IsLocalAdmin": false,
+	})
+}

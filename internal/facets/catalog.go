@@ -22,6 +22,9 @@ var All = append(append([]*Facet{}, IPFacets...),
 
 	AlertByID, AlertQueue,
 
+	IPNonInteractiveSignins, AccountNonInteractiveSignins, IPIdentityLogons, AccountIdentityLogons, HostIdentityLogons,
+	IPDeviceLogons, AccountDeviceLogons, HostDeviceLogons,
+
 	IPThreatIntel, IPThreatIntelLegacy, IPResolvedNames,
 )
 

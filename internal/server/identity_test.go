@@ -163,3 +163,46 @@ func TestHostResolution(t *testing.T) {
 		t.Errorf("an unknown agent id = %v", unknown.Data["host"])
 	}
 }
+
+// TestNewLogonTables: Entra non-interactive sign-ins, Defender for
+// Identity and Defender for Endpoint logons through the real handler, on
+// IpAddress, Account (by any of the person's names) and Host.
+func TestNewLogonTables(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{
+	  spray: ipAddress(address: "`+demo.SprayIP+`") { nonInteractiveSignins(first: 1) { totalCount nodes { account { name } success } } }
+	  brute: ipAddress(address: "`+demo.BruteIP+`") {
+	    identityLogons { totalCount nodes { actionType protocol account { name } destinationHost { name } } }
+	    deviceLogons { totalCount nodes { actionType host { name } account { name } } } }
+	  megan: account(name: "CONTOSO\\megan.bowen") {
+	    nonInteractiveSignins { totalCount }
+	    identityLogons { totalCount nodes { protocol host { name } destinationHost { name } } }
+	    deviceLogons { totalCount nodes { logonType remoteIp { address } } } }
+	  db: host(name: "`+demo.BruteHost+`") { deviceLogons { totalCount nodes { actionType account { name } remoteIp { address } } } }
+	  dc: host(name: "win-dc01.contoso.local") { identityLogons { totalCount } }
+	}`, nil)
+	noErrors(t, r)
+	for path, want := range map[string]any{
+		"spray.nonInteractiveSignins.totalCount":            12.0,
+		"spray.nonInteractiveSignins.nodes.0.account.name":  demo.SprayVictim,
+		"spray.nonInteractiveSignins.nodes.0.success":       true,
+		"brute.identityLogons.totalCount":                   6.0,
+		"brute.identityLogons.nodes.0.protocol":             "Ntlm",
+		"brute.identityLogons.nodes.0.destinationHost.name": "win-dc01",
+		"brute.deviceLogons.totalCount":                     6.0,
+		"megan.nonInteractiveSignins.totalCount":            13.0, // 12 from the spray IP, 1 from the office
+		"megan.identityLogons.totalCount":                   4.0,
+		"megan.identityLogons.nodes.0.destinationHost.name": "win-dc01",
+		"megan.deviceLogons.totalCount":                     1.0,
+		"megan.deviceLogons.nodes.0.logonType":              "RemoteInteractive",
+		"db.deviceLogons.totalCount":                        1.0,
+		"db.deviceLogons.nodes.0.account.name":              `linux-db-02\dbadmin`,
+		"db.deviceLogons.nodes.0.remoteIp.address":          demo.BruteIP,
+		"dc.identityLogons.totalCount":                      10.0,
+	} {
+		if got := get(r.Data, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -107,6 +107,7 @@ async function clean(page, what) {
   // SSH brute force on a phone.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${base}/explore/ip/45.95.147.236?last=2d`);
+  check((await panelReady(page, 'deviceLogons')).includes('dbadmin'), 'brute force: dbadmin\'s device logon not shown');
   const logons = await panelReady(page, 'hostLogons');
   check(logons.includes('dbadmin') && logons.includes('linux-db-02'), 'brute force: dbadmin on linux-db-02 not shown');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

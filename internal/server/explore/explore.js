@@ -179,14 +179,26 @@
   const eventCols = [["Time", (e) => fmtTime(e.time)], ["Event", (e) => e.eventId], ["Account", (e) => accountLink(e.account && e.account.name)], ["What", (e) => e.processName || e.activity], ["Detail", (e) => e.commandLine || e.message]];
   const eventSel = (f) => f + "(first: $first, after: $after) { " + PI + " nodes { time eventId activity account { name } processName commandLine message } }";
 
+  const identityLogonCols = [["Time", (l) => fmtTime(l.time)], ["Result", (l) => el("span", { class: l.actionType === "LogonFailed" ? "fail" : "" }, l.actionType)],
+    ["Protocol", (l) => l.protocol], ["Account", (l) => accountLink(l.account && l.account.name)], ["From", (l) => [hostLink(l.host && l.host.name), " ", ipLink(l.ipAddress && l.ipAddress.address)]],
+    ["To", (l) => hostLink(l.destinationHost && l.destinationHost.name)]];
+  const identityLogonsSel = "identityLogons(first: $first, after: $after) { " + PI + " nodes { time actionType protocol account { name } host { name } ipAddress { address } destinationHost { name } } }";
+  const deviceLogonCols = [["Time", (l) => fmtTime(l.time)], ["Result", (l) => el("span", { class: l.actionType === "LogonFailed" ? "fail" : "" }, l.actionType)],
+    ["Type", (l) => l.logonType], ["Host", (l) => hostLink(l.host && l.host.name)], ["Account", (l) => accountLink(l.account && l.account.name)], ["From", (l) => ipLink(l.remoteIp && l.remoteIp.address)]];
+  const deviceLogonsSel = "deviceLogons(first: $first, after: $after) { " + PI + " nodes { time actionType logonType host { name } account { name } remoteIp { address } } }";
+  const nonInteractiveSel = "nonInteractiveSignins(first: $first, after: $after) { " + PI + " nodes { time account { name } appDisplayName resultType success countryOrRegion ipAddress } }";
+
   const panels = {
     ip: [
       ["alerts", "Alerts", alertsSel, (d) => conn(d.alerts), alertCols],
       ["signins", "Sign-ins", signinsSel + " relatedAccounts { source failures }", (d) => conn(d.signins), signinCols,
         (d) => { const f = (d.relatedAccounts || []).filter((r) => r.source === "SIGNIN_LOGS").reduce((n, r) => n + r.failures, 0); return f + " failures in all"; }],
+      ["nonInteractive", "Non-interactive sign-ins", nonInteractiveSel, (d) => conn(d.nonInteractiveSignins), signinCols],
       ["relatedAccounts", "Related accounts", "relatedAccounts { account { name } source details count failures lastSeen }", (d) => d.relatedAccounts,
         [["Account", (r) => accountLink(r.account.name)], ["Source", (r) => r.source], ["Count", (r) => r.count], ["Failures", (r) => r.failures], ["Details", (r) => chips(r.details.slice(0, 4))], ["Last", (r) => fmtTime(r.lastSeen)]]],
       ["hostLogons", "Host logons", "hostLogons { host { name } account { name } os logonType result count lastSeen }", (d) => d.hostLogons, logonCols(true, true, false)],
+      ["identityLogons", "Identity logons (MDI)", identityLogonsSel, (d) => conn(d.identityLogons), identityLogonCols],
+      ["deviceLogons", "Device logons (MDE)", deviceLogonsSel, (d) => conn(d.deviceLogons), deviceLogonCols],
       ["hosts", "Hosts owning the address", "hosts { host { name } source sourceId lastSeen }", (d) => d.hosts,
         [["Host", (h) => hostLink(h.host.name)], ["Source", (h) => h.source], ["Last", (h) => fmtTime(h.lastSeen)]]],
       ["officeActivity", "Office activity", officeSel, (d) => conn(d.officeActivity), officeCols],
@@ -201,6 +213,9 @@
     account: [
       ["alerts", "Alerts", alertsSel, (d) => conn(d.alerts), alertCols],
       ["signins", "Sign-ins", signinsSel, (d) => conn(d.signins), signinCols.concat([["IP", (s) => ipLink(s.ipAddress)]])],
+      ["nonInteractive", "Non-interactive sign-ins", nonInteractiveSel, (d) => conn(d.nonInteractiveSignins), signinCols.concat([["IP", (x) => ipLink(x.ipAddress)]])],
+      ["identityLogons", "Identity logons (MDI)", identityLogonsSel, (d) => conn(d.identityLogons), identityLogonCols],
+      ["deviceLogons", "Device logons (MDE)", deviceLogonsSel, (d) => conn(d.deviceLogons), deviceLogonCols],
       ["hosts", "Hosts", "hosts { host { name } os count failures lastSeen }", (d) => d.hosts,
         [["Host", (h) => hostLink(h.host.name)], ["OS", (h) => h.os], ["Logons", (h) => h.count], ["Failures", (h) => h.failures], ["Last", (h) => fmtTime(h.lastSeen)]]],
       ["hostLogons", "Host logons", "hostLogons { host { name } sourceIp { address } logonType result count lastSeen }", (d) => d.hostLogons, logonCols(true, false, true)],
@@ -215,6 +230,8 @@
     host: [
       ["alerts", "Alerts", alertsSel, (d) => conn(d.alerts), alertCols],
       ["logons", "Logons", "logons { account { name } sourceIp { address } logonType result count lastSeen }", (d) => d.logons, logonCols(false, true, true)],
+      ["identityLogons", "Identity logons (MDI)", identityLogonsSel, (d) => conn(d.identityLogons), identityLogonCols],
+      ["deviceLogons", "Device logons (MDE)", deviceLogonsSel, (d) => conn(d.deviceLogons), deviceLogonCols],
       ["processes", "Processes", eventSel("processes"), (d) => conn(d.processes), eventCols],
       ["scheduledTasks", "Scheduled tasks", eventSel("scheduledTasks"), (d) => conn(d.scheduledTasks), eventCols],
       ["accountChanges", "Account changes", eventSel("accountChanges"), (d) => conn(d.accountChanges), eventCols],
