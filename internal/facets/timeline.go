@@ -28,9 +28,11 @@ func timelines(fs ...*Facet) []*Facet {
 // first and last event across sources.
 var (
 	IPTimeline = timelines(IPSignins, IPAzureActivity, IPOfficeActivity, IPAlerts, IPCommonSecurityLog,
-		IPWindowsLogons, IPLinuxLogons, IPNetflows, IPDnsQueries, IPNetworkConnections, IPBookmarks)
+		IPWindowsLogons, IPLinuxLogons, IPNetflows, IPDnsQueries, IPNetworkConnections, IPBookmarks,
+		IPNonInteractiveSignins, IPIdentityLogons, IPDeviceLogons)
 	AccountTimeline = timelines(AccountSignins, AccountAzureActivity, AccountOfficeActivity, AccountAlerts,
-		AccountWindowsLogons, AccountLinuxLogons, AccountBookmarks)
+		AccountWindowsLogons, AccountLinuxLogons, AccountBookmarks,
+		AccountNonInteractiveSignins, AccountIdentityLogons, AccountDeviceLogons)
 	HostTimeline = timelines(HostWindowsEventSummary, HostLinuxEventSummary, HostAlerts, HostNetflows,
-		HostNetworkConnections, HostBookmarks)
+		HostNetworkConnections, HostBookmarks, HostIdentityLogons, HostDeviceLogons)
 )
