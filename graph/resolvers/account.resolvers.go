@@ -59,12 +59,7 @@ func (r *accountResolver) Sources(ctx context.Context, obj *model.Account) ([]mo
 
 // Signins is the resolver for the signins field.
 func (r *accountResolver) Signins(ctx context.Context, obj *model.Account, first *int, after *string) (*model.SigninConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.AccountSignins, obj.Span, accountKey(ctx, obj), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.Signin { return signinFromRow(rw, obj.Span) }, func(c string, n *model.Signin) *model.SigninEdge { return &model.SigninEdge{Cursor: c, Node: n} })
-	return &model.SigninConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return signinConnection(ctx, facets.AccountSignins, obj.Span, accountKey(ctx, obj), first, after)
 }
 
 // NonInteractiveSignins is the resolver for the nonInteractiveSignins field.
@@ -84,26 +79,12 @@ func (r *accountResolver) DeviceLogons(ctx context.Context, obj *model.Account, 
 
 // AzureActivity is the resolver for the azureActivity field.
 func (r *accountResolver) AzureActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.AzureActivityConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.AccountAzureActivity, obj.Span, accountKey(ctx, obj), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.AzureActivityEvent { return azureActivityFromRow(rw, obj.Span) }, func(c string, n *model.AzureActivityEvent) *model.AzureActivityEdge {
-		return &model.AzureActivityEdge{Cursor: c, Node: n}
-	})
-	return &model.AzureActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return azureActivityConnection(ctx, facets.AccountAzureActivity, obj.Span, accountKey(ctx, obj), first, after)
 }
 
 // OfficeActivity is the resolver for the officeActivity field.
 func (r *accountResolver) OfficeActivity(ctx context.Context, obj *model.Account, first *int, after *string) (*model.OfficeActivityConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.AccountOfficeActivity, obj.Span, accountKey(ctx, obj), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.OfficeActivityEvent { return officeActivityFromRow(rw, obj.Span) }, func(c string, n *model.OfficeActivityEvent) *model.OfficeActivityEdge {
-		return &model.OfficeActivityEdge{Cursor: c, Node: n}
-	})
-	return &model.OfficeActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return officeActivityConnection(ctx, facets.AccountOfficeActivity, obj.Span, accountKey(ctx, obj), first, after)
 }
 
 // HostLogons is the resolver for the hostLogons field.

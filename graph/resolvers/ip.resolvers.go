@@ -54,12 +54,7 @@ func (r *ipAddressResolver) Alerts(ctx context.Context, obj *model.IPAddress, fi
 
 // Signins is the resolver for the signins field.
 func (r *ipAddressResolver) Signins(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.SigninConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPSignins, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.Signin { return signinFromRow(rw, obj.Span) }, func(c string, n *model.Signin) *model.SigninEdge { return &model.SigninEdge{Cursor: c, Node: n} })
-	return &model.SigninConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return signinConnection(ctx, facets.IPSignins, obj.Span, obj.Addr.String(), first, after)
 }
 
 // NonInteractiveSignins is the resolver for the nonInteractiveSignins field.
@@ -79,26 +74,12 @@ func (r *ipAddressResolver) DeviceLogons(ctx context.Context, obj *model.IPAddre
 
 // AzureActivity is the resolver for the azureActivity field.
 func (r *ipAddressResolver) AzureActivity(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.AzureActivityConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPAzureActivity, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.AzureActivityEvent { return azureActivityFromRow(rw, obj.Span) }, func(c string, n *model.AzureActivityEvent) *model.AzureActivityEdge {
-		return &model.AzureActivityEdge{Cursor: c, Node: n}
-	})
-	return &model.AzureActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return azureActivityConnection(ctx, facets.IPAzureActivity, obj.Span, obj.Addr.String(), first, after)
 }
 
 // OfficeActivity is the resolver for the officeActivity field.
 func (r *ipAddressResolver) OfficeActivity(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.OfficeActivityConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPOfficeActivity, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.OfficeActivityEvent { return officeActivityFromRow(rw, obj.Span) }, func(c string, n *model.OfficeActivityEvent) *model.OfficeActivityEdge {
-		return &model.OfficeActivityEdge{Cursor: c, Node: n}
-	})
-	return &model.OfficeActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return officeActivityConnection(ctx, facets.IPOfficeActivity, obj.Span, obj.Addr.String(), first, after)
 }
 
 // CommonSecurityLog is the resolver for the commonSecurityLog field.

@@ -9,31 +9,96 @@ import (
 
 // Connections and summaries that several entities share.
 
-func alertConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.AlertConnection, error) {
+// paged loads one page of an Events facet and turns its rows into nodes
+// and edges; each connection type below only names its node and edge.
+func paged[N, E any](ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string,
+	node func(row) *N, edge func(cursor string, n *N) *E) ([]*N, []*E, *model.PageInfo, int, error) {
 	rows, offset, total, err := loadPage(ctx, f, span, key, first, after)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	nodes, edges, pi := connection(rows, offset, total, node, edge)
+	return nodes, edges, pi, total, nil
+}
+
+func alertConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.AlertConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.Alert { return alertFromRow(rw, span) },
+		func(c string, n *model.Alert) *model.AlertEdge { return &model.AlertEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.Alert { return alertFromRow(rw, span) }, func(c string, n *model.Alert) *model.AlertEdge { return &model.AlertEdge{Cursor: c, Node: n} })
 	return &model.AlertConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 
 func bookmarkConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.BookmarkConnection, error) {
-	rows, offset, total, err := loadPage(ctx, f, span, key, first, after)
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, bookmarkFromRow,
+		func(c string, n *model.Bookmark) *model.BookmarkEdge { return &model.BookmarkEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	nodes, edges, pi := connection(rows, offset, total, bookmarkFromRow, func(c string, n *model.Bookmark) *model.BookmarkEdge { return &model.BookmarkEdge{Cursor: c, Node: n} })
 	return &model.BookmarkConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 
 func netflowConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.NetflowConnection, error) {
-	rows, offset, total, err := loadPage(ctx, f, span, key, first, after)
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, netflowFromRow,
+		func(c string, n *model.Netflow) *model.NetflowEdge { return &model.NetflowEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
 	}
-	nodes, edges, pi := connection(rows, offset, total, netflowFromRow, func(c string, n *model.Netflow) *model.NetflowEdge { return &model.NetflowEdge{Cursor: c, Node: n} })
 	return &model.NetflowConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+func signinConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.SigninConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.Signin { return signinFromRow(rw, span) },
+		func(c string, n *model.Signin) *model.SigninEdge { return &model.SigninEdge{Cursor: c, Node: n} })
+	if err != nil {
+		return nil, err
+	}
+	return &model.SigninConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+func azureActivityConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.AzureActivityConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.AzureActivityEvent { return azureActivityFromRow(rw, span) },
+		func(c string, n *model.AzureActivityEvent) *model.AzureActivityEdge {
+			return &model.AzureActivityEdge{Cursor: c, Node: n}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &model.AzureActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+func officeActivityConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.OfficeActivityConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.OfficeActivityEvent { return officeActivityFromRow(rw, span) },
+		func(c string, n *model.OfficeActivityEvent) *model.OfficeActivityEdge {
+			return &model.OfficeActivityEdge{Cursor: c, Node: n}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &model.OfficeActivityConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+func identityLogonConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.IdentityLogonConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.IdentityLogon { return identityLogonFromRow(rw, span) },
+		func(c string, n *model.IdentityLogon) *model.IdentityLogonEdge {
+			return &model.IdentityLogonEdge{Cursor: c, Node: n}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &model.IdentityLogonConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+func deviceLogonConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.DeviceLogonConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.DeviceLogon { return deviceLogonFromRow(rw, span) },
+		func(c string, n *model.DeviceLogon) *model.DeviceLogonEdge {
+			return &model.DeviceLogonEdge{Cursor: c, Node: n}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &model.DeviceLogonConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 
 func networkConnections(ctx context.Context, f *facets.Facet, span model.Span, key string) ([]*model.NetworkConnectionSummary, error) {
