@@ -25,6 +25,8 @@ func AccountKey(name string) (string, error) {
 		return "", errors.New("longer than 256 characters")
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
 		return "", errors.New("contains control characters")
+	case strings.Contains(name, facets.AliasSep):
+		return "", errors.New("contains U+241F, which joins a person's identifiers")
 	}
 	return name, nil
 }

@@ -78,3 +78,13 @@ func TestColumnsOf(t *testing.T) {
 		t.Errorf("Walk visited %d nodes", n)
 	}
 }
+
+func TestAliasKey(t *testing.T) {
+	got := AliasKey([]string{"b@x.com", "", "a\u241fb@x.com", `x\b`, "b@x.com"})
+	if got != "b@x.com"+AliasSep+`x\b` {
+		t.Errorf("AliasKey = %q", got)
+	}
+	if ids := Aliases(got); len(ids) != 2 {
+		t.Errorf("Aliases = %q", ids)
+	}
+}

@@ -172,8 +172,15 @@ const (
 const AliasSep = "\u241f"
 
 // AliasKey is the aliased key of identifiers (sorted, without repeats).
+// An identifier that is empty or holds the separator itself (data can
+// hold anything) is left out: it would split into identifiers of others.
 func AliasKey(ids []string) string {
-	out := append([]string(nil), ids...)
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id != "" && !strings.Contains(id, AliasSep) {
+			out = append(out, id)
+		}
+	}
 	slices.Sort(out)
 	return strings.Join(slices.Compact(out), AliasSep)
 }

@@ -206,3 +206,18 @@ func TestNewLogonTables(t *testing.T) {
 		}
 	}
 }
+
+// TestAliasSeparatorRefused: a name holding the separator of aliased keys
+// would be read as several identifiers (and could collide with another
+// key of the batch): it is bad input, and nothing is queried.
+func TestAliasSeparatorRefused(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	r := post(t, ts, `{ account(name: "megan.bowen@contoso.com\u241fadele.vance@contoso.com") { name signins { totalCount } } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || r.Data["account"] != nil {
+		t.Errorf("errors %+v, data %v", r.Errors, r.Data)
+	}
+	if len(r.Extensions.Trace) != 0 {
+		t.Errorf("%d backend calls for refused input", len(r.Extensions.Trace))
+	}
+}
