@@ -12,6 +12,8 @@ import (
 	"entitygraph/internal/ipclass"
 	"entitygraph/internal/safe"
 	"entitygraph/internal/sources"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // The IpAddress fields that combine several facets.
@@ -68,8 +70,17 @@ func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.Related
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
-	canonicalAccounts(ctx, out)
+	if wantsAccounts(ctx) {
+		canonicalAccounts(ctx, out)
+	}
 	return out, nil
+}
+
+// wantsAccounts reports whether the field being resolved selects its rows'
+// account (resolution is only worth its queries then).
+func wantsAccounts(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc == nil || fc.Field.Field == nil || selects(fc.Field.Selections, "account")
 }
 
 // canonicalAccounts names each related account by its person's best name

@@ -125,6 +125,14 @@ func TestDesignCardPivot(t *testing.T) {
 	if len(links) != 3 {
 		t.Errorf("link queries: %v", links)
 	}
+	// Counts alone name no account: nothing is resolved.
+	counts := post(t, ts, `{ ipAddress(address: "10.0.3.31") { relatedAccounts { source count } } }`, nil)
+	noErrors(t, counts)
+	for _, c := range counts.Extensions.Trace {
+		if strings.HasPrefix(c.Facet, "account.links.") {
+			t.Errorf("relatedAccounts without account resolved names: %+v", c)
+		}
+	}
 }
 
 // TestHostResolution: a host asked for by its FQDN, MDE device id, Azure
