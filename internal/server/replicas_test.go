@@ -241,20 +241,28 @@ func (e *emptySource) Run(ctx context.Context, f *facets.Facet, q facets.Query) 
 	return sources.Result{Statement: "-- empty"}, nil
 }
 
-// TestReplicasKeepPartitionsApart: replicas of two workspace sets (one
-// with the demo's rows, one empty) ask the same summaries concurrently
-// through one Redis: each set only ever sees its own rows.
+// TestReplicasKeepPartitionsApart: replicas of two workspace sets and two
+// on-behalf-of callers (two partitions with the demo's rows, two empty)
+// ask the same summaries concurrently through one Redis: each partition
+// only ever sees its own rows.
 func TestReplicasKeepPartitionsApart(t *testing.T) {
 	srv := redistest.Start(t)
 	prefix := fmt.Sprintf("eg-part-%d:", time.Now().UnixNano())
 	store := demoWorkspace(t)
-	full := func() sources.LogSource { return &partitionedSource{LogSource: store, partition: "loganalytics|ws-a"} }
-	empty := func() sources.LogSource {
-		return &emptySource{partitionedSource{LogSource: store, partition: "loganalytics|ws-b"}}
+	// Two workspace sets × two on-behalf-of callers: four partitions, as
+	// Log Analytics names them; two see the demo's rows, two an empty set.
+	full := func(p string) sources.LogSource { return &partitionedSource{LogSource: store, partition: p} }
+	empty := func(p string) sources.LogSource {
+		return &emptySource{partitionedSource{LogSource: store, partition: p}}
 	}
-	reps := []*httptest.Server{
-		replica(t, full(), store, sharedClient(t, srv.URL(), prefix)), replica(t, empty(), store, sharedClient(t, srv.URL(), prefix)),
-		replica(t, full(), store, sharedClient(t, srv.URL(), prefix)), replica(t, empty(), store, sharedClient(t, srv.URL(), prefix)),
+	srcs := []sources.LogSource{
+		full("loganalytics|ws-a|as:tenant/u1"), empty("loganalytics|ws-a|as:tenant/u2"),
+		empty("loganalytics|ws-b|as:tenant/u1"), full("loganalytics|ws-b|as:tenant/u2"),
+	}
+	isEmpty := []bool{false, true, true, false}
+	var reps []*httptest.Server
+	for _, src := range srcs {
+		reps = append(reps, replica(t, src, store, sharedClient(t, srv.URL(), prefix)))
 	}
 	const q = `query($ip: String!) { ipAddress(address: $ip) { signins { totalCount } alerts { totalCount } relatedAccounts { count } } }`
 	var wg sync.WaitGroup
@@ -267,10 +275,10 @@ func TestReplicasKeepPartitionsApart(t *testing.T) {
 					r := post(t, ts, q, map[string]any{"ip": ip})
 					signins := num(get(r.Data, "ipAddress.signins.totalCount"))
 					alerts := num(get(r.Data, "ipAddress.alerts.totalCount"))
-					if i%2 == 1 && (signins != 0 || alerts != 0) {
-						t.Errorf("empty workspace set, %s: %d sign-ins, %d alerts: rows crossed partitions", ip, signins, alerts)
+					if isEmpty[i] && (signins != 0 || alerts != 0) {
+						t.Errorf("empty partition %d, %s: %d sign-ins, %d alerts: rows crossed partitions", i, ip, signins, alerts)
 					}
-					if i%2 == 0 && ip == demo.SprayIP && signins == 0 {
+					if !isEmpty[i] && ip == demo.SprayIP && signins == 0 {
 						t.Errorf("full workspace set, %s: no sign-ins", ip)
 					}
 				}(i, ts, ip)
