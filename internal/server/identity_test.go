@@ -229,3 +229,31 @@ func TestAliasSeparatorRefused(t *testing.T) {
 		t.Errorf("%d backend calls for refused input", len(r.Extensions.Trace))
 	}
 }
+
+// TestHostIDInputBounded: host ids are validated like names (a long or
+// spaced id is bad input, nothing queried); an id no inventory knows
+// costs the three link queries and nothing more.
+func TestHostIDInputBounded(t *testing.T) {
+	store := demoWorkspace(t)
+	ts := newServer(t, store, store)
+	const q = `query($n: String!) { host(name: $n) { name } }`
+	for _, bad := range []string{"/subscriptions/" + strings.Repeat("a", 10000), "/subscriptions/x y/resourceGroups/z"} {
+		r := post(t, ts, q, map[string]any{"n": bad})
+		if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || len(r.Extensions.Trace) != 0 {
+			t.Errorf("%.30q: errors %+v, %d backend calls", bad, r.Errors, len(r.Extensions.Trace))
+		}
+	}
+	r := post(t, ts, q, map[string]any{"n": "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/none/providers/microsoft.compute/virtualmachines/ghost"})
+	noErrors(t, r)
+	if r.Data["host"] != nil {
+		t.Errorf("host = %v", r.Data["host"])
+	}
+	for _, c := range r.Extensions.Trace {
+		if !strings.HasPrefix(c.Facet, "host.links.") {
+			t.Errorf("an unknown id ran %s", c.Facet)
+		}
+	}
+	if len(r.Extensions.Trace) != 3 {
+		t.Errorf("%d backend calls for an unknown id, want the 3 link queries", len(r.Extensions.Trace))
+	}
+}
