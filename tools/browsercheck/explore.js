@@ -72,7 +72,8 @@ async function clean(page, what) {
   check((await panelReady(page, 'signins')).includes('62 in all'), 'back: the IP page did not come back');
 
   // The timeline brush narrows the timespan and the sign-ins.
-  const box = await page.$('[data-panel="timeline"] svg');
+  // After going back the timeline may still be loading: wait for its chart.
+  const box = await page.waitForSelector('[data-panel="timeline"] svg', { timeout: 20000 });
   await box.scrollIntoViewIfNeeded();
   const bb = await box.boundingBox();
   await page.mouse.move(bb.x + bb.width * 0.80, bb.y + bb.height / 2);
