@@ -13,7 +13,7 @@ import (
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
-	"entitygraph/internal/safe"
+	"entitygraph/internal/loaders"
 )
 
 // severityNames in order, as SecurityAlert.AlertSeverity spells them.
@@ -207,7 +207,7 @@ func relatedAlerts(ctx context.Context, a *model.Alert, first *int) ([]*model.Al
 	q.Limit = limit + 1 // the alert itself may be among them
 	q.AllColumns = true
 	results := make([][]row, len(lookups))
-	errs := safe.Each(len(lookups), func(i int) (err error) {
+	errs := loaders.Each(ctx, len(lookups), func(i int) (err error) {
 		results[i], err = loadQuery(ctx, lookups[i].f, q, lookups[i].key)
 		return err
 	})

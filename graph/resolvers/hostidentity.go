@@ -14,7 +14,7 @@ import (
 	"entitygraph/graph/model"
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
-	"entitygraph/internal/safe"
+	"entitygraph/internal/loaders"
 )
 
 // hostIDColumn is an id column of a host link facet and the kind of id
@@ -49,7 +49,7 @@ func hostIDOf(name string) (string, bool) {
 func hostLinkRows(ctx context.Context, span model.Span, key string) map[*facets.Facet][]row {
 	out := map[*facets.Facet][]row{}
 	var mu sync.Mutex
-	safe.Each(len(facets.HostLinks), func(i int) error {
+	loaders.Each(ctx, len(facets.HostLinks), func(i int) error {
 		f := facets.HostLinks[i]
 		rows, err := load(ctx, f, span, key)
 		if err == nil {

@@ -14,7 +14,6 @@ import (
 	"entitygraph/internal/facets"
 	"entitygraph/internal/identity"
 	"entitygraph/internal/loaders"
-	"entitygraph/internal/safe"
 )
 
 // resolution is who an account is: the key its facets are queried with (an
@@ -49,7 +48,7 @@ func links(ctx context.Context, span model.Span, names []string) []identity.Link
 	}
 	var mu sync.Mutex
 	var out []identity.Link
-	safe.Each(len(jobs), func(i int) error {
+	loaders.Each(ctx, len(jobs), func(i int) error {
 		rows, err := load(ctx, jobs[i].f, span, jobs[i].name)
 		if err != nil {
 			return nil

@@ -13,6 +13,7 @@ import (
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
 	"entitygraph/internal/sources/ti"
+	"entitygraph/internal/sources/whois"
 )
 
 func verdictOf(v ti.Verdict) model.Verdict { return model.Verdict(v.String()) }
@@ -80,7 +81,9 @@ func (r *Resolver) threatIntel(ctx context.Context, ip *model.IPAddress, provide
 	if r.Config.TI != nil && (len(providers) == 0 || len(others) > 0) {
 		o := ti.LookupOptions{Providers: others, Refresh: refresh != nil && *refresh, External: external == nil || *external, Caller: callerID(ctx)}
 		started := time.Now()
-		rs, err := r.Config.TI.Lookup(ctx, ip.Addr, o)
+		var rs []ti.Result
+		var err error
+		loaders.Waiting(ctx, func() { rs, err = r.Config.TI.Lookup(ctx, ip.Addr, o) })
 		if err != nil {
 			return nil, badInput(ctx, "providers", "%v", err)
 		}
@@ -173,7 +176,9 @@ func (r *Resolver) whois(ctx context.Context, ip *model.IPAddress) (*model.Whois
 		w.Country = optional(loc.CountryCode)
 	}
 	if r.Config.RDAP != nil {
-		n, err := r.Config.RDAP.Lookup(ctx, ip.Addr)
+		var n *whois.Network
+		var err error
+		loaders.Waiting(ctx, func() { n, err = r.Config.RDAP.Lookup(ctx, ip.Addr) })
 		if err != nil {
 			addError(ctx, badSource(ctx, "rdap", errcode.SourceUnavailable, err.Error()))
 		} else {

@@ -10,7 +10,7 @@ import (
 	"entitygraph/internal/facets"
 	"entitygraph/internal/identity"
 	"entitygraph/internal/ipclass"
-	"entitygraph/internal/safe"
+	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -101,7 +101,7 @@ func canonicalAccounts(ctx context.Context, related []*model.RelatedAccount) {
 	}
 	span := related[0].Account.Span
 	best := make([]string, len(names))
-	safe.Each(len(names), func(i int) error {
+	loaders.Each(ctx, len(names), func(i int) error {
 		if res := resolveAccount(ctx, &model.Account{Name: names[i], Span: span}); res.person != nil {
 			best[i] = res.person.Best()
 			rememberResolution(ctx, &model.Account{Name: best[i], Span: span}, res)

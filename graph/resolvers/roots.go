@@ -13,7 +13,7 @@ import (
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
-	"entitygraph/internal/safe"
+	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
 )
 
@@ -207,7 +207,7 @@ func (r *Resolver) known(ctx context.Context, timeline, records []*facets.Facet,
 	q.Bucket = time.Hour
 	results, errs := parallel(ctx, timeline, q, key)
 	latestRows := make([]row, len(records))
-	errs = append(errs, safe.Each(len(records), func(i int) (err error) {
+	errs = append(errs, loaders.Each(ctx, len(records), func(i int) (err error) {
 		latestRows[i], err = latest(ctx, records[i], span, key)
 		return err
 	})...)

@@ -18,7 +18,6 @@ import (
 	"entitygraph/graph/relay"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
-	"entitygraph/internal/safe"
 	"entitygraph/internal/sources"
 )
 
@@ -322,7 +321,7 @@ func latest(ctx context.Context, f *facets.Facet, span model.Span, key string) (
 // parallel runs one key's look-ups concurrently and returns their results in order.
 func parallel(ctx context.Context, fs []*facets.Facet, q facets.Query, key string) ([][]row, []error) {
 	rows := make([][]row, len(fs))
-	errs := safe.Each(len(fs), func(i int) (err error) {
+	errs := loaders.Each(ctx, len(fs), func(i int) (err error) {
 		rows[i], err = loadQuery(ctx, fs[i], q, key)
 		return err
 	})

@@ -1,6 +1,7 @@
 // Package loaders batches facet look-ups per request: every key asked for
-// one facet, timespan and page within a short window becomes one backend
-// query, and a key asked twice is fetched once.
+// one facet, timespan and page in one level of the request becomes one
+// backend query, sent as soon as the level is ready (Levels), and a key
+// asked twice is fetched once.
 package loaders
 
 import (
@@ -82,9 +83,15 @@ const DefaultMaxShapes = 200
 // ErrTooManyShapes refuses a look-up past a request's MaxShapes.
 var ErrTooManyShapes = errors.New("this request asks for too many distinct backend queries")
 
+// DefaultLevelWait is the longest a miss waits for its level when levels
+// are tracked: reached only while some field waits on work no loader
+// sees, or does long work of its own.
+const DefaultLevelWait = 100 * time.Millisecond
+
 // Options tune batching.
 type Options struct {
-	Wait      time.Duration // 0: DefaultWait
+	Wait      time.Duration // batch window when levels are not tracked; 0: DefaultWait
+	LevelWait time.Duration // backstop when they are; 0: DefaultLevelWait
 	MaxBatch  int           // 0: MaxBatch; 1 turns batching off (one query per key)
 	MaxShapes int           // distinct facet queries per request; 0: DefaultMaxShapes
 }
@@ -106,9 +113,13 @@ type Loaders struct {
 	trace     *Trace
 
 	mu      sync.Mutex
-	loaders map[loaderKey]*dataloader.Loader[string, []sources.Row]
-	served  map[string]bool // cache keys answered from the shared cache
-	memo    sync.Map        // per-request results derived from loaded rows
+	levels  *Levels              // nil: dispatch by the window alone
+	pending map[loaderKey]*round // misses waiting for dispatch
+	calls   map[string]*call     // every miss of the request, by cache key
+	shapes  map[loaderKey]bool   // distinct facet queries asked
+	timer   *time.Timer          // sends the pending rounds at the latest
+	served  map[string]bool      // cache keys answered from the shared cache
+	memo    sync.Map             // per-request results derived from loaded rows
 }
 
 // Memo returns the request's value for key, computing it with fn the first
@@ -134,6 +145,9 @@ func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trac
 	if opts.Wait <= 0 {
 		opts.Wait = DefaultWait
 	}
+	if opts.LevelWait <= 0 {
+		opts.LevelWait = DefaultLevelWait
+	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = MaxBatch
 	}
@@ -153,7 +167,7 @@ func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trac
 		cancelCause := cancel
 		cancel = func(err error) { release(); cancelCause(err) }
 	}
-	return &Loaders{src: src, partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, loaders: map[loaderKey]*dataloader.Loader[string, []sources.Row]{}, served: map[string]bool{}}
+	return &Loaders{src: src, partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, pending: map[loaderKey]*round{}, calls: map[string]*call{}, shapes: map[loaderKey]bool{}, served: map[string]bool{}}
 }
 
 // CountAgainst sets who the request's backend queries are counted against.
@@ -166,10 +180,11 @@ func (l *Loaders) Close() { l.cancel(context.Canceled) }
 func (l *Loaders) Trace() *Trace { return l.trace }
 
 // Load returns the rows of facet f for one key; q holds everything else
-// (timespan, page, filters). Keys loaded with equal f and q within a short
-// window are batched into one query.
+// (timespan, page, filters). Keys of equal f and q asked in one level of
+// the request are batched into one query.
 //
-// A key the shared cache holds is answered at once: only misses wait for
+// A key the shared cache holds is answered at once; only misses wait for
+// their level to be ready (Levels) or, when levels are not tracked, for
 // the batch window.
 func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]sources.Row, error) {
 	q.Keys = nil
@@ -190,19 +205,117 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 		return rows, nil
 	}
 	l.mu.Lock()
-	ld, ok := l.loaders[lk]
-	if !ok && len(l.loaders) >= l.opts.MaxShapes {
-		l.mu.Unlock()
-		return nil, fmt.Errorf("%w (limit %d)", ErrTooManyShapes, l.opts.MaxShapes)
+	c, seen := l.calls[ck]
+	if !seen {
+		r, ok := l.pending[lk]
+		if !ok {
+			if !l.shapes[lk] && len(l.shapes) >= l.opts.MaxShapes {
+				l.mu.Unlock()
+				return nil, fmt.Errorf("%w (limit %d)", ErrTooManyShapes, l.opts.MaxShapes)
+			}
+			l.shapes[lk] = true
+			r = &round{f: f, q: q, signature: lk.signature}
+			l.pending[lk] = r
+		}
+		c = &call{done: make(chan struct{})}
+		l.calls[ck] = c
+		r.keys = append(r.keys, key)
+		r.calls = append(r.calls, c)
+		if len(r.keys) >= l.opts.MaxBatch {
+			delete(l.pending, lk)
+			go l.run(r)
+		} else if l.timer == nil {
+			l.timer = time.AfterFunc(l.window(), l.flush)
+		}
 	}
-	if !ok {
-		ld = dataloader.NewBatchedLoader(l.batchFn(f, q, lk.signature),
-			dataloader.WithBatchCapacity[string, []sources.Row](l.opts.MaxBatch),
-			dataloader.WithWait[string, []sources.Row](l.opts.Wait))
-		l.loaders[lk] = ld
+	if c.finished {
+		l.mu.Unlock()
+		return c.rows, c.err
+	}
+	c.waiters++
+	l.mu.Unlock()
+	l.levels.add(-1) // the field waits; run hands its token back
+	<-c.done
+	return c.rows, c.err
+}
+
+// round is the keys of one facet query waiting for dispatch.
+type round struct {
+	f         *facets.Facet
+	q         facets.Query
+	signature string
+	keys      []string
+	calls     []*call
+}
+
+// call is one key's result, shared by every field of the request that
+// asked for it.
+type call struct {
+	done     chan struct{}
+	finished bool
+	waiters  int // fields blocked on done
+	rows     []sources.Row
+	err      error
+}
+
+// window is how long a miss waits at most before its round is sent: the
+// batch window, or the backstop when levels are tracked.
+func (l *Loaders) window() time.Duration {
+	if l.levels.Tracking() {
+		return l.opts.LevelWait
+	}
+	return l.opts.Wait
+}
+
+// flush sends every waiting round now.
+func (l *Loaders) flush() {
+	l.mu.Lock()
+	rounds := l.pending
+	l.pending = map[loaderKey]*round{}
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
 	}
 	l.mu.Unlock()
-	return ld.Load(ctx, key)()
+	for _, r := range rounds {
+		go l.run(r)
+	}
+}
+
+// run queries one round through a dataloader sized to it, so the batch
+// starts as soon as its keys are in, and hands each waiting field's token
+// back before waking it.
+func (l *Loaders) run(r *round) {
+	ld := dataloader.NewBatchedLoader(l.batchFn(r.f, r.q, r.signature),
+		dataloader.WithBatchCapacity[string, []sources.Row](len(r.keys)),
+		dataloader.WithWait[string, []sources.Row](l.opts.Wait))
+	rows, errs := ld.LoadMany(l.base, r.keys)()
+	l.mu.Lock()
+	waiters := 0
+	for i, c := range r.calls {
+		c.rows = rows[i]
+		if len(errs) > i {
+			c.err = errs[i]
+		}
+		c.finished = true
+		waiters += c.waiters
+	}
+	l.mu.Unlock()
+	l.levels.add(waiters)
+	for _, c := range r.calls {
+		close(c.done)
+	}
+}
+
+// TrackLevels makes the request's dispatch follow its levels (see Levels)
+// and returns the tracker the executor reports to.
+func (l *Loaders) TrackLevels() *Levels {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.levels == nil {
+		l.levels = newLevels(l.flush, l.flush)
+	}
+	return l.levels
 }
 
 // cacheKey names one key's rows of one facet query in the shared cache:

@@ -285,3 +285,106 @@ func TestCacheHitsSkipTheBatchWindow(t *testing.T) {
 		t.Errorf("backend calls %d, want the warm-up's 1", n)
 	}
 }
+
+// TestLevelsNeverSplit: fields of one level are batched however long the
+// slowest takes to reach its loader (here far past the batch window), and
+// sent as soon as the last one waits, not after the window; the next
+// level, asked as the answers arrive, is again one query.
+func TestLevelsNeverSplit(t *testing.T) {
+	src := &echoSource{}
+	l := New(context.Background(), src, nil, &Trace{}, Options{Wait: time.Millisecond, LevelWait: time.Minute})
+	defer l.Close()
+	levels := l.TrackLevels()
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	const fields = 4
+	levels.Expect(fields)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < fields; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer levels.Done(0)
+			if i == fields-1 {
+				time.Sleep(200 * time.Millisecond) // a busy resolver: 200× the window
+			}
+			key := fmt.Sprintf("10.0.0.%d", i)
+			if _, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), key); err != nil {
+				t.Error(err)
+			}
+			// The next level, from this field's answer.
+			if _, err := l.Load(context.Background(), facets.IPAlerts, withPage(span, 0, 10), key); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := src.calls.Load(); got != 2 {
+		t.Errorf("%d queries (batch sizes %v), want 2: one per level", got, src.sizes)
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("took %v: the levels waited for the backstop", took)
+	}
+}
+
+// TestLevelsOffUsesTheWindow: a request whose fields cannot be counted
+// falls back to the batch window.
+func TestLevelsOffUsesTheWindow(t *testing.T) {
+	src := &echoSource{}
+	l := New(context.Background(), src, nil, &Trace{}, Options{Wait: 20 * time.Millisecond, LevelWait: time.Minute})
+	defer l.Close()
+	levels := l.TrackLevels()
+	levels.Expect(2) // a second field that never comes
+	levels.Off()
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), "10.0.0.1")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the load waited for the level backstop, not the window")
+	}
+}
+
+// TestEachHandsTheTokenBack: pieces of one field (loaders.Each) keep the
+// level open until every piece waits, then the caller's next keys form
+// one batch with its siblings'.
+func TestEachHandsTheTokenBack(t *testing.T) {
+	src := &echoSource{}
+	l := New(context.Background(), src, nil, &Trace{}, Options{Wait: time.Millisecond, LevelWait: time.Minute})
+	defer l.Close()
+	levels := l.TrackLevels()
+	ctx := With(context.Background(), l)
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	const fields = 3
+	levels.Expect(fields)
+	var wg sync.WaitGroup
+	for i := 0; i < fields; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer levels.Done(0)
+			Each(ctx, 3, func(j int) error {
+				if j == 2 {
+					time.Sleep(50 * time.Millisecond)
+				}
+				_, err := l.Load(ctx, facets.AccountLinksSignins, withPage(span, 0, 10), fmt.Sprintf("u%d-%d", i, j))
+				return err
+			})
+			time.Sleep(time.Duration(i) * 20 * time.Millisecond) // callers resume at different times
+			if _, err := l.Load(ctx, facets.AccountAlerts, withPage(span, 0, 10), fmt.Sprintf("u%d", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := src.calls.Load(); got != 2 {
+		t.Errorf("%d queries (batch sizes %v), want 2", got, src.sizes)
+	}
+}

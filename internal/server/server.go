@@ -170,6 +170,7 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.Use(traceExtension{})
 	h.Use(auditExtension{})
 	h.Use(deferGuard{})
+	h.Use(levelExtension{schema: schema.Schema()})
 	h.Use(spanExtension{documents: s.opts.TraceDocuments})
 	log := s.opts.Logger
 	h.SetRecoverFunc(func(ctx context.Context, p any) error {
