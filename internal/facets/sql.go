@@ -136,31 +136,28 @@ func renderSQL(f *Facet, w *writer, q Query) {
 			w.literal(k)
 		}
 	}
-	literals := func(list []string) {
-		w.s("[")
-		for i, k := range list {
+	single := f.singleColumn() && !w.aliased
+	// joined: the identifiers a row holds are unnested and joined to the
+	// keys they stand for (_k), once per key and row — a hash join, where
+	// matching each row's list against every key's cost grows with both.
+	joined := !f.Keys.All && !single
+	if joined {
+		forms, owners := q.Keys, q.Keys
+		if w.aliased {
+			forms, owners = w.forms, w.owners
+		}
+		w.s("WITH _k(_id, _key) AS (VALUES ")
+		for i := range forms {
 			if i > 0 {
 				w.s(", ")
 			}
-			w.literal(k)
+			w.s("(")
+			w.literal(forms[i])
+			w.s(", ")
+			w.literal(owners[i])
+			w.s(")")
 		}
-		w.s("]")
-	}
-	single := f.singleColumn() && !w.aliased
-	w.s("WITH _b AS (SELECT ")
-	switch {
-	case f.Keys.All:
-		w.literal(q.Keys[0])
-		w.s(" AS _key")
-	case single:
-		w.s(QuoteSQLIdent(f.Keys.Columns[0]), " AS _key")
-	default:
-		if w.aliased {
-			// Each identifier found stands for its whole key, once per key.
-			w.s("unnest(list_distinct(list_transform(list_intersect(flatten([")
-		} else {
-			w.s("unnest(list_distinct(list_intersect(flatten([")
-		}
+		w.s("), _c AS (SELECT unnest(list_distinct(flatten([")
 		var parts int
 		sep := func() {
 			if parts > 0 {
@@ -198,22 +195,20 @@ func renderSQL(f *Facet, w *writer, q Query) {
 				w.s("), [])")
 			}
 		}
-		w.s("]), [")
-		keys()
-		if w.aliased {
-			w.s("]), _f -> ")
-			literals(w.owners)
-			w.s("[list_position(")
-			literals(w.forms)
-			w.s(", _f)]))) AS _key")
+		w.s("]))) AS _id, rowid AS _rid")
+	} else {
+		w.s("WITH _b AS (SELECT ")
+		if f.Keys.All {
+			w.literal(q.Keys[0])
 		} else {
-			w.s("]))) AS _key")
+			w.s(QuoteSQLIdent(f.Keys.Columns[0]))
 		}
-	}
-	if f.Kind == Events {
-		// The row id breaks ties of equal times and record ids (exports
-		// without _ItemId), so a page never repeats or skips a row.
-		w.s(", rowid AS _rid")
+		w.s(" AS _key")
+		if f.Kind == Events {
+			// The row id breaks ties of equal times and record ids (exports
+			// without _ItemId), so a page never repeats or skips a row.
+			w.s(", rowid AS _rid")
+		}
 	}
 	w.s(", * FROM ", QuoteSQLIdent(f.Table), " WHERE ", t, " >= ")
 	w.args = append(w.args, q.Start.UTC())
@@ -247,6 +242,13 @@ func renderSQL(f *Facet, w *writer, q Query) {
 			w.literal(v)
 		}
 		w.s(")")
+	}
+	if joined {
+		w.s("), _b AS (SELECT DISTINCT ON (_rid, _k._key) _k._key, _c.* EXCLUDE (_id")
+		if f.Kind != Events {
+			w.s(", _rid")
+		}
+		w.s(") FROM _c JOIN _k ON _c._id = _k._id")
 	}
 	w.s("), _m AS (SELECT *")
 	for _, e := range f.Extend {
