@@ -232,7 +232,7 @@ func measureLoad(dir, mem string) error {
 	if _, err := s.Run(context.Background(), facets.IPSignins, facets.Query{Keys: []string{"10.1.0.1"}, Start: now.Add(-48 * time.Hour), End: now, Limit: 20}); err != nil {
 		return err
 	}
-	fmt.Printf("memory limit %q: loaded %s (%d MB, %d rows) in %v; peak RSS %d MB (process before loading: %d MB)\n", mem, dir, size>>20, rep.Rows, took.Round(time.Millisecond), peakRSS()>>10, base>>10)
+	fmt.Printf("memory limit %q (in effect: %s): loaded %s (%d MB, %d rows) in %v; peak RSS %d MB (process before loading: %d MB)\n", mem, s.MemoryLimit(), dir, size>>20, rep.Rows, took.Round(time.Millisecond), peakRSS()>>10, base>>10)
 	return nil
 }
 

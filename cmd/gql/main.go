@@ -145,7 +145,7 @@ func run(log *slog.Logger, args []string) error {
 		}
 		defer store.Close() // deferred first, so it runs after the HTTP server has drained
 		src = store
-		log.Info("workspace loaded", "source", rep.Source, "tables", len(rep.Load.Tables), "rows", rep.Load.Rows, "duration", time.Since(started).Round(time.Millisecond))
+		log.Info("workspace loaded", "source", rep.Source, "tables", len(rep.Load.Tables), "rows", rep.Load.Rows, "memory_limit", store.MemoryLimit(), "duration", time.Since(started).Round(time.Millisecond))
 		for _, t := range rep.Load.Tables {
 			if len(t.Unknown) > 0 || t.TimeFallback != "" {
 				log.Info("table loaded", "table", t.Table, "rows", t.Rows, "unknown_columns", len(t.Unknown), "time_from", t.TimeFallback)

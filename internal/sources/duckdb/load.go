@@ -120,12 +120,19 @@ func (s *Store) LoadDir(ctx context.Context, dir string) (LoadReport, error) {
 			return rep, err
 		}
 		tr, err := s.LoadTable(ctx, t, files[t])
+		for err != nil && isOutOfMemory(err) && s.growMemory(ctx) {
+			tr, err = s.LoadTable(ctx, t, files[t]) // the table is created anew
+		}
 		if err != nil {
 			return rep, err
 		}
 		rep.Tables = append(rep.Tables, tr)
 		rep.Rows += tr.Rows
 		rep.Warnings = append(rep.Warnings, tr.Warnings...)
+	}
+	s.keepHeadroom(ctx)
+	if s.memoryGrown != "" {
+		rep.Warnings = append(rep.Warnings, "the workspace needed more than the default memory limit: raised to "+s.memoryLimit+" (set --memory-limit to choose)")
 	}
 	rep.Duration = time.Since(start)
 	s.mu.Lock()

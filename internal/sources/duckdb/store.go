@@ -9,6 +9,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -31,6 +33,11 @@ type Store struct {
 	tables   map[string]*TableReport // by table name
 	warnings []string                // from loading, for operators
 	stmts    *stmtCache              // nil: statements are not kept prepared
+
+	memoryLimit string       // as set, derived, or raised
+	memory      memoryPolicy // how a derived limit may grow
+	memoryGrown string       // the limit loading raised it to, if it did
+	ownTmp      string       // the spill directory Close removes
 }
 
 // Warnings lists what loading found wrong but did not fail on.
@@ -42,10 +49,13 @@ func (s *Store) Warnings() []string {
 
 // Options tune the embedded database.
 type Options struct {
-	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; empty: DuckDB's default
-	Threads     int    // 0: one per core
-	Lenient     bool   // skip (count and report) malformed CSV rows instead of failing the load
-	MaxConns    int    // connections (queries at once); 0: two per core
+	MemoryLimit string // DuckDB memory_limit, e.g. "4GB"; empty: DefaultMemoryLimit of the machine
+	// TempDir is where DuckDB spills what exceeds the memory limit; empty:
+	// a directory of the store's own under the system's, removed on Close.
+	TempDir  string
+	Threads  int  // 0: one per core
+	Lenient  bool // skip (count and report) malformed CSV rows instead of failing the load
+	MaxConns int  // connections (queries at once); 0: two per core
 	// PreparedStatements bounds the facet statements kept prepared; 0:
 	// DefaultPreparedStatements, negative: none (every query parsed anew).
 	PreparedStatements int
@@ -57,9 +67,18 @@ func Open(opts Options) (*Store, error) {
 	// Results are always ordered explicitly, so loading need not keep
 	// insertion order (which costs memory on large files).
 	dsn := "?autoinstall_known_extensions=false&autoload_known_extensions=false&preserve_insertion_order=false"
-	if opts.MemoryLimit != "" {
-		dsn += "&memory_limit=" + opts.MemoryLimit
+	policy := newMemoryPolicy(opts.MemoryLimit)
+	limit := memoryLimit(opts.MemoryLimit, policy)
+	dsn += "&memory_limit=" + url.QueryEscape(limit)
+	tmp, ownTmp := opts.TempDir, false
+	if tmp == "" {
+		var err error
+		if tmp, err = os.MkdirTemp("", "entitygraph-duckdb-"); err != nil {
+			return nil, fmt.Errorf("duckdb: spill directory: %w", err)
+		}
+		ownTmp = true
 	}
+	dsn += "&temp_directory=" + url.QueryEscape(tmp)
 	if opts.Threads > 0 {
 		dsn += fmt.Sprintf("&threads=%d", opts.Threads)
 	}
@@ -69,6 +88,7 @@ func Open(opts Options) (*Store, error) {
 		return err
 	})
 	if err != nil {
+		removeOwn(tmp, ownTmp)
 		return nil, fmt.Errorf("duckdb: open: %w", err)
 	}
 	db := sql.OpenDB(connector)
@@ -82,9 +102,13 @@ func Open(opts Options) (*Store, error) {
 	db.SetMaxIdleConns(max(conns, 2))
 	if err := db.Ping(); err != nil {
 		db.Close()
+		removeOwn(tmp, ownTmp)
 		return nil, fmt.Errorf("duckdb: open: %w", err)
 	}
-	st := &Store{db: db, tables: map[string]*TableReport{}, lenient: opts.Lenient}
+	st := &Store{db: db, tables: map[string]*TableReport{}, lenient: opts.Lenient, memoryLimit: limit, memory: policy}
+	if ownTmp {
+		st.ownTmp = tmp
+	}
 	if n := opts.PreparedStatements; n >= 0 {
 		if n == 0 {
 			n = DefaultPreparedStatements
@@ -99,8 +123,19 @@ func (s *Store) Close() error {
 	if s.stmts != nil {
 		s.stmts.close()
 	}
-	return s.db.Close()
+	err := s.db.Close()
+	removeOwn(s.ownTmp, s.ownTmp != "")
+	return err
 }
+
+func removeOwn(dir string, own bool) {
+	if own {
+		os.RemoveAll(dir)
+	}
+}
+
+// MemoryLimit is DuckDB's memory limit, as set or as derived.
+func (s *Store) MemoryLimit() string { return s.memoryLimit }
 
 // DB exposes the database for loaders and benchmarks in this module.
 func (s *Store) DB() *sql.DB { return s.db }
