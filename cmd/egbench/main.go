@@ -47,6 +47,7 @@ func main() {
 	workers := fs.Int("workers", 4, "soak: clients sending the normal mix")
 	bin := fs.String("bin", "", "soak, throughput: the server binary (default: built from ./cmd/gql)")
 	conns := fs.String("conns", "1,4,16,64", "throughput: client connections per cell")
+	only := fs.String("only", "", "throughput: only the workloads whose names contain this (e.g. cached), admission at its default")
 	cfgPath := fs.String("config", "", "kqlprobe: the server's YAML configuration naming the Sentinel workspace (env EG_CONFIG)")
 	dryRun := fs.Bool("dry-run", false, "kqlprobe: print the probe queries, send nothing")
 	fs.Parse(os.Args[2:])
@@ -66,7 +67,7 @@ func main() {
 		if !durationSet {
 			*seconds = 5 * time.Second
 		}
-		err = throughput(*seconds, parseConns(*conns), *bin)
+		err = throughput(*seconds, parseConns(*conns), *bin, *only)
 	case "soak":
 		if !durationSet {
 			*seconds = 10 * time.Minute

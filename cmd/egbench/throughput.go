@@ -41,7 +41,7 @@ func throughputWorkloads() []struct{ name, query string } {
 // throughput runs the real server on loopback and measures each workload
 // at each concurrency, with admission control at its default and off, side
 // by side in one run.
-func throughput(d time.Duration, conns []int, bin string) error {
+func throughput(d time.Duration, conns []int, bin, only string) error {
 	bin, cleanup, err := serverBinary(bin)
 	if err != nil {
 		return err
@@ -57,6 +57,9 @@ func throughput(d time.Duration, conns []int, bin string) error {
 		name string
 		args []string
 	}{{"default", nil}, {"off", []string{"--max-requests", "100000"}}} {
+		if only != "" && mode.name != "default" {
+			continue
+		}
 		srv, err := startServer(bin, mode.args)
 		if err != nil {
 			return err
@@ -64,6 +67,9 @@ func throughput(d time.Duration, conns []int, bin string) error {
 		base := srv.base
 		var seq atomic.Int64
 		for _, w := range throughputWorkloads() {
+			if only != "" && w.name != "typename" && !strings.Contains(w.name, only) {
+				continue
+			}
 			fmt.Printf("%-22s %-16s", w.name, mode.name)
 			for _, c := range conns {
 				rps, p50, errs := drive(base, w.query, c, d, &seq)

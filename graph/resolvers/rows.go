@@ -321,10 +321,29 @@ func latest(ctx context.Context, f *facets.Facet, span model.Span, key string) (
 // parallel runs one key's look-ups concurrently and returns their results in order.
 func parallel(ctx context.Context, fs []*facets.Facet, q facets.Query, key string) ([][]row, []error) {
 	rows := make([][]row, len(fs))
-	errs := loaders.Each(ctx, len(fs), func(i int) (err error) {
+	errs := make([]error, len(fs))
+	var misses []int
+	if l, err := loaders.For(ctx); err == nil {
+		for i, f := range fs {
+			if r, ok := l.Cached(ctx, f, q, key); ok {
+				rows[i] = r
+				continue
+			}
+			misses = append(misses, i)
+		}
+	} else {
+		for i := range fs {
+			misses = append(misses, i)
+		}
+	}
+	missErrs := loaders.Each(ctx, len(misses), func(j int) (err error) {
+		i := misses[j]
 		rows[i], err = loadQuery(ctx, fs[i], q, key)
 		return err
 	})
+	for j, i := range misses {
+		errs[i] = missErrs[j]
+	}
 	return rows, errs
 }
 

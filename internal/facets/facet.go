@@ -6,6 +6,7 @@ package facets
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -139,12 +140,28 @@ type Query struct {
 // Signature identifies everything but the keys: queries with equal
 // signatures can be batched into one, and their rows cached per key.
 func (q Query) Signature() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d|%d|%d|%d|%t|%d|%t", q.Start.UnixNano(), q.End.UnixNano(), q.Offset, q.Limit, q.AllColumns, int64(q.Bucket), q.NoTotal)
-	for _, in := range q.In {
-		fmt.Fprintf(&b, "|%q=%q", in.Column, in.Values)
+	b := make([]byte, 0, 64)
+	for i, n := range []int64{q.Start.UnixNano(), q.End.UnixNano(), int64(q.Offset), int64(q.Limit)} {
+		if i > 0 {
+			b = append(b, '|')
+		}
+		b = strconv.AppendInt(b, n, 10)
 	}
-	return b.String()
+	b = append(b, '|')
+	b = strconv.AppendBool(b, q.AllColumns)
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(q.Bucket), 10)
+	b = append(b, '|')
+	b = strconv.AppendBool(b, q.NoTotal)
+	if len(q.In) == 0 {
+		return string(b)
+	}
+	var sb strings.Builder
+	sb.Write(b)
+	for _, in := range q.In {
+		fmt.Fprintf(&sb, "|%q=%q", in.Column, in.Values)
+	}
+	return sb.String()
 }
 
 // ColumnIn is a "column in (values)" restriction.

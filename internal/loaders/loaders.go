@@ -190,15 +190,7 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	q.Keys = nil
 	lk := loaderKey{facet: f.Name, signature: q.Signature()}
 	ck := l.cacheKey(f, lk.signature, key)
-	if rows, ok := l.shared.Cache.Get(ck); ok {
-		l.mu.Lock()
-		first := !l.served[ck] // a key loaded twice in one request is traced once
-		l.served[ck] = true
-		l.mu.Unlock()
-		if first {
-			l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(rows), Cached: true})
-			trace.SpanFromContext(ctx).AddEvent("cache hit", trace.WithAttributes(attribute.String("entitygraph.facet", f.Name), attribute.Int("entitygraph.rows", len(rows))))
-		}
+	if rows, ok := l.localHit(ctx, f, ck); ok {
 		return rows, nil
 	}
 	if rows, ok := l.remoteHit(ctx, f, ck); ok {
@@ -237,6 +229,33 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	l.levels.add(-1) // the field waits; run hands its token back
 	<-c.done
 	return c.rows, c.err
+}
+
+// Cached returns the rows of facet f for one key when the local cache
+// holds them, without waiting or starting anything: callers serve hits
+// inline and fan out only for misses.
+func (l *Loaders) Cached(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]sources.Row, bool) {
+	q.Keys = nil
+	return l.localHit(ctx, f, l.cacheKey(f, q.Signature(), key))
+}
+
+// localHit answers a key from the local cache, tracing it once per request.
+func (l *Loaders) localHit(ctx context.Context, f *facets.Facet, ck string) ([]sources.Row, bool) {
+	rows, ok := l.shared.Cache.Get(ck)
+	if !ok {
+		return nil, false
+	}
+	l.mu.Lock()
+	first := !l.served[ck] // a key loaded twice in one request is traced once
+	l.served[ck] = true
+	l.mu.Unlock()
+	if first {
+		l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(rows), Cached: true})
+		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+			span.AddEvent("cache hit", trace.WithAttributes(attribute.String("entitygraph.facet", f.Name), attribute.Int("entitygraph.rows", len(rows))))
+		}
+	}
+	return rows, true
 }
 
 // round is the keys of one facet query waiting for dispatch.
