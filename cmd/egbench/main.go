@@ -32,12 +32,13 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|replicas|statements|kqlprobe [flags]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|replicas|statements|missfloor|kqlprobe [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	rows := fs.Int("rows", 1_000_000, "SigninLogs rows")
 	runs := fs.Int("runs", 20, "repetitions per measurement")
+	verbose := fs.Bool("v", false, "missfloor: every statement's time")
 	dir := fs.String("dir", "", "load: a workspace directory to load (skips generating one)")
 	mem := fs.String("memory-limit", "", "load: DuckDB memory limit, e.g. 2GB")
 	latency := fs.Duration("latency", 100*time.Millisecond, "pivot: latency added to every backend query")
@@ -59,6 +60,8 @@ func main() {
 		err = coldStart(*runs)
 	case "facets":
 		err = facetLatency(*rows, *runs)
+	case "missfloor":
+		err = missFloor(*runs, *verbose)
 	case "load":
 		err = loadFile(*rows, *dir, *mem)
 	case "pivot":

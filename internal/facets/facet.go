@@ -287,6 +287,67 @@ func (f *Facet) scalars() []Expr {
 }
 
 // narrow is Columns plus the time column, without duplicates.
+// inputs lists the table columns a query of the facet reads, when its
+// answer is narrow (a summary, or events without all columns): the key
+// sources, filters, derived columns, groups and aggregates, the page's
+// order and projection. nil: every column (whole rows are returned).
+func (f *Facet) inputs(q Query) []string {
+	switch {
+	case f.Kind == Summary:
+	case f.Kind == Events && !q.AllColumns && len(f.Columns) > 0:
+	default:
+		return nil
+	}
+	derived := map[string]bool{}
+	for _, e := range f.Extend {
+		derived[e.Name] = true
+	}
+	var out []string
+	add := func(c string) {
+		if !derived[c] && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	exprs := append([]Expr{}, f.scalars()...)
+	exprs = append(exprs, f.Keys.Texts...)
+	exprs = append(exprs, f.Where...)
+	for _, e := range f.Extend { // derived from table columns only
+		for _, c := range ColumnsOf(e.Expr) {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	for _, a := range f.Summary.Aggs {
+		exprs = append(exprs, a.Expr)
+	}
+	add(f.Time)
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		for _, c := range ColumnsOf(e) {
+			add(c)
+		}
+	}
+	for _, a := range f.Keys.Arrays {
+		add(a.Column)
+	}
+	for _, in := range q.In {
+		add(in.Column)
+	}
+	for _, b := range f.Summary.By {
+		add(b)
+	}
+	if f.Kind == Events {
+		add(ItemID)
+		for _, c := range f.narrow() {
+			add(c)
+		}
+	}
+	return out
+}
+
 func (f *Facet) narrow() []string {
 	out := []string{f.Time}
 	for _, c := range f.Columns {

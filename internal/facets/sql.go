@@ -210,7 +210,21 @@ func renderSQL(f *Facet, w *writer, q Query) {
 			w.s(", rowid AS _rid")
 		}
 	}
-	w.s(", * FROM ", QuoteSQLIdent(f.Table), " WHERE ", t, " >= ")
+	// A narrow answer reads only the columns it needs: every operator
+	// after the scan carries what it is given, and a wide table's
+	// hundreds of columns cost more than its rows.
+	if in := f.inputs(q); in != nil {
+		w.s(", ")
+		for i, c := range in {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.s(QuoteSQLIdent(c))
+		}
+		w.s(" FROM ", QuoteSQLIdent(f.Table), " WHERE ", t, " >= ")
+	} else {
+		w.s(", * FROM ", QuoteSQLIdent(f.Table), " WHERE ", t, " >= ")
+	}
 	w.args = append(w.args, q.Start.UTC())
 	w.s("? AND ", t, " <= ")
 	w.args = append(w.args, q.End.UTC())
@@ -230,6 +244,46 @@ func renderSQL(f *Facet, w *writer, q Query) {
 			w.s(" IN (")
 			keys()
 			w.s(")")
+		}
+		w.s(")")
+	case !f.Keys.All && sqlPrefilterable(f, w, q):
+		// As in the KQL: addresses inside text, and array elements inside
+		// JSON text, are pre-selected with a substring test per key (a
+		// match is always a substring), then the exact match decides.
+		ids := q.Keys
+		if w.aliased {
+			ids = w.forms
+		}
+		w.s(" AND (")
+		n := 0
+		or := func() {
+			if n > 0 {
+				w.s(" OR ")
+			}
+			n++
+		}
+		for _, v := range f.scalars() {
+			or()
+			w.expr(v)
+			w.s(" IN (")
+			keys()
+			w.s(")")
+		}
+		substrings := func(text func()) {
+			for _, k := range ids {
+				or()
+				w.s("contains(lower(")
+				text()
+				w.s("), ")
+				w.literal(strings.ToLower(k))
+				w.s(")")
+			}
+		}
+		for _, x := range f.Keys.Texts {
+			substrings(func() { w.expr(x) })
+		}
+		for _, a := range f.Keys.Arrays {
+			substrings(func() { w.s(QuoteSQLIdent(a.Column)) })
 		}
 		w.s(")")
 	}
@@ -305,6 +359,26 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		w.s(" GROUP BY _key", by.String(), " QUALIFY row_number() OVER (PARTITION BY _key ORDER BY count(*) DESC", order.String(),
 			fmt.Sprintf(") <= %d ORDER BY _key, \"Count\" DESC", f.Summary.limit()), order.String())
 	}
+}
+
+// sqlPrefilterable says whether every source of keys of a facet with
+// text or array keys has a condition that keeps each row it can match
+// (the KQL's rule): arrays only when their forms are plain element fields
+// and the identifiers appear verbatim in JSON.
+func sqlPrefilterable(f *Facet, w *writer, q Query) bool {
+	if len(f.Keys.Texts)+len(f.Keys.Arrays) == 0 {
+		return false
+	}
+	ids := q.Keys
+	if w.aliased {
+		ids = w.forms
+	}
+	for _, a := range f.Keys.Arrays {
+		if !a.prefilterable() || !jsonVerbatim(ids) {
+			return false
+		}
+	}
+	return true
 }
 
 func sqlWhere(f *Facet, w *writer) {
