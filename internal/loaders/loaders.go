@@ -6,42 +6,36 @@ package loaders
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/singleflight"
 
 	"entitygraph/internal/cache"
+	"entitygraph/internal/calltrace"
+	"entitygraph/internal/decorate"
 	"entitygraph/internal/facets"
-	"entitygraph/internal/metrics"
 	"entitygraph/internal/sources"
-	"entitygraph/internal/telemetry"
 )
 
 // MaxBatch caps the keys of one backend query; larger fan-outs are split.
 const MaxBatch = 100
 
-// DefaultWait is how long a loader gathers keys before querying: sibling
-// resolvers of one level call Load within a few milliseconds of each other
-// (the dataloader library's own default). A loaded machine needs more.
+// DefaultWait is how long a loader gathers keys before querying when the
+// request's levels are not tracked (the dataloader library's own default).
 const DefaultWait = 16 * time.Millisecond
 
-// Shared is what all requests share: the result cache, and the coalescing
-// of identical queries in flight (two analysts opening the same IP at once
-// cost one query).
-//
-// Both are keyed by the source's partition (source, workspace set, and the
-// caller when queries run as the caller), so nothing crosses from one
-// workspace set or on-behalf-of caller to another.
+// Shared is what all requests share, set out as the layers of
+// decorate.Chain around each request's source: the result cache, the
+// coalescing of identical queries in flight, the replicas' cache and the
+// caller's budget. All are keyed by the source's partition (source,
+// workspace set, and the caller when queries run as the caller), so
+// nothing crosses from one workspace set or on-behalf-of caller to another.
 type Shared struct {
 	Cache  *cache.Cache[[]sources.Row] // nil: no cache
 	Budget QueryBudget                 // per-caller backend query budget; nil: none
@@ -56,24 +50,23 @@ type Shared struct {
 }
 
 // Remote is a result cache shared by replicas, with leases.
-type Remote interface {
-	GetRows(ctx context.Context, cacheKeys []string) (map[string][]sources.Row, error)
-	SetRows(ctx context.Context, rows map[string][]sources.Row, ttl time.Duration) error
-	Lease(ctx context.Context, key string, ttl time.Duration) (release func(), held bool, err error)
-	WaitRows(ctx context.Context, lease string, cacheKeys []string, wait time.Duration) map[string][]sources.Row
-}
+type Remote = decorate.RemoteStore
 
 // RemoteWait bounds how long a replica waits for another's query before
 // running it itself.
-const RemoteWait = 5 * time.Second
+const RemoteWait = decorate.RemoteWait
 
 // ErrShuttingDown is the error of work cancelled because the server stops.
-var ErrShuttingDown = errors.New("the server is shutting down")
+var ErrShuttingDown = decorate.ErrShuttingDown
 
 // QueryBudget admits a caller's backend queries: ok, or how long to wait.
-type QueryBudget interface {
-	TakeQuery(caller string) (ok bool, retryAfter time.Duration)
-}
+type QueryBudget = decorate.QueryBudget
+
+// Call is one backend call a request caused.
+type Call = calltrace.Call
+
+// Trace lists a request's backend calls in the order they finished.
+type Trace = calltrace.Trace
 
 // DefaultMaxShapes bounds the distinct backend queries (facet and query
 // shape) one request may cause: aliases of one facet with distinct
@@ -103,9 +96,9 @@ type loaderKey struct {
 
 // Loaders holds one request's dataloaders.
 type Loaders struct {
-	src       sources.LogSource
-	partition string // src.Partition(), computed once
-	caller    string // who the request's queries are counted against
+	src       sources.LogSource // the source behind the shared layers (decorate.Chain)
+	partition string            // src.Partition(), computed once
+	caller    string            // who the request's queries are counted against
 	shared    *Shared
 	opts      Options
 	base      context.Context // detached from any one field, keeps the request deadline
@@ -167,7 +160,9 @@ func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trac
 		cancelCause := cancel
 		cancel = func(err error) { release(); cancelCause(err) }
 	}
-	return &Loaders{src: src, partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, pending: map[loaderKey]*round{}, calls: map[string]*call{}, shapes: map[loaderKey]bool{}, served: map[string]bool{}}
+	base = calltrace.With(base, trace)
+	chain := decorate.Chain(src, decorate.Layers{Cache: shared.Cache, Flight: &shared.flight, Remote: shared.Remote, Budget: shared.Budget})
+	return &Loaders{src: chain, partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, pending: map[loaderKey]*round{}, calls: map[string]*call{}, shapes: map[loaderKey]bool{}, served: map[string]bool{}}
 }
 
 // CountAgainst sets who the request's backend queries are counted against.
@@ -190,10 +185,7 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	q.Keys = nil
 	lk := loaderKey{facet: f.Name, signature: q.Signature()}
 	ck := l.cacheKey(f, lk.signature, key)
-	if rows, ok := l.localHit(ctx, f, ck); ok {
-		return rows, nil
-	}
-	if rows, ok := l.remoteHit(ctx, f, ck); ok {
+	if rows, ok := l.hit(ctx, f, q, ck, key); ok {
 		return rows, nil
 	}
 	l.mu.Lock()
@@ -231,17 +223,21 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	return c.rows, c.err
 }
 
-// Cached returns the rows of facet f for one key when the local cache
-// holds them, without waiting or starting anything: callers serve hits
-// inline and fan out only for misses.
+// Cached returns the rows of facet f for one key when a cache holds them
+// (the local one, or the replicas'), without waiting for a batch: callers
+// serve hits inline and fan out only for misses.
 func (l *Loaders) Cached(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]sources.Row, bool) {
 	q.Keys = nil
-	return l.localHit(ctx, f, l.cacheKey(f, q.Signature(), key))
+	return l.hit(ctx, f, q, l.cacheKey(f, q.Signature(), key), key)
 }
 
-// localHit answers a key from the local cache, tracing it once per request.
-func (l *Loaders) localHit(ctx context.Context, f *facets.Facet, ck string) ([]sources.Row, bool) {
-	rows, ok := l.shared.Cache.Get(ck)
+// hit answers a key the shared layers hold, tracing it once per request.
+func (l *Loaders) hit(ctx context.Context, f *facets.Facet, q facets.Query, ck, key string) ([]sources.Row, bool) {
+	p, ok := l.src.(decorate.Peeker)
+	if !ok {
+		return nil, false
+	}
+	h, ok := p.Peek(ctx, f, q, key)
 	if !ok {
 		return nil, false
 	}
@@ -250,12 +246,12 @@ func (l *Loaders) localHit(ctx context.Context, f *facets.Facet, ck string) ([]s
 	l.served[ck] = true
 	l.mu.Unlock()
 	if first {
-		l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(rows), Cached: true})
+		l.trace.Add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(h.Rows), Cached: true, Shared: h.Shared})
 		if span := trace.SpanFromContext(ctx); span.IsRecording() {
-			span.AddEvent("cache hit", trace.WithAttributes(attribute.String("entitygraph.facet", f.Name), attribute.Int("entitygraph.rows", len(rows))))
+			span.AddEvent("cache hit", trace.WithAttributes(attribute.String("entitygraph.facet", f.Name), attribute.Int("entitygraph.rows", len(h.Rows))))
 		}
 	}
-	return rows, true
+	return h.Rows, true
 }
 
 // round is the keys of one facet query waiting for dispatch.
@@ -344,210 +340,34 @@ func (l *Loaders) cacheKey(f *facets.Facet, signature, key string) string {
 	return l.partition + "|" + f.Name + "|" + signature + "|" + key
 }
 
-func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, signature string) dataloader.BatchFunc[string, []sources.Row] {
-	partition := l.partition
-	return func(_ context.Context, all []string) []*dataloader.Result[[]sources.Row] {
-		out := make([]*dataloader.Result[[]sources.Row], len(all))
-		cacheKey := func(k string) string { return l.cacheKey(f, signature, k) }
-		var keys []string
-		var pos []int
-		hits, hitRows := 0, 0
-		for i, k := range all {
-			if rows, ok := l.shared.Cache.Get(cacheKey(k)); ok {
-				out[i] = &dataloader.Result[[]sources.Row]{Data: rows}
-				hits++
-				hitRows += len(rows)
-				continue
-			}
-			keys = append(keys, k)
-			pos = append(pos, i)
-		}
-		if hits > 0 {
-			l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: hits, Rows: hitRows, Cached: true})
-		}
-		if len(keys) == 0 {
-			return out
-		}
-		flightKey := partition + "|" + f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
-		var releaseLease func()
-		keys, pos, releaseLease = l.remote(f, flightKey, keys, pos, out, cacheKey)
-		defer releaseLease()
-		if len(keys) == 0 {
-			return out
-		}
-		if l.shared.Budget != nil {
-			if ok, wait := l.shared.Budget.TakeQuery(l.caller); !ok {
-				err := &sources.Error{Source: l.src.Name(), Kind: sources.RateLimited, RetryAfter: wait,
-					Err: fmt.Errorf("the caller's backend query budget is spent for %v", wait.Round(time.Second))}
-				l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: len(keys), Error: err.Error()})
-				for _, i := range pos {
-					out[i] = &dataloader.Result[[]sources.Row]{Error: err}
-				}
-				return out
-			}
-		}
+// batchFn queries one batch of keys through the shared layers and splits
+// the rows back per key; partial rows come with their error.
+func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, _ string) dataloader.BatchFunc[string, []sources.Row] {
+	return func(_ context.Context, keys []string) []*dataloader.Result[[]sources.Row] {
 		q := template
 		q.Keys = keys
-		started := time.Now()
-		flightKey = partition + "|" + f.Name + "|" + signature + "|" + strings.Join(keys, "\x00")
-		leader := false
-		ctx, span := telemetry.Tracer().Start(l.base, "backend "+f.Name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
-			attribute.String("entitygraph.source", l.src.Name()), attribute.String("entitygraph.facet", f.Name),
-			attribute.String("entitygraph.table", f.Table), attribute.Int("entitygraph.keys", len(keys))))
-		v, err, _ := l.shared.flight.Do(flightKey, func() (any, error) {
-			leader = true
-			return l.src.Run(ctx, f, q)
-		})
-		coalesced := !leader
-		res, _ := v.(sources.Result)
-		span.SetAttributes(attribute.Int("entitygraph.rows", len(res.Rows)), attribute.Bool("entitygraph.coalesced", coalesced))
-		if res.Statement != "" {
-			span.SetAttributes(attribute.String("db.query.hash", statementHash(res.Statement)))
-		}
-		if err != nil {
-			span.SetStatus(codes.Error, err.Error())
-		}
-		span.End()
-		call := Call{
-			Source: l.src.Name(), Facet: f.Name, Table: f.Table, Statement: res.Statement,
-			Keys: len(keys), Rows: len(res.Rows), DurationMs: float64(time.Since(started).Microseconds()) / 1000,
-			Coalesced: coalesced,
-		}
-		if err != nil && errors.Is(context.Cause(l.base), ErrShuttingDown) {
-			err = fmt.Errorf("%w: %w", ErrShuttingDown, err)
-		}
+		res, err := l.src.Run(decorate.WithCaller(l.base, l.caller), f, q)
+		out := make([]*dataloader.Result[[]sources.Row], len(keys))
 		var partial *sources.PartialError
 		if err != nil && !errors.As(err, &partial) {
-			if !errors.Is(err, sources.ErrTableUnavailable) {
-				call.Error = err.Error()
-			} else {
-				call.Skipped = true
-			}
-			for _, i := range pos {
+			for i := range keys {
 				out[i] = &dataloader.Result[[]sources.Row]{Error: err}
 			}
-			l.trace.add(call)
 			return out
 		}
-		if partial != nil {
-			call.Error = partial.Error()
-		}
-		l.trace.add(call)
-		byKey := make(map[string][]sources.Row, len(keys))
+		split := make(map[string][]sources.Row, len(keys))
 		for _, r := range res.Rows {
 			k, _ := r[facets.KeyColumn].(string)
-			byKey[k] = append(byKey[k], r)
+			split[k] = append(split[k], r)
 		}
-		var stored map[string][]sources.Row
-		if partial == nil && l.shared.Remote != nil && l.shared.Cache.TTL() > 0 {
-			stored = make(map[string][]sources.Row, len(keys))
-		}
-		for j, k := range keys {
-			// Partial rows are returned with their error, and not cached.
-			out[pos[j]] = &dataloader.Result[[]sources.Row]{Data: byKey[k], Error: err}
-			if partial == nil {
-				l.shared.Cache.Set(cacheKey(k), byKey[k], rowsCost(byKey[k]))
-				if stored != nil {
-					stored[cacheKey(k)] = byKey[k]
-				}
-			}
-		}
-		if len(stored) > 0 && leader {
-			l.shared.Remote.SetRows(l.base, stored, l.shared.Cache.TTL())
+		for i, k := range keys {
+			out[i] = &dataloader.Result[[]sources.Row]{Data: split[k], Error: err}
 		}
 		return out
 	}
 }
 
-// remoteHit answers a key the replicas' shared cache holds at once, like a
-// local hit: only misses wait for the batch window.
-func (l *Loaders) remoteHit(ctx context.Context, f *facets.Facet, ck string) ([]sources.Row, bool) {
-	r := l.shared.Remote
-	if r == nil || l.shared.Cache.TTL() <= 0 {
-		return nil, false
-	}
-	found, err := r.GetRows(ctx, []string{ck})
-	if err != nil {
-		metrics.SharedCache("error", 1)
-		return nil, false
-	}
-	rows, ok := found[ck]
-	if !ok {
-		metrics.SharedCache("miss", 1)
-		return nil, false
-	}
-	metrics.SharedCache("hit", 1)
-	l.shared.Cache.Set(ck, rows, rowsCost(rows))
-	l.mu.Lock()
-	first := !l.served[ck]
-	l.served[ck] = true
-	l.mu.Unlock()
-	if first {
-		l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: 1, Rows: len(rows), Cached: true, Shared: true})
-	}
-	return rows, true
-}
-
-// remote takes a batch's lease on the replicas' shared state: when another
-// replica holds it (it is querying the same keys), waits at most
-// RemoteWait for the rows it stores. It returns the keys still to query,
-// their positions, and the lease's release.
-func (l *Loaders) remote(f *facets.Facet, flightKey string, keys []string, pos []int, out []*dataloader.Result[[]sources.Row], cacheKey func(string) string) ([]string, []int, func()) {
-	r := l.shared.Remote
-	if r == nil || l.shared.Cache.TTL() <= 0 {
-		return keys, pos, func() {}
-	}
-	cks := make([]string, len(keys))
-	for i, k := range keys {
-		cks[i] = cacheKey(k)
-	}
-	found := map[string][]sources.Row{}
-	release, held, err := r.Lease(l.base, flightKey, RemoteWait+30*time.Second)
-	if err == nil && held {
-		found = r.WaitRows(l.base, flightKey, cks, RemoteWait)
-	}
-	if len(found) == 0 {
-		return keys, pos, release
-	}
-	var restKeys []string
-	var restPos []int
-	hitRows := 0
-	for i, k := range keys {
-		rows, ok := found[cks[i]]
-		if !ok {
-			restKeys = append(restKeys, k)
-			restPos = append(restPos, pos[i])
-			continue
-		}
-		out[pos[i]] = &dataloader.Result[[]sources.Row]{Data: rows}
-		l.shared.Cache.Set(cks[i], rows, rowsCost(rows))
-		hitRows += len(rows)
-	}
-	l.trace.add(Call{Source: l.src.Name(), Facet: f.Name, Table: f.Table, Keys: len(found), Rows: hitRows, Cached: true, Shared: true})
-	return restKeys, restPos, release
-}
-
 type ctxKey struct{}
-
-// statementHash names a statement in spans without carrying its values.
-func statementHash(st string) string {
-	sum := sha256.Sum256([]byte(st))
-	return hex.EncodeToString(sum[:8])
-}
-
-// rowsCost approximates the bytes rows hold in memory.
-func rowsCost(rows []sources.Row) int64 {
-	cost := int64(64)
-	for _, r := range rows {
-		for k, v := range r {
-			cost += int64(len(k)) + 16
-			if s, ok := v.(string); ok {
-				cost += int64(len(s))
-			}
-		}
-	}
-	return cost
-}
 
 // With stores loaders in a context (for tests and non-HTTP callers).
 func With(ctx context.Context, l *Loaders) context.Context {

@@ -44,7 +44,7 @@ func TestMemoryLimitForLargeWorkspaces(t *testing.T) {
 	if _, err := gen.DB().Exec(`COPY (SELECT TIMESTAMP '2026-01-01' + to_seconds(i) AS TimeGenerated,
 		'10.' || (i % 250) || '.' || (i // 250 % 250) || '.' || (i % 7) AS IPAddress,
 		'user' || (i % 5000) || '@contoso.com' AS UserPrincipalName, md5(i::VARCHAR) || md5((i+1)::VARCHAR) || md5((i+2)::VARCHAR) AS UserAgent,
-		CASE WHEN i % 3 = 0 THEN '0' ELSE '50126' END AS ResultType FROM range(400000) t(i)) TO '`+csv+`' (HEADER)`); err != nil {
+		CASE WHEN i % 3 = 0 THEN '0' ELSE '50126' END AS ResultType FROM range(400000) t(i)) TO '` + csv + `' (HEADER)`); err != nil {
 		t.Fatal(err)
 	}
 	gen.Close()

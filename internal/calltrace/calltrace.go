@@ -1,6 +1,9 @@
-package loaders
+// Package calltrace records the backend calls of one request: what
+// extensions.trace shows, what metrics count, what benchmarks read.
+package calltrace
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -29,7 +32,8 @@ type Trace struct {
 	calls []Call
 }
 
-func (t *Trace) add(c Call) {
+// Add records a call (nil trace: only metrics).
+func (t *Trace) Add(c Call) {
 	outcome := "query"
 	switch {
 	case c.Cached:
@@ -42,6 +46,9 @@ func (t *Trace) add(c Call) {
 		outcome = "error"
 	}
 	metrics.Backend(c.Source, c.Facet, outcome, c.Keys, time.Duration(c.DurationMs*float64(time.Millisecond)))
+	if t == nil {
+		return
+	}
 	t.mu.Lock()
 	t.calls = append(t.calls, c)
 	t.mu.Unlock()
@@ -49,6 +56,9 @@ func (t *Trace) add(c Call) {
 
 // Calls returns a copy of the calls so far.
 func (t *Trace) Calls() []Call {
+	if t == nil {
+		return nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]Call(nil), t.calls...)
@@ -66,4 +76,15 @@ func (t *Trace) Queries() int {
 }
 
 // Record adds a call made outside the loaders (threat-intel look-ups).
-func (t *Trace) Record(c Call) { t.add(c) }
+func (t *Trace) Record(c Call) { t.Add(c) }
+
+type ctxKey struct{}
+
+// With stores a request's trace in a context.
+func With(ctx context.Context, t *Trace) context.Context { return context.WithValue(ctx, ctxKey{}, t) }
+
+// From returns the context's trace, or nil.
+func From(ctx context.Context) *Trace {
+	t, _ := ctx.Value(ctxKey{}).(*Trace)
+	return t
+}

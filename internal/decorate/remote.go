@@ -1,0 +1,102 @@
+package decorate
+
+import (
+	"context"
+	"time"
+
+	"entitygraph/internal/calltrace"
+	"entitygraph/internal/facets"
+	"entitygraph/internal/metrics"
+	"entitygraph/internal/sources"
+)
+
+// RemoteStore is a result cache shared by replicas, with leases.
+type RemoteStore interface {
+	GetRows(ctx context.Context, cacheKeys []string) (map[string][]sources.Row, error)
+	SetRows(ctx context.Context, rows map[string][]sources.Row, ttl time.Duration) error
+	Lease(ctx context.Context, key string, ttl time.Duration) (release func(), held bool, err error)
+	WaitRows(ctx context.Context, lease string, cacheKeys []string, wait time.Duration) map[string][]sources.Row
+}
+
+// RemoteWait bounds how long a replica waits for another's query before
+// running it itself.
+const RemoteWait = 5 * time.Second
+
+// Remote is the replicas' cache level: keys another replica stored are
+// answered from it, a batch another replica is querying (its lease) is
+// waited for, and what this replica queries is stored for the others
+// with the local TTL. Nil store or TTL ≤ 0: nothing.
+func Remote(next sources.LogSource, r RemoteStore, ttl time.Duration) sources.LogSource {
+	if r == nil || ttl <= 0 {
+		return next
+	}
+	return &remote{layer{next}, r, ttl}
+}
+
+type remote struct {
+	layer
+	r   RemoteStore
+	ttl time.Duration
+}
+
+func (r *remote) Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
+	ck := CacheKey(r.Partition(), f, signature(q), key)
+	found, err := r.r.GetRows(ctx, []string{ck})
+	if err != nil {
+		metrics.SharedCache("error", 1)
+		return Hit{}, false
+	}
+	rows, ok := found[ck]
+	if !ok {
+		metrics.SharedCache("miss", 1)
+		return Hit{}, false
+	}
+	metrics.SharedCache("hit", 1)
+	return Hit{Rows: rows, Shared: true}, true
+}
+
+func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
+	part, sig := r.Partition(), signature(q)
+	cks := make([]string, len(q.Keys))
+	for i, k := range q.Keys {
+		cks[i] = CacheKey(part, f, sig, k)
+	}
+	lease := flightKey(part, f, q)
+	found := map[string][]sources.Row{}
+	release, held, err := r.r.Lease(ctx, lease, RemoteWait+30*time.Second)
+	if err == nil {
+		defer release()
+		if held {
+			found = r.r.WaitRows(ctx, lease, cks, RemoteWait)
+		}
+	}
+	var hits []sources.Row
+	var rest []string
+	var restKeys []string
+	for i, k := range q.Keys {
+		if rows, ok := found[cks[i]]; ok {
+			hits = append(hits, rows...)
+			continue
+		}
+		rest = append(rest, k)
+		restKeys = append(restKeys, cks[i])
+	}
+	if len(found) > 0 {
+		calltrace.From(ctx).Add(calltrace.Call{Source: r.Name(), Facet: f.Name, Table: f.Table, Keys: len(found), Rows: len(hits), Cached: true, Shared: true})
+	}
+	if len(rest) == 0 {
+		return sources.Result{Rows: hits}, nil
+	}
+	q.Keys = rest
+	res, err := r.next.Run(ctx, f, q)
+	if err == nil {
+		split := byKey(res.Rows)
+		stored := make(map[string][]sources.Row, len(rest))
+		for i, k := range rest {
+			stored[restKeys[i]] = split[k]
+		}
+		r.r.SetRows(ctx, stored, r.ttl)
+	}
+	res.Rows = append(hits, res.Rows...)
+	return res, err
+}
