@@ -63,7 +63,7 @@ func accountActivitySummary(ctx context.Context, a *model.Account) ([]*model.Act
 			out = append(out, &model.ActivitySummary{
 				Source: activitySources[i], Operation: str(r, "Operation"), App: str(r, "App"),
 				IPAddress: ipRef(str(r, "IP"), a.Span), Result: str(r, "Result"),
-				Count: intOf(r["Count"]), Failures: intOf(r["Failures"]),
+				Count: intCol(r, "Count"), Failures: intCol(r, "Failures"),
 				FirstSeen: timep(r, "FirstSeen"), LastSeen: timep(r, "LastSeen"),
 			})
 		}
@@ -92,21 +92,21 @@ func accountIPAddresses(ctx context.Context, a *model.Account) ([]*model.Account
 			byKey[k] = e
 			order = append(order, k)
 		}
-		e.Count += intOf(r["Count"])
+		e.Count += intCol(r, "Count")
 		e.Failures += failures
 		e.FirstSeen = minTime(e.FirstSeen, timep(r, "FirstSeen"))
 		e.LastSeen = maxTime(e.LastSeen, timep(r, "LastSeen"))
 	}
 	for i, rs := range s.activity {
 		for _, r := range rs {
-			add(str(r, "IP"), activitySources[i], r, intOf(r["Failures"]))
+			add(str(r, "IP"), activitySources[i], r, intCol(r, "Failures"))
 		}
 	}
 	for i, rs := range s.logons {
 		for _, r := range rs {
 			failures := 0
 			if strOr(r, "Result", "") == "FAILURE" {
-				failures = intOf(r["Count"])
+				failures = intCol(r, "Count")
 			}
 			add(str(r, "SourceIP"), logonSources[i], r, failures)
 		}
@@ -139,7 +139,7 @@ func accountHosts(ctx context.Context, a *model.Account) ([]*model.AccountHost, 
 				byHost[name] = h
 				order = append(order, name)
 			}
-			n := intOf(r["Count"])
+			n := intCol(r, "Count")
 			h.Count += n
 			if strOr(r, "Result", "") == "FAILURE" {
 				h.Failures += n

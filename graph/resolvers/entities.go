@@ -122,10 +122,10 @@ func timelinePoints(ctx context.Context, fs []*facets.Facet, span model.Span, ke
 			}
 			id := fs[i].Source + "|" + t.String()
 			if p, ok := byPoint[id]; ok { // two facets of one table (none today)
-				p.Count += intOf(r["Count"])
+				p.Count += intCol(r, "Count")
 				continue
 			}
-			p := &model.TimelinePoint{Time: *t, Source: fs[i].Source, Count: intOf(r["Count"])}
+			p := &model.TimelinePoint{Time: *t, Source: fs[i].Source, Count: intCol(r, "Count")}
 			byPoint[id] = p
 			points = append(points, p)
 		}
@@ -195,7 +195,7 @@ func logonSummaries(results [][]row, span model.Span) []*model.HostLogonSummary 
 				Os:        osFamilies[i],
 				LogonType: str(r, "LogonKind"),
 				Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
-				Count:     intOf(r["Count"]),
+				Count:     intCol(r, "Count"),
 				FirstSeen: timep(r, "FirstSeen"),
 				LastSeen:  timep(r, "LastSeen"),
 			})

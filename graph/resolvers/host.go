@@ -215,7 +215,7 @@ func hostEventSummary(ctx context.Context, h *model.Host) ([]*model.EventSummary
 	out := []*model.EventSummary{}
 	for i, rs := range results {
 		for _, r := range rs {
-			s := &model.EventSummary{Os: osFamilies[i], Count: intOf(r["Count"]), FirstSeen: timep(r, "FirstSeen"), LastSeen: timep(r, "LastSeen")}
+			s := &model.EventSummary{Os: osFamilies[i], Count: intCol(r, "Count"), FirstSeen: timep(r, "FirstSeen"), LastSeen: timep(r, "LastSeen")}
 			if i == 0 {
 				s.EventID, s.Channel, s.Activity = intp(r, "EventID"), str(r, "Channel"), str(r, "Activity")
 			} else {

@@ -35,7 +35,7 @@ func hostLogons(ctx context.Context, ip *model.IPAddress) ([]*model.HostLogonSum
 				Os:        oses[i],
 				LogonType: str(r, "LogonKind"),
 				Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
-				Count:     intOf(r["Count"]),
+				Count:     intCol(r, "Count"),
 				FirstSeen: timep(r, "FirstSeen"),
 				LastSeen:  timep(r, "LastSeen"),
 			})
@@ -62,8 +62,8 @@ func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.Related
 				Account:   &model.Account{Name: strOr(r, "AccountName", ""), Span: ip.Span},
 				Source:    kinds[i],
 				Details:   list(r, "Details"),
-				Count:     intOf(r["Count"]),
-				Failures:  intOf(r["Failures"]),
+				Count:     intCol(r, "Count"),
+				Failures:  intCol(r, "Failures"),
 				FirstSeen: timep(r, "FirstSeen"),
 				LastSeen:  timep(r, "LastSeen"),
 			})
@@ -135,7 +135,7 @@ func foldLogons(rs []row, kind model.AccountSource, span model.Span) []*model.Re
 			byAcct[name] = a
 			order = append(order, name)
 		}
-		n := intOf(r["Count"])
+		n := intCol(r, "Count")
 		a.Count += n
 		if strOr(r, "Result", "") == "FAILURE" {
 			a.Failures += n

@@ -28,7 +28,7 @@ func threatIndicators(ctx context.Context, ip *model.IPAddress, first *int, afte
 }
 
 func boolp(r row, col string) *bool {
-	switch v := r[col].(type) {
+	switch v := get(r, col).(type) {
 	case bool:
 		return &v
 	case string:

@@ -287,6 +287,26 @@ func (f *Facet) scalars() []Expr {
 }
 
 // narrow is Columns plus the time column, without duplicates.
+// Returns lists the columns of the facet's answer to q besides KeyColumn
+// and TotalColumn; all is true when whole table rows come back (latest
+// rows, events with all columns), with the derived columns in cols.
+func (f *Facet) Returns(q Query) (cols []string, all bool) {
+	switch {
+	case f.Kind == Summary:
+		cols = append(append(cols, f.Summary.By...), "Count", "FirstSeen", "LastSeen")
+		for _, a := range f.Summary.Aggs {
+			cols = append(cols, a.Name)
+		}
+		return cols, false
+	case f.Kind == Events && !q.AllColumns && len(f.Columns) > 0:
+		return f.narrow(), false
+	}
+	for _, e := range f.Extend {
+		cols = append(cols, e.Name)
+	}
+	return cols, true
+}
+
 // inputs lists the table columns a query of the facet reads, when its
 // answer is narrow (a summary, or events without all columns): the key
 // sources, filters, derived columns, groups and aggregates, the page's

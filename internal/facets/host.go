@@ -46,7 +46,7 @@ var (
 		Keys:    hostKey("Computer"),
 		Where:   []Expr{Eq(Col("EventID"), Int(4688))},
 		Kind:    Events,
-		Columns: []string{"Computer", "EventID", "Activity", "NewProcessName", "CommandLine", "ParentProcessName", "NewProcessId", "ProcessId", "SubjectUserName", "SubjectDomainName", "TokenElevationType", "Account"},
+		Columns: windowsEvent("NewProcessId", "ProcessId", "TokenElevationType"),
 	}
 	// Sysmon for Linux logs process creation (EventID 1) as XML in Syslog.
 	HostLinuxProcesses = &Facet{
@@ -61,7 +61,7 @@ var (
 		Keys:    hostKey("Computer"),
 		Where:   []Expr{InInt(Col("EventID"), 4697, 4698, 4700, 4702)},
 		Kind:    Events,
-		Columns: []string{"Computer", "EventID", "Activity", "SubjectUserName", "SubjectDomainName", "Account", "ServiceName", "ServiceFileName", "EventData"},
+		Columns: windowsEvent("ServiceName", "ServiceFileName", "EventData"),
 	}
 	HostLinuxScheduledTasks = &Facet{
 		Name: "host.scheduledTasks.linux", Source: "Syslog", Table: "Syslog", Time: "TimeGenerated",
@@ -75,7 +75,7 @@ var (
 		Keys:    hostKey("Computer"),
 		Where:   []Expr{InInt(Col("EventID"), windowsAccountChangeIDs...)},
 		Kind:    Events,
-		Columns: []string{"Computer", "EventID", "Activity", "SubjectUserName", "SubjectDomainName", "Account", "TargetUserName", "TargetDomainName", "MemberName", "TargetAccount"},
+		Columns: windowsEvent("MemberName", "TargetAccount"),
 	}
 	HostLinuxAccountChanges = &Facet{
 		Name: "host.accountChanges.linux", Source: "Syslog", Table: "Syslog", Time: "TimeGenerated",
@@ -89,7 +89,7 @@ var (
 		Keys:    hostKey("Computer"),
 		Where:   []Expr{InInt(Col("EventID"), 1102, 4657, 4719, 4794)},
 		Kind:    Events,
-		Columns: []string{"Computer", "EventID", "Activity", "SubjectUserName", "SubjectDomainName", "Account", "ObjectName", "ProcessName"},
+		Columns: windowsEvent("ObjectName"),
 	}
 	HostLinuxNotableEvents = &Facet{
 		Name: "host.notableEvents.linux", Source: "Syslog", Table: "Syslog", Time: "TimeGenerated",
@@ -156,3 +156,11 @@ var (
 		Columns: IPBookmarks.Columns,
 	}
 )
+
+// windowsEvent is the columns of a host's Windows security events: what
+// every HostEvent reads (the actor, the target account, the process), and
+// the facet's own.
+func windowsEvent(own ...string) []string {
+	return append([]string{"Computer", "EventID", "Activity", "SubjectUserName", "SubjectDomainName", "Account",
+		"TargetUserName", "TargetDomainName", "NewProcessName", "ProcessName", "CommandLine", "ParentProcessName"}, own...)
+}
