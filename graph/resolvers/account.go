@@ -60,16 +60,20 @@ func accountActivitySummary(ctx context.Context, a *model.Account) ([]*model.Act
 	out := []*model.ActivitySummary{}
 	for i, rs := range s.activity {
 		for _, r := range rs {
-			out = append(out, &model.ActivitySummary{
-				Source: activitySources[i], Operation: str(r, "Operation"), App: str(r, "App"),
-				IPAddress: ipRef(str(r, "IP"), a.Span), Result: str(r, "Result"),
-				Count: intCol(r, "Count"), Failures: intCol(r, "Failures"),
-				FirstSeen: timep(r, "FirstSeen"), LastSeen: timep(r, "LastSeen"),
-			})
+			out = append(out, activitySummaryFromRow(r, activitySources[i], a.Span))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
 	return out, nil
+}
+
+func activitySummaryFromRow(r row, src model.AccountSource, span model.Span) *model.ActivitySummary {
+	return &model.ActivitySummary{
+		Source: src, Operation: str(r, "Operation"), App: str(r, "App"),
+		IPAddress: ipRef(str(r, "IP"), span), Result: str(r, "Result"),
+		Count: intCol(r, "Count"), Failures: intCol(r, "Failures"),
+		FirstSeen: timep(r, "FirstSeen"), LastSeen: timep(r, "LastSeen"),
+	}
 }
 
 // accountIPAddresses folds activity and logons per (IP, source).

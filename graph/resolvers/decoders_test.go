@@ -15,18 +15,25 @@ import (
 // nor read a column no table has.
 func TestDecodersReadWhatTheirFacetsProject(t *testing.T) {
 	for _, d := range decoderUses {
-		r, log := recordReads()
-		d.decode(r)
-		if len(*log) == 0 {
-			t.Errorf("%s: reads nothing through the row getters", d.name)
-		}
-		for _, f := range d.facets {
+		for i, f := range d.facets {
+			r, log := recordReads()
+			if d.decode != nil {
+				d.decode(r)
+			} else {
+				rows := make([][]row, len(d.facets))
+				rows[i] = []row{r}
+				d.combine(rows)
+			}
+			if len(*log) == 0 {
+				t.Errorf("%s reads nothing of %s through the row getters", d.name, f.Name)
+			}
 			cols, all := f.Returns(facets.Query{})
 			table, known := schema.Lookup(f.Table)
 			for _, c := range *log {
 				switch {
 				case slices.Contains(cols, c):
 				case all && known && hasColumn(table, c):
+				case all && slices.Contains(exportedOnly[f.Table], c):
 				default:
 					t.Errorf("%s reads %s, which %s does not return (returns %v, whole rows %v)", d.name, c, f.Name, cols, all)
 				}

@@ -28,20 +28,23 @@ func hostLogons(ctx context.Context, ip *model.IPAddress) ([]*model.HostLogonSum
 	out := []*model.HostLogonSummary{}
 	for i, rs := range rows {
 		for _, r := range rs {
-			acct := strOr(r, "LogonAccount", "")
-			out = append(out, &model.HostLogonSummary{
-				Host:      &model.Host{Name: HostKey(strOr(r, "Host", "")), Span: ip.Span},
-				Account:   &model.Account{Name: strings.ToLower(acct), Span: ip.Span},
-				Os:        oses[i],
-				LogonType: str(r, "LogonKind"),
-				Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
-				Count:     intCol(r, "Count"),
-				FirstSeen: timep(r, "FirstSeen"),
-				LastSeen:  timep(r, "LastSeen"),
-			})
+			out = append(out, ipHostLogonFromRow(r, oses[i], ip.Span))
 		}
 	}
 	return out, nil
+}
+
+func ipHostLogonFromRow(r row, os model.OsFamily, span model.Span) *model.HostLogonSummary {
+	return &model.HostLogonSummary{
+		Host:      &model.Host{Name: HostKey(strOr(r, "Host", "")), Span: span},
+		Account:   &model.Account{Name: strings.ToLower(strOr(r, "LogonAccount", "")), Span: span},
+		Os:        os,
+		LogonType: str(r, "LogonKind"),
+		Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
+		Count:     intCol(r, "Count"),
+		FirstSeen: timep(r, "FirstSeen"),
+		LastSeen:  timep(r, "LastSeen"),
+	}
 }
 
 func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.RelatedAccount, error) {
@@ -58,15 +61,7 @@ func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.Related
 			continue
 		}
 		for _, r := range rs {
-			out = append(out, &model.RelatedAccount{
-				Account:   &model.Account{Name: strOr(r, "AccountName", ""), Span: ip.Span},
-				Source:    kinds[i],
-				Details:   list(r, "Details"),
-				Count:     intCol(r, "Count"),
-				Failures:  intCol(r, "Failures"),
-				FirstSeen: timep(r, "FirstSeen"),
-				LastSeen:  timep(r, "LastSeen"),
-			})
+			out = append(out, relatedAccountFromRow(r, kinds[i], ip.Span))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
@@ -74,6 +69,18 @@ func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.Related
 		canonicalAccounts(ctx, out)
 	}
 	return out, nil
+}
+
+func relatedAccountFromRow(r row, src model.AccountSource, span model.Span) *model.RelatedAccount {
+	return &model.RelatedAccount{
+		Account:   &model.Account{Name: strOr(r, "AccountName", ""), Span: span},
+		Source:    src,
+		Details:   list(r, "Details"),
+		Count:     intCol(r, "Count"),
+		Failures:  intCol(r, "Failures"),
+		FirstSeen: timep(r, "FirstSeen"),
+		LastSeen:  timep(r, "LastSeen"),
+	}
 }
 
 // wantsAccounts reports whether the field being resolved selects its rows'
@@ -165,12 +172,17 @@ func hostSightings(ctx context.Context, ip *model.IPAddress) ([]*model.HostSight
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}
+	return sightings(rows, ip.Span), nil
+}
+
+// sightings reads the ownerFacets' rows, in their order.
+func sightings(rows [][]row, span model.Span) []*model.HostSighting {
 	out := []*model.HostSighting{}
 	add := func(name *string, src model.HostSource, id *string, r row, timeCol string) {
 		if name == nil {
 			return
 		}
-		out = append(out, &model.HostSighting{Host: hostRef(name, ip.Span), Source: src, SourceID: id, LastSeen: timep(r, timeCol)})
+		out = append(out, &model.HostSighting{Host: hostRef(name, span), Source: src, SourceID: id, LastSeen: timep(r, timeCol)})
 	}
 	for _, r := range rows[0] {
 		add(str(r, "DeviceName"), model.HostSourceMdeDevice, str(r, "DeviceId"), r, "LastSeen")
@@ -184,7 +196,7 @@ func hostSightings(ctx context.Context, ip *model.IPAddress) ([]*model.HostSight
 	for _, r := range rows[3] {
 		add(vmName(str(r, "VirtualMachine_s")), model.HostSourceNsgInterface, str(r, "VirtualMachine_s"), r, "TimeGenerated")
 	}
-	return out, nil
+	return out
 }
 
 // ipOrigin decides INTERNAL/EXTERNAL as the notebook does: private, or owned
