@@ -54,6 +54,7 @@ var decoderUses = []decoderUse{
 	{"activitySummary", accountActivity, func(r row) { activitySummaryFromRow(r, model.AccountSourceSigninLogs, model.Span{}) }, nil},
 	{"accountLogonSummaries", accountLogons, nil, func(rows [][]row) { logonSummaries(rows, model.Span{}) }},
 	{"hostLogonSummaries", []*facets.Facet{facets.HostWindowsLogons, facets.HostLinuxLogons}, nil, func(rows [][]row) { logonSummaries(rows, model.Span{}) }},
+	{"hostAddresses", hostAddressFacets, nil, func(rows [][]row) { hostAddressesFrom(rows, model.Span{}) }},
 	{"hostSightings", ownerFacets, nil, func(rows [][]row) { sightings(rows, model.Span{}) }},
 	{"hostProfile", profileFacets, nil, func(rows [][]row) {
 		p := &hostProfile{}

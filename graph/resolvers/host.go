@@ -92,10 +92,15 @@ func hostIPAddresses(ctx context.Context, h *model.Host) ([]*model.HostIPAddress
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}
+	return hostAddressesFrom(results, h.Span), nil
+}
+
+// hostAddressesFrom reads the hostAddressFacets' rows, in their order.
+func hostAddressesFrom(results [][]row, span model.Span) []*model.HostIPAddress {
 	out := []*model.HostIPAddress{}
 	seen := map[string]bool{}
 	add := func(text string, src model.HostSource, r row, timeCol string) {
-		ip := ipRef(&text, h.Span)
+		ip := ipRef(&text, span)
 		if ip == nil || seen[ip.Addr.String()+string(src)] {
 			return
 		}
@@ -131,7 +136,7 @@ func hostIPAddresses(ctx context.Context, h *model.Host) ([]*model.HostIPAddress
 	for _, r := range results[4] {
 		add(strOr(r, "PublicIP", ""), model.HostSourceMdeDevice, r, "TimeGenerated")
 	}
-	return out, nil
+	return out
 }
 
 func hostLogonSummaries(ctx context.Context, h *model.Host) ([]*model.HostLogonSummary, error) {

@@ -338,7 +338,11 @@ func list(r row, col string) []string {
 
 // latest returns the newest row of a Latest facet, or nil.
 func latest(ctx context.Context, f *facets.Facet, span model.Span, key string) (row, error) {
-	rows, err := load(ctx, f, span, key)
+	q := spanQuery(span)
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Field != nil && selects(fc.Field.Selections, "columns") {
+		q.AllColumns = true // the whole row was asked for
+	}
+	rows, err := loadQuery(ctx, f, q, key)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}

@@ -112,9 +112,11 @@ type Facet struct {
 	Where   []Expr  // extra filters (may use derived columns)
 	Kind    Kind
 	Summary SummarySpec
-	// Columns are the table columns the typed model of an Events facet
-	// reads; unless a query asks for all columns, only these are fetched
-	// (a wide table costs far more to read whole).
+	// Columns are the table columns the decoders of an Events or Latest
+	// facet read (held to them by TestDecodersReadWhatTheirFacetsProject);
+	// unless a query asks for all columns, only these are fetched (a wide
+	// table costs far more to read whole). Latest facets without Columns
+	// return whole rows.
 	Columns []string
 }
 
@@ -298,7 +300,7 @@ func (f *Facet) Returns(q Query) (cols []string, all bool) {
 			cols = append(cols, a.Name)
 		}
 		return cols, false
-	case f.Kind == Events && !q.AllColumns && len(f.Columns) > 0:
+	case f.Kind != Summary && !q.AllColumns && len(f.Columns) > 0:
 		return f.narrow(), false
 	}
 	for _, e := range f.Extend {
@@ -314,7 +316,7 @@ func (f *Facet) Returns(q Query) (cols []string, all bool) {
 func (f *Facet) inputs(q Query) []string {
 	switch {
 	case f.Kind == Summary:
-	case f.Kind == Events && !q.AllColumns && len(f.Columns) > 0:
+	case !q.AllColumns && len(f.Columns) > 0:
 	default:
 		return nil
 	}
@@ -361,6 +363,8 @@ func (f *Facet) inputs(q Query) []string {
 	}
 	if f.Kind == Events {
 		add(ItemID)
+	}
+	if f.Kind != Summary {
 		for _, c := range f.narrow() {
 			add(c)
 		}

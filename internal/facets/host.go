@@ -120,9 +120,10 @@ var (
 	}
 	HostNetworkInterface = &Facet{
 		Name: "host.networkInterface", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "TimeGenerated",
-		Keys:  KeyMatch{Values: []Expr{ShortName(LastSegment(Col("VirtualMachine_s"), "/"))}},
-		Where: IPNetworkInterface.Where,
-		Kind:  Latest,
+		Keys:    KeyMatch{Values: []Expr{ShortName(LastSegment(Col("VirtualMachine_s"), "/"))}},
+		Where:   IPNetworkInterface.Where,
+		Kind:    Latest,
+		Columns: networkInterfaceColumns,
 	}
 	HostDeviceInfo = &Facet{
 		Name: "host.deviceInfo", Source: "DeviceInfo", Table: "DeviceInfo", Time: "TimeGenerated",

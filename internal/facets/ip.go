@@ -111,13 +111,17 @@ var (
 	}
 	IPNetworkInterface = &Facet{
 		Name: "ip.networkInterface", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "TimeGenerated",
-		Keys:  KeyMatch{Texts: []Expr{Col("PrivateIPAddresses_s"), Col("PublicIPAddresses_s")}},
-		Where: []Expr{Eq(Col("ResourceType"), Str("NetworkInterface"))},
-		Kind:  Latest,
+		Keys:    KeyMatch{Texts: []Expr{Col("PrivateIPAddresses_s"), Col("PublicIPAddresses_s")}},
+		Where:   []Expr{Eq(Col("ResourceType"), Str("NetworkInterface"))},
+		Kind:    Latest,
+		Columns: networkInterfaceColumns,
 	}
-	flowWhere  = []Expr{Eq(Col("SubType_s"), Str("FlowLog"))}
-	flowKeys   = KeyMatch{Columns: []string{"VMIP_s", "SrcIP_s", "DestIP_s"}, Texts: []Expr{Col("PublicIPs_s")}}
-	IPNetflows = &Facet{
+	// networkInterfaceColumns: what a NetworkInterface, a host sighting and
+	// a host's addresses read of an NSG interface row.
+	networkInterfaceColumns = []string{"TimeGenerated", "VirtualMachine_s", "PrivateIPAddresses_s", "PublicIPAddresses_s", "Subnet_s", "Subnet1_s", "Region_s", "AzureRegion_s"}
+	flowWhere               = []Expr{Eq(Col("SubType_s"), Str("FlowLog"))}
+	flowKeys                = KeyMatch{Columns: []string{"VMIP_s", "SrcIP_s", "DestIP_s"}, Texts: []Expr{Col("PublicIPs_s")}}
+	IPNetflows              = &Facet{
 		Name: "ip.netflows", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "FlowStartTime_t",
 		Keys: flowKeys, Where: flowWhere, Kind: Events,
 		Columns: []string{"FlowStartTime_t", "FlowEndTime_t", "FlowType_s", "VM_s", "VMIP_s", "SrcIP_s", "DestIP_s", "PublicIPs_s", "DestPort_d", "L4Protocol_s", "L7Protocol_s", "FlowDirection_s", "AllowedInFlows_d", "AllowedOutFlows_d", "DeniedInFlows_d", "DeniedOutFlows_d"},

@@ -319,7 +319,15 @@ func renderKQL(f *Facet, w *writer, q Query) {
 			w.s("\n| project ", strings.Join(cols, ", "))
 		}
 	case Latest:
-		w.s("\n| summarize arg_max(", t, ", *) by _key")
+		ret := "*"
+		if !q.AllColumns && len(f.Columns) > 0 {
+			var cols []string
+			for _, c := range f.narrow()[1:] {
+				cols = append(cols, QuoteKQLIdent(c))
+			}
+			ret = strings.Join(cols, ", ")
+		}
+		w.s("\n| summarize arg_max(", t, ", ", ret, ") by _key")
 	case Summary:
 		w.s("\n| summarize Count = count(), FirstSeen = min(", t, "), LastSeen = max(", t, ")")
 		for _, a := range f.Summary.Aggs {

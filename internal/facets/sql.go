@@ -315,7 +315,7 @@ func renderSQL(f *Facet, w *writer, q Query) {
 	switch f.Kind {
 	case Events, Latest:
 		off, lim := f.limit(q)
-		if f.Kind == Events && !q.AllColumns && len(f.Columns) > 0 {
+		if !q.AllColumns && len(f.Columns) > 0 {
 			w.s("_key")
 			for _, c := range f.narrow() {
 				w.s(", ", QuoteSQLIdent(c))

@@ -528,6 +528,21 @@ func TestColumnsOnDemand(t *testing.T) {
 	if cols["CorrelationId"] == nil || cols["Type"] != "SigninLogs" || cols["_key"] != nil || cols["_rid"] != nil {
 		t.Errorf("columns = %v", cols)
 	}
+
+	// A latest row: its decoders' columns, or the whole row when asked.
+	nic := post(t, ts, `{ ipAddress(address: "10.0.1.4") { networkInterface { virtualMachine subnet region } } }`, nil)
+	nicWide := post(t, ts, `{ ipAddress(address: "10.0.1.4") { networkInterface { virtualMachine columns } } }`, nil)
+	noErrors(t, nic)
+	noErrors(t, nicWide)
+	if get(nic.Data, "ipAddress.networkInterface.subnet") == nil || get(nic.Data, "ipAddress.networkInterface.region") != "eastus" {
+		t.Errorf("narrow latest row: %v", nic.Data)
+	}
+	if len(nic.Extensions.Trace) != 1 || strings.Contains(nic.Extensions.Trace[0].Statement, `"Name_s"`) {
+		t.Errorf("narrow latest row read: %+v", nic.Extensions.Trace)
+	}
+	if wideCols, _ := get(nicWide.Data, "ipAddress.networkInterface.columns").(map[string]any); wideCols["Name_s"] != "web-vm-01-nic" {
+		t.Errorf("columns of the latest row = %v", wideCols)
+	}
 }
 
 // TestCacheAcrossRequests: a repeated summary is served from the shared
