@@ -66,18 +66,7 @@ type gqlError struct {
 
 func post(t *testing.T, ts *httptest.Server, query string, vars map[string]any) gqlResponse {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars, "extensions": map[string]any{"trace": true}})
-	resp, err := http.Post(ts.URL+"/graphql", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out gqlResponse
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("decode %s: %v", raw, err)
-	}
-	return out
+	return postWithin(t, ts, query, vars, 5*time.Minute)
 }
 
 // get walks a decoded JSON value by keys and indexes ("a.b.0.c").
