@@ -63,8 +63,9 @@ var decoderUses = []decoderUse{
 				*dst = rows[i][0]
 			}
 		}
-		p.fqdn()
-		p.osFamily()
-		p.osVersion()
+		for _, read := range []func(*hostProfile) *string{(*hostProfile).fqdn, (*hostProfile).osFamily, (*hostProfile).osVersion,
+			(*hostProfile).azureResourceID, (*hostProfile).agentID, (*hostProfile).mdeDeviceID, (*hostProfile).environment} {
+			read(p)
+		}
 	}},
 }

@@ -75,6 +75,18 @@ func (p *hostProfile) osVersion() *string {
 	return firstNonNil(str(p.vm, "OperatingSystemFullName"), str(p.device, "OSVersion"))
 }
 
+func (p *hostProfile) azureResourceID() *string {
+	return firstNonNil(str(p.heartbeat, "ResourceId"), str(p.vm, "_ResourceId"))
+}
+
+func (p *hostProfile) agentID() *string {
+	return firstNonNil(str(p.vm, "AgentId"), str(p.heartbeat, "SourceComputerId"))
+}
+
+func (p *hostProfile) mdeDeviceID() *string { return str(p.device, "DeviceId") }
+
+func (p *hostProfile) environment() *string { return str(p.heartbeat, "ComputerEnvironment") }
+
 func firstNonNil(vals ...*string) *string {
 	for _, v := range vals {
 		if v != nil {

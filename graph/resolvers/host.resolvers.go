@@ -50,26 +50,22 @@ func (r *hostResolver) OsVersion(ctx context.Context, obj *model.Host) (*string,
 
 // AzureResourceID is the resolver for the azureResourceId field.
 func (r *hostResolver) AzureResourceID(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, func(p *hostProfile) *string {
-		return firstNonNil(str(p.heartbeat, "ResourceId"), str(p.vm, "_ResourceId"))
-	})
+	return hostAttr(ctx, obj, (*hostProfile).azureResourceID)
 }
 
 // AgentID is the resolver for the agentId field.
 func (r *hostResolver) AgentID(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, func(p *hostProfile) *string {
-		return firstNonNil(str(p.vm, "AgentId"), str(p.heartbeat, "SourceComputerId"))
-	})
+	return hostAttr(ctx, obj, (*hostProfile).agentID)
 }
 
 // MdeDeviceID is the resolver for the mdeDeviceId field.
 func (r *hostResolver) MdeDeviceID(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, func(p *hostProfile) *string { return str(p.device, "DeviceId") })
+	return hostAttr(ctx, obj, (*hostProfile).mdeDeviceID)
 }
 
 // Environment is the resolver for the environment field.
 func (r *hostResolver) Environment(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, func(p *hostProfile) *string { return str(p.heartbeat, "ComputerEnvironment") })
+	return hostAttr(ctx, obj, (*hostProfile).environment)
 }
 
 // IPAddresses is the resolver for the ipAddresses field.
