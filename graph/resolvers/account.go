@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/facets"
 )
 
@@ -13,9 +14,9 @@ import (
 // logons. ipAddresses, hosts, sources and activitySummary all read them,
 // so a request asking for several costs the five queries once.
 var (
-	accountActivity = []*facets.Facet{facets.AccountSigninActivity, facets.AccountAzureActivitySummary, facets.AccountOfficeActivitySummary}
+	accountActivity = decode.AccountActivityFacets
 	activitySources = []model.AccountSource{model.AccountSourceSigninLogs, model.AccountSourceAzureActivity, model.AccountSourceOfficeActivity}
-	accountLogons   = []*facets.Facet{facets.AccountWindowsLogons, facets.AccountLinuxLogons}
+	accountLogons   = decode.AccountLogonFacets
 	logonSources    = []model.AccountSource{model.AccountSourceWindowsLogon, model.AccountSourceLinuxLogon}
 )
 
@@ -60,20 +61,11 @@ func accountActivitySummary(ctx context.Context, a *model.Account) ([]*model.Act
 	out := []*model.ActivitySummary{}
 	for i, rs := range s.activity {
 		for _, r := range rs {
-			out = append(out, activitySummaryFromRow(r, activitySources[i], a.Span))
+			out = append(out, decode.ActivitySummary(r, activitySources[i], a.Span))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
 	return out, nil
-}
-
-func activitySummaryFromRow(r row, src model.AccountSource, span model.Span) *model.ActivitySummary {
-	return &model.ActivitySummary{
-		Source: src, Operation: str(r, "Operation"), App: str(r, "App"),
-		IPAddress: ipRef(str(r, "IP"), span), Result: str(r, "Result"),
-		Count: intCol(r, "Count"), Failures: intCol(r, "Failures"),
-		FirstSeen: timep(r, "FirstSeen"), LastSeen: timep(r, "LastSeen"),
-	}
 }
 
 // accountIPAddresses folds activity and logons per (IP, source).
@@ -85,7 +77,7 @@ func accountIPAddresses(ctx context.Context, a *model.Account) ([]*model.Account
 	byKey := map[string]*model.AccountIPAddress{}
 	var order []string
 	add := func(ipText *string, src model.AccountSource, r row, failures int) {
-		ip := ipRef(ipText, a.Span)
+		ip := decode.IPRef(ipText, a.Span)
 		if ip == nil {
 			return
 		}
@@ -96,23 +88,23 @@ func accountIPAddresses(ctx context.Context, a *model.Account) ([]*model.Account
 			byKey[k] = e
 			order = append(order, k)
 		}
-		e.Count += intCol(r, "Count")
+		e.Count += decode.Int(r, "Count")
 		e.Failures += failures
-		e.FirstSeen = minTime(e.FirstSeen, timep(r, "FirstSeen"))
-		e.LastSeen = maxTime(e.LastSeen, timep(r, "LastSeen"))
+		e.FirstSeen = decode.MinTime(e.FirstSeen, decode.Time(r, "FirstSeen"))
+		e.LastSeen = decode.MaxTime(e.LastSeen, decode.Time(r, "LastSeen"))
 	}
 	for i, rs := range s.activity {
 		for _, r := range rs {
-			add(str(r, "IP"), activitySources[i], r, intCol(r, "Failures"))
+			add(decode.Str(r, "IP"), activitySources[i], r, decode.Int(r, "Failures"))
 		}
 	}
 	for i, rs := range s.logons {
 		for _, r := range rs {
 			failures := 0
-			if strOr(r, "Result", "") == "FAILURE" {
-				failures = intCol(r, "Count")
+			if decode.StrOr(r, "Result", "") == "FAILURE" {
+				failures = decode.Int(r, "Count")
 			}
-			add(str(r, "SourceIP"), logonSources[i], r, failures)
+			add(decode.Str(r, "SourceIP"), logonSources[i], r, failures)
 		}
 	}
 	out := make([]*model.AccountIPAddress, len(order))
@@ -133,23 +125,23 @@ func accountHosts(ctx context.Context, a *model.Account) ([]*model.AccountHost, 
 	var order []string
 	for i, rs := range s.logons {
 		for _, r := range rs {
-			name := HostKey(strOr(r, "Host", ""))
+			name := decode.HostKey(decode.StrOr(r, "Host", ""))
 			if name == "" {
 				continue
 			}
 			h, ok := byHost[name]
 			if !ok {
-				h = &model.AccountHost{Host: &model.Host{Name: name, Span: a.Span}, Os: osFamilies[i]}
+				h = &model.AccountHost{Host: &model.Host{Name: name, Span: a.Span}, Os: decode.OsFamilies[i]}
 				byHost[name] = h
 				order = append(order, name)
 			}
-			n := intCol(r, "Count")
+			n := decode.Int(r, "Count")
 			h.Count += n
-			if strOr(r, "Result", "") == "FAILURE" {
+			if decode.StrOr(r, "Result", "") == "FAILURE" {
 				h.Failures += n
 			}
-			h.FirstSeen = minTime(h.FirstSeen, timep(r, "FirstSeen"))
-			h.LastSeen = maxTime(h.LastSeen, timep(r, "LastSeen"))
+			h.FirstSeen = decode.MinTime(h.FirstSeen, decode.Time(r, "FirstSeen"))
+			h.LastSeen = decode.MaxTime(h.LastSeen, decode.Time(r, "LastSeen"))
 		}
 	}
 	out := make([]*model.AccountHost, len(order))
@@ -164,7 +156,7 @@ func accountHostLogons(ctx context.Context, a *model.Account) ([]*model.HostLogo
 	if err != nil {
 		return nil, err
 	}
-	return logonSummaries(s.logons, a.Span), nil
+	return decode.LogonSummaries(s.logons, a.Span), nil
 }
 
 // accountDomainUser is DOMAIN\user as Windows logons record the account.
@@ -174,7 +166,7 @@ func accountDomainUser(ctx context.Context, a *model.Account) (*string, error) {
 		return nil, err
 	}
 	for _, r := range s.logons[0] {
-		if name := strOr(r, "LogonAccount", ""); strings.Contains(name, `\`) {
+		if name := decode.StrOr(r, "LogonAccount", ""); strings.Contains(name, `\`) {
 			return &name, nil
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"entitygraph/graph/generated"
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/facets"
 	"time"
 )
@@ -26,25 +27,25 @@ func (r *accountResolver) Timespan(ctx context.Context, obj *model.Account) (*mo
 // Upn is the resolver for the upn field.
 func (r *accountResolver) Upn(ctx context.Context, obj *model.Account) (*string, error) {
 	r0, err := accountProfile(ctx, obj)
-	return str(r0, "UserPrincipalName"), err
+	return decode.Str(r0, "UserPrincipalName"), err
 }
 
 // DisplayName is the resolver for the displayName field.
 func (r *accountResolver) DisplayName(ctx context.Context, obj *model.Account) (*string, error) {
 	r0, err := accountProfile(ctx, obj)
-	return str(r0, "UserDisplayName"), err
+	return decode.Str(r0, "UserDisplayName"), err
 }
 
 // AadUserID is the resolver for the aadUserId field.
 func (r *accountResolver) AadUserID(ctx context.Context, obj *model.Account) (*string, error) {
 	r0, err := accountProfile(ctx, obj)
-	return str(r0, "UserId"), err
+	return decode.Str(r0, "UserId"), err
 }
 
 // TenantID is the resolver for the tenantId field.
 func (r *accountResolver) TenantID(ctx context.Context, obj *model.Account) (*string, error) {
 	r0, err := accountProfile(ctx, obj)
-	return firstNonNil(str(r0, "AADTenantId"), str(r0, "TenantId")), err
+	return decode.FirstNonNil(decode.Str(r0, "AADTenantId"), decode.Str(r0, "TenantId")), err
 }
 
 // DomainUser is the resolver for the domainUser field.

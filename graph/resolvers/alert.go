@@ -10,6 +10,7 @@ import (
 
 	"entitygraph/graph/model"
 	"entitygraph/internal/alertentities"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
@@ -19,7 +20,7 @@ import (
 // severityNames in order, as SecurityAlert.AlertSeverity spells them.
 var severityNames = []string{"Informational", "Low", "Medium", "High"}
 
-// severitiesFrom lists the severities at or above min.
+// severitiesFrom lists the decode.severities at or above min.
 func severitiesFrom(min model.Severity) []string {
 	for i, s := range severityNames {
 		if strings.EqualFold(s, string(min)) {
@@ -79,7 +80,7 @@ func entityModel(e alertentities.Entity, span model.Span) model.AlertEntity {
 		}
 	case "host":
 		if name := alertentities.HostName(e); name != "" {
-			return &model.Host{Name: HostKey(name), Span: span}
+			return &model.Host{Name: decode.HostKey(name), Span: span}
 		}
 	case "url":
 		if u := e.String("Url"); u != "" {
@@ -103,7 +104,7 @@ func entityModel(e alertentities.Entity, span model.Span) model.AlertEntity {
 		}
 		if h, ok := e.Object("Host"); ok {
 			if name := alertentities.HostName(h); name != "" {
-				p.Host = &model.Host{Name: HostKey(name), Span: span}
+				p.Host = &model.Host{Name: decode.HostKey(name), Span: span}
 			}
 		}
 		return p
@@ -118,7 +119,7 @@ func entityModel(e alertentities.Entity, span model.Span) model.AlertEntity {
 				for _, x := range ips {
 					if m, ok := x.(map[string]any); ok {
 						addr, _ := m["Address"].(string)
-						if ip := ipRef(&addr, span); ip != nil {
+						if ip := decode.IPRef(&addr, span); ip != nil {
 							dns.IPAddresses = append(dns.IPAddresses, ip)
 						}
 					}
@@ -218,12 +219,12 @@ func relatedAlerts(ctx context.Context, a *model.Alert, first *int) ([]*model.Al
 	out := []*model.Alert{}
 	for _, rs := range results {
 		for _, r := range rs {
-			id := strOr(r, "SystemAlertId", "")
+			id := decode.StrOr(r, "SystemAlertId", "")
 			if id == "" || seen[id] {
 				continue
 			}
 			seen[id] = true
-			out = append(out, alertFromRow(r, a.Span))
+			out = append(out, decode.Alert(r, a.Span))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

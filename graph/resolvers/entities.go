@@ -10,9 +10,9 @@ import (
 
 	"entitygraph/graph/model"
 	"entitygraph/graph/relay"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/entitykey"
 	"entitygraph/internal/facets"
-	"entitygraph/internal/ipclass"
 )
 
 // AccountKey canonicalizes an account name: trimmed and lower-cased.
@@ -33,7 +33,7 @@ func AccountKey(name string) (string, error) {
 
 // hostKeyOf validates and canonicalizes a host name.
 func hostKeyOf(name string) (string, error) {
-	key := HostKey(name)
+	key := decode.HostKey(name)
 	switch {
 	case key == "":
 		return "", errors.New("empty")
@@ -61,10 +61,10 @@ func pageMerged(ctx context.Context, fs []*facets.Facet, span model.Span, key st
 	}
 	for _, rs := range results {
 		if len(rs) > 0 {
-			total += intOf(rs[0][facets.TotalColumn])
+			total += decode.IntOf(rs[0][facets.TotalColumn])
 		}
 	}
-	rows, origin = relay.Merge(results, func(src int, r row) *time.Time { return timep(r, fs[src].Time) }, offset, limit)
+	rows, origin = relay.Merge(results, func(src int, r row) *time.Time { return decode.Time(r, fs[src].Time) }, offset, limit)
 	return rows, origin, offset, total, nil
 }
 
@@ -116,16 +116,16 @@ func timelinePoints(ctx context.Context, fs []*facets.Facet, span model.Span, ke
 	var points []*model.TimelinePoint
 	for i, rs := range results {
 		for _, r := range rs {
-			t := timep(r, "Bucket")
+			t := decode.Time(r, "Bucket")
 			if t == nil {
 				continue
 			}
 			id := fs[i].Source + "|" + t.String()
 			if p, ok := byPoint[id]; ok { // two facets of one table (none today)
-				p.Count += intCol(r, "Count")
+				p.Count += decode.Int(r, "Count")
 				continue
 			}
-			p := &model.TimelinePoint{Time: *t, Source: fs[i].Source, Count: intCol(r, "Count")}
+			p := &model.TimelinePoint{Time: *t, Source: fs[i].Source, Count: decode.Int(r, "Count")}
 			byPoint[id] = p
 			points = append(points, p)
 		}
@@ -158,62 +158,11 @@ func seen(ctx context.Context, fs []*facets.Facet, span model.Span, key string, 
 			if last {
 				col = "LastSeen"
 			}
-			t := timep(r, col)
+			t := decode.Time(r, col)
 			if t != nil && (out == nil || (last && t.After(*out)) || (!last && t.Before(*out))) {
 				out = t
 			}
 		}
 	}
 	return out, nil
-}
-
-// ipRef links an address found in a log to its IpAddress entity, or nil
-// when the text is not an address.
-func ipRef(text *string, span model.Span) *model.IPAddress {
-	if text == nil {
-		return nil
-	}
-	a, err := ipclass.Parse(*text)
-	if err != nil {
-		return nil
-	}
-	return &model.IPAddress{Addr: a, Span: span}
-}
-
-// osFamily maps the two logon facets of a pair to their OS.
-var osFamilies = []model.OsFamily{model.OsFamilyWindows, model.OsFamilyLinux}
-
-// logonSummaries turns Windows and Linux logon summary rows into models.
-func logonSummaries(results [][]row, span model.Span) []*model.HostLogonSummary {
-	out := []*model.HostLogonSummary{}
-	for i, rs := range results {
-		for _, r := range rs {
-			out = append(out, &model.HostLogonSummary{
-				Host:      &model.Host{Name: HostKey(strOr(r, "Host", "")), Span: span},
-				Account:   &model.Account{Name: strings.ToLower(strOr(r, "LogonAccount", "")), Span: span},
-				SourceIP:  ipRef(str(r, "SourceIP"), span),
-				Os:        osFamilies[i],
-				LogonType: str(r, "LogonKind"),
-				Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
-				Count:     intCol(r, "Count"),
-				FirstSeen: timep(r, "FirstSeen"),
-				LastSeen:  timep(r, "LastSeen"),
-			})
-		}
-	}
-	return out
-}
-
-func minTime(a, b *time.Time) *time.Time {
-	if a == nil || (b != nil && b.Before(*a)) {
-		return b
-	}
-	return a
-}
-
-func maxTime(a, b *time.Time) *time.Time {
-	if a == nil || (b != nil && b.After(*a)) {
-		return b
-	}
-	return a
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"entitygraph/graph/generated"
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/facets"
 	"time"
 )
@@ -30,42 +31,42 @@ func (r *hostResolver) Aliases(ctx context.Context, obj *model.Host) ([]*model.H
 
 // Fqdn is the resolver for the fqdn field.
 func (r *hostResolver) Fqdn(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).fqdn)
+	return hostAttr(ctx, obj, (*decode.HostProfile).FQDN)
 }
 
 // DNSDomain is the resolver for the dnsDomain field.
 func (r *hostResolver) DNSDomain(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).dnsDomain)
+	return hostAttr(ctx, obj, (*decode.HostProfile).DNSDomain)
 }
 
 // OsFamily is the resolver for the osFamily field.
 func (r *hostResolver) OsFamily(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).osFamily)
+	return hostAttr(ctx, obj, (*decode.HostProfile).OSFamily)
 }
 
 // OsVersion is the resolver for the osVersion field.
 func (r *hostResolver) OsVersion(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).osVersion)
+	return hostAttr(ctx, obj, (*decode.HostProfile).OSVersion)
 }
 
 // AzureResourceID is the resolver for the azureResourceId field.
 func (r *hostResolver) AzureResourceID(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).azureResourceID)
+	return hostAttr(ctx, obj, (*decode.HostProfile).AzureResourceID)
 }
 
 // AgentID is the resolver for the agentId field.
 func (r *hostResolver) AgentID(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).agentID)
+	return hostAttr(ctx, obj, (*decode.HostProfile).AgentID)
 }
 
 // MdeDeviceID is the resolver for the mdeDeviceId field.
 func (r *hostResolver) MdeDeviceID(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).mdeDeviceID)
+	return hostAttr(ctx, obj, (*decode.HostProfile).MDEDeviceID)
 }
 
 // Environment is the resolver for the environment field.
 func (r *hostResolver) Environment(ctx context.Context, obj *model.Host) (*string, error) {
-	return hostAttr(ctx, obj, (*hostProfile).environment)
+	return hostAttr(ctx, obj, (*decode.HostProfile).Environment)
 }
 
 // IPAddresses is the resolver for the ipAddresses field.
@@ -124,7 +125,7 @@ func (r *hostResolver) Heartbeat(ctx context.Context, obj *model.Host) (*model.H
 	if rw == nil || err != nil {
 		return nil, err
 	}
-	return heartbeatFromRow(rw, obj.Span), nil
+	return decode.Heartbeat(rw, obj.Span), nil
 }
 
 // VMComputer is the resolver for the vmComputer field.
@@ -133,7 +134,7 @@ func (r *hostResolver) VMComputer(ctx context.Context, obj *model.Host) (*model.
 	if rw == nil || err != nil {
 		return nil, err
 	}
-	return vmComputerFromRow(rw, obj.Span), nil
+	return decode.VMComputer(rw, obj.Span), nil
 }
 
 // NetworkInterface is the resolver for the networkInterface field.
@@ -142,7 +143,7 @@ func (r *hostResolver) NetworkInterface(ctx context.Context, obj *model.Host) (*
 	if rw == nil || err != nil {
 		return nil, err
 	}
-	return networkInterfaceFromRow(rw, obj.Span), nil
+	return decode.NetworkInterface(rw, obj.Span), nil
 }
 
 // Netflows is the resolver for the netflows field.

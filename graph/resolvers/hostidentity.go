@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
@@ -68,7 +69,7 @@ func hostsWithID(ctx context.Context, span model.Span, id string) []string {
 	var out []string
 	for _, rows := range hostLinkRows(ctx, span, id) {
 		for _, r := range rows {
-			if h := strOr(r, "Host", ""); h != "" && !seen[h] {
+			if h := decode.StrOr(r, "Host", ""); h != "" && !seen[h] {
 				seen[h] = true
 				out = append(out, h)
 			}
@@ -89,7 +90,7 @@ func hostAliases(ctx context.Context, h *model.Host) []*model.HostAlias {
 	for f, rows := range hostLinkRows(ctx, h.Span, h.Name) {
 		for _, r := range rows {
 			for _, c := range hostIDColumns[f] {
-				v := strOr(r, c.column, "")
+				v := decode.StrOr(r, c.column, "")
 				if v == "" || (c.kind == model.HostAliasKindFqdn && v == h.Name) {
 					continue
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/identity"
@@ -58,7 +59,7 @@ func links(ctx context.Context, span model.Span, names []string) []identity.Link
 		for _, r := range rows {
 			l := identity.Link{Source: jobs[i].f.Table}
 			for _, col := range linkIDs[jobs[i].f] {
-				l.IDs = append(l.IDs, strOr(r, col, ""))
+				l.IDs = append(l.IDs, decode.StrOr(r, col, ""))
 			}
 			out = append(out, l)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
@@ -25,7 +26,7 @@ func tiResult(r ti.Result) *model.ThreatIntelResult {
 		out.Details = r.Details
 	}
 	if len(r.Raw) > 0 {
-		if v := jsonValue(row{"raw": string(r.Raw)}, "raw"); v != nil {
+		if v := decode.JSON(row{"raw": string(r.Raw)}, "raw"); v != nil {
 			out.Raw = v
 		}
 	}
@@ -56,7 +57,7 @@ func (r *Resolver) sentinelTI(ctx context.Context, ip *model.IPAddress) ti.Resul
 			return ti.WorkspaceFailed(r.Config.now())
 		}
 		for _, row := range results[i] {
-			n := threatIndicatorFromRow(row, i == 1)
+			n := decode.ThreatIndicator(row, i == 1)
 			in := ti.Indicator{Confidence: n.Confidence}
 			if n.Action != nil {
 				in.Action = *n.Action
@@ -133,7 +134,7 @@ func (r *Resolver) passiveDNS(ctx context.Context, ip *model.IPAddress, external
 		addError(ctx, err)
 	}
 	for _, rw := range rows {
-		all = append(all, ti.Resolution{Hostname: strOr(rw, "Name", ""), FirstSeen: timep(rw, "FirstSeen"), LastSeen: timep(rw, "LastSeen"), Source: "DnsEvents"})
+		all = append(all, ti.Resolution{Hostname: decode.StrOr(rw, "Name", ""), FirstSeen: decode.Time(rw, "FirstSeen"), LastSeen: decode.Time(rw, "LastSeen"), Source: "DnsEvents"})
 	}
 	merged := ti.MergeResolutions(all)
 	out := make([]*model.PassiveDNSRecord, len(merged))

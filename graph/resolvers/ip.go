@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"sort"
-	"strings"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/identity"
 	"entitygraph/internal/ipclass"
@@ -28,23 +28,10 @@ func hostLogons(ctx context.Context, ip *model.IPAddress) ([]*model.HostLogonSum
 	out := []*model.HostLogonSummary{}
 	for i, rs := range rows {
 		for _, r := range rs {
-			out = append(out, ipHostLogonFromRow(r, oses[i], ip.Span))
+			out = append(out, decode.IPHostLogon(r, oses[i], ip.Span))
 		}
 	}
 	return out, nil
-}
-
-func ipHostLogonFromRow(r row, os model.OsFamily, span model.Span) *model.HostLogonSummary {
-	return &model.HostLogonSummary{
-		Host:      &model.Host{Name: HostKey(strOr(r, "Host", "")), Span: span},
-		Account:   &model.Account{Name: strings.ToLower(strOr(r, "LogonAccount", "")), Span: span},
-		Os:        os,
-		LogonType: str(r, "LogonKind"),
-		Result:    model.LogonResult(strOr(r, "Result", "FAILURE")),
-		Count:     intCol(r, "Count"),
-		FirstSeen: timep(r, "FirstSeen"),
-		LastSeen:  timep(r, "LastSeen"),
-	}
 }
 
 func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.RelatedAccount, error) {
@@ -57,11 +44,11 @@ func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.Related
 	out := []*model.RelatedAccount{}
 	for i, rs := range rows {
 		if i >= 3 { // host logons: one row per host/type/result, folded per account
-			out = append(out, foldLogons(rs, kinds[i], ip.Span)...)
+			out = append(out, decode.FoldLogons(rs, kinds[i], ip.Span)...)
 			continue
 		}
 		for _, r := range rs {
-			out = append(out, relatedAccountFromRow(r, kinds[i], ip.Span))
+			out = append(out, decode.RelatedAccount(r, kinds[i], ip.Span))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
@@ -69,18 +56,6 @@ func relatedAccounts(ctx context.Context, ip *model.IPAddress) ([]*model.Related
 		canonicalAccounts(ctx, out)
 	}
 	return out, nil
-}
-
-func relatedAccountFromRow(r row, src model.AccountSource, span model.Span) *model.RelatedAccount {
-	return &model.RelatedAccount{
-		Account:   &model.Account{Name: strOr(r, "AccountName", ""), Span: span},
-		Source:    src,
-		Details:   list(r, "Details"),
-		Count:     intCol(r, "Count"),
-		Failures:  intCol(r, "Failures"),
-		FirstSeen: timep(r, "FirstSeen"),
-		LastSeen:  timep(r, "LastSeen"),
-	}
 }
 
 // wantsAccounts reports whether the field being resolved selects its rows'
@@ -128,75 +103,12 @@ func canonicalAccounts(ctx context.Context, related []*model.RelatedAccount) {
 	}
 }
 
-func foldLogons(rs []row, kind model.AccountSource, span model.Span) []*model.RelatedAccount {
-	byAcct := map[string]*model.RelatedAccount{}
-	var order []string
-	for _, r := range rs {
-		name := strings.ToLower(strOr(r, "LogonAccount", ""))
-		if name == "" {
-			continue
-		}
-		a, ok := byAcct[name]
-		if !ok {
-			a = &model.RelatedAccount{Account: &model.Account{Name: name, Span: span}, Source: kind, Details: []string{}}
-			byAcct[name] = a
-			order = append(order, name)
-		}
-		n := intCol(r, "Count")
-		a.Count += n
-		if strOr(r, "Result", "") == "FAILURE" {
-			a.Failures += n
-		}
-		if lt := str(r, "LogonKind"); lt != nil {
-			a.Details = appendDistinct(a.Details, *lt)
-		}
-		if t := timep(r, "FirstSeen"); t != nil && (a.FirstSeen == nil || t.Before(*a.FirstSeen)) {
-			a.FirstSeen = t
-		}
-		if t := timep(r, "LastSeen"); t != nil && (a.LastSeen == nil || t.After(*a.LastSeen)) {
-			a.LastSeen = t
-		}
-	}
-	out := make([]*model.RelatedAccount, len(order))
-	for i, n := range order {
-		out[i] = byAcct[n]
-	}
-	return out
-}
-
-// ownerFacets find monitored hosts owning an IP; they also decide its origin.
-var ownerFacets = []*facets.Facet{facets.IPDeviceNetworkInfo, facets.IPHeartbeat, facets.IPVMComputer, facets.IPNetworkInterface}
-
 func hostSightings(ctx context.Context, ip *model.IPAddress) ([]*model.HostSighting, error) {
-	rows, errs := parallel(ctx, ownerFacets, spanQuery(ip.Span), ip.Addr.String())
+	rows, errs := parallel(ctx, decode.OwnerFacets, spanQuery(ip.Span), ip.Addr.String())
 	if err := combine(ctx, errs); err != nil {
 		return nil, err
 	}
-	return sightings(rows, ip.Span), nil
-}
-
-// sightings reads the ownerFacets' rows, in their order.
-func sightings(rows [][]row, span model.Span) []*model.HostSighting {
-	out := []*model.HostSighting{}
-	add := func(name *string, src model.HostSource, id *string, r row, timeCol string) {
-		if name == nil {
-			return
-		}
-		out = append(out, &model.HostSighting{Host: hostRef(name, span), Source: src, SourceID: id, LastSeen: timep(r, timeCol)})
-	}
-	for _, r := range rows[0] {
-		add(str(r, "DeviceName"), model.HostSourceMdeDevice, str(r, "DeviceId"), r, "LastSeen")
-	}
-	for _, r := range rows[1] {
-		add(str(r, "Computer"), model.HostSourceHeartbeat, firstOf(r, "ResourceId", "SourceComputerId"), r, "TimeGenerated")
-	}
-	for _, r := range rows[2] {
-		add(str(r, "Computer"), model.HostSourceVMComputer, firstOf(r, "AgentId", "_ResourceId"), r, "TimeGenerated")
-	}
-	for _, r := range rows[3] {
-		add(vmName(str(r, "VirtualMachine_s")), model.HostSourceNsgInterface, str(r, "VirtualMachine_s"), r, "TimeGenerated")
-	}
-	return out
+	return decode.Sightings(rows, ip.Span), nil
 }
 
 // ipOrigin decides INTERNAL/EXTERNAL as the notebook does: private, or owned

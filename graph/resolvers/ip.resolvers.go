@@ -9,6 +9,7 @@ import (
 	"context"
 	"entitygraph/graph/generated"
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
 	"time"
@@ -88,7 +89,7 @@ func (r *ipAddressResolver) CommonSecurityLog(ctx context.Context, obj *model.IP
 	if err != nil {
 		return nil, err
 	}
-	nodes, edges, pi := connection(rows, offset, total, commonSecurityLogFromRow, func(c string, n *model.CommonSecurityLogEvent) *model.CommonSecurityLogEdge {
+	nodes, edges, pi := connection(rows, offset, total, decode.CommonSecurityLog, func(c string, n *model.CommonSecurityLogEvent) *model.CommonSecurityLogEdge {
 		return &model.CommonSecurityLogEdge{Cursor: c, Node: n}
 	})
 	return &model.CommonSecurityLogConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
@@ -115,7 +116,7 @@ func (r *ipAddressResolver) Heartbeat(ctx context.Context, obj *model.IPAddress)
 	if rw == nil || err != nil {
 		return nil, err
 	}
-	return heartbeatFromRow(rw, obj.Span), nil
+	return decode.Heartbeat(rw, obj.Span), nil
 }
 
 // VMComputer is the resolver for the vmComputer field.
@@ -124,7 +125,7 @@ func (r *ipAddressResolver) VMComputer(ctx context.Context, obj *model.IPAddress
 	if rw == nil || err != nil {
 		return nil, err
 	}
-	return vmComputerFromRow(rw, obj.Span), nil
+	return decode.VMComputer(rw, obj.Span), nil
 }
 
 // NetworkInterface is the resolver for the networkInterface field.
@@ -133,7 +134,7 @@ func (r *ipAddressResolver) NetworkInterface(ctx context.Context, obj *model.IPA
 	if rw == nil || err != nil {
 		return nil, err
 	}
-	return networkInterfaceFromRow(rw, obj.Span), nil
+	return decode.NetworkInterface(rw, obj.Span), nil
 }
 
 // Netflows is the resolver for the netflows field.
@@ -149,7 +150,7 @@ func (r *ipAddressResolver) NetflowSummary(ctx context.Context, obj *model.IPAdd
 	}
 	out := make([]*model.NetflowSummary, 0, len(rows))
 	for _, rw := range rows {
-		out = append(out, netflowSummaryFromRow(rw))
+		out = append(out, decode.NetflowSummary(rw))
 	}
 	return out, nil
 }
@@ -170,7 +171,7 @@ func (r *ipAddressResolver) DNSQueries(ctx context.Context, obj *model.IPAddress
 	if err != nil {
 		return nil, err
 	}
-	nodes, edges, pi := connection(rows, offset, total, dnsQueryFromRow, func(c string, n *model.DNSQuery) *model.DNSQueryEdge { return &model.DNSQueryEdge{Cursor: c, Node: n} })
+	nodes, edges, pi := connection(rows, offset, total, decode.DNSQuery, func(c string, n *model.DNSQuery) *model.DNSQueryEdge { return &model.DNSQueryEdge{Cursor: c, Node: n} })
 	return &model.DNSQueryConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/errcode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/ipclass"
@@ -63,7 +64,7 @@ func (r *Resolver) alertByID(ctx context.Context, id string, timespan *model.Tim
 		return nil, &gqlerror.Error{Path: graphql.GetPath(ctx), Message: fmt.Sprintf("no alert %q between %s and %s", truncate(systemID, 128), span.Start.Format(time.RFC3339), span.End.Format(time.RFC3339)),
 			Extensions: map[string]any{"code": errcode.NotFound}}
 	}
-	return alertFromRow(rw, span), nil
+	return decode.Alert(rw, span), nil
 }
 
 func (r *Resolver) alertQueue(ctx context.Context, timespan *model.TimeSpanInput, first *int, after *string, minSeverity *model.Severity, status []string) (*model.AlertConnection, error) {
@@ -100,12 +101,12 @@ func (r *Resolver) alertQueue(ctx context.Context, timespan *model.TimeSpanInput
 	}
 	total := 0
 	if len(rows) > 0 {
-		total = intOf(rows[0][facets.TotalColumn])
+		total = decode.IntOf(rows[0][facets.TotalColumn])
 	}
 	if len(rows) > limit {
 		rows = rows[:limit]
 	}
-	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.Alert { return alertFromRow(rw, span) }, func(c string, n *model.Alert) *model.AlertEdge { return &model.AlertEdge{Cursor: c, Node: n} })
+	nodes, edges, pi := connection(rows, offset, total, func(rw row) *model.Alert { return decode.Alert(rw, span) }, func(c string, n *model.Alert) *model.AlertEdge { return &model.AlertEdge{Cursor: c, Node: n} })
 	return &model.AlertConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
 }
 

@@ -4,18 +4,12 @@ import (
 	"context"
 	"errors"
 
-	"encoding/json"
-	"math"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"entitygraph/graph/model"
 	"entitygraph/graph/relay"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/facets"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/sources"
@@ -83,7 +77,7 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		return nil, 0, 0, err
 	}
 	if len(rows) > 0 {
-		total = intOf(rows[0][facets.TotalColumn])
+		total = decode.IntOf(rows[0][facets.TotalColumn])
 	} else if offset > 0 {
 		// Past the end: learn the total from the first page.
 		q.Offset, q.Limit = 0, 1
@@ -92,7 +86,7 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 			return nil, 0, 0, err
 		}
 		if len(first) > 0 {
-			total = intOf(first[0][facets.TotalColumn])
+			total = decode.IntOf(first[0][facets.TotalColumn])
 		}
 	}
 	if len(rows) > limit {
@@ -184,156 +178,6 @@ func selects(set ast.SelectionSet, name string) bool {
 // connection converts a page of rows into nodes and edges.
 func connection[N, E any](rows []row, offset, total int, node func(row) *N, edge func(cursor string, n *N) *E) ([]*N, []*E, *model.PageInfo) {
 	return relay.Edges(rows, offset, total, node, edge)
-}
-
-// readsKey marks a recording row (recordReads): every column a decoder
-// reads through get is noted, so a test can hold each decoder to the
-// columns its facets project.
-const readsKey = "\x00reads"
-
-// get reads one column of a row: every typed getter goes through it.
-func get(r row, col string) any {
-	if log, ok := r[readsKey].(*[]string); ok {
-		*log = append(*log, col)
-		return nil
-	}
-	return r[col]
-}
-
-// recordReads returns an empty row that records the columns read from it.
-func recordReads() (row, *[]string) {
-	log := &[]string{}
-	return row{readsKey: log}, log
-}
-
-// intCol reads a count or number column.
-func intCol(r row, col string) int { return intOf(get(r, col)) }
-
-// columns is the row as users see it: every table column, no internals.
-func columns(r row) map[string]any {
-	if _, ok := r[readsKey]; ok {
-		return nil
-	}
-	out := make(map[string]any, len(r))
-	for k, v := range r {
-		if k != facets.KeyColumn && k != facets.TotalColumn {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-func str(r row, col string) *string {
-	switch v := get(r, col).(type) {
-	case nil:
-		return nil
-	case string:
-		if v == "" {
-			return nil
-		}
-		return &v
-	case map[string]any, []any:
-		b, _ := json.Marshal(v)
-		s := string(b)
-		return &s
-	case float64:
-		s := strconv.FormatFloat(v, 'f', -1, 64)
-		return &s
-	case time.Time:
-		s := v.Format(time.RFC3339Nano)
-		return &s
-	default:
-		s := strings.TrimSpace(strings.Trim(strconvAny(v), `"`))
-		return &s
-	}
-}
-
-func strconvAny(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func strOr(r row, col, def string) string {
-	if s := str(r, col); s != nil {
-		return *s
-	}
-	return def
-}
-
-func intOf(v any) int {
-	switch x := v.(type) {
-	case int64:
-		return int(x)
-	case int:
-		return x
-	case float64:
-		if math.IsNaN(x) {
-			return 0
-		}
-		return int(x)
-	case string:
-		n, _ := strconv.Atoi(x)
-		return n
-	}
-	return 0
-}
-
-func intp(r row, col string) *int {
-	v := get(r, col)
-	if v == nil {
-		return nil
-	}
-	n := intOf(v)
-	return &n
-}
-
-func timep(r row, col string) *time.Time {
-	if t, ok := get(r, col).(time.Time); ok {
-		return &t
-	}
-	return nil
-}
-
-func jsonValue(r row, col string) any {
-	switch v := get(r, col).(type) {
-	case string:
-		var out any
-		if json.Unmarshal([]byte(v), &out) == nil {
-			return out
-		}
-		return v
-	default:
-		return v
-	}
-}
-
-// list reads a dynamic array, a JSON array in text, or a comma-separated
-// list into sorted, distinct non-empty strings.
-func list(r row, col string) []string {
-	var items []string
-	switch v := jsonValue(r, col).(type) {
-	case []any:
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				items = append(items, s)
-			} else if x != nil {
-				items = append(items, strconvAny(x))
-			}
-		}
-	case string:
-		items = strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == ' ' })
-	}
-	seen := map[string]bool{}
-	out := []string{}
-	for _, s := range items {
-		s = strings.TrimSpace(s)
-		if s != "" && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // latest returns the newest row of a Latest facet, or nil.

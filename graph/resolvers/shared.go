@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"entitygraph/graph/model"
+	"entitygraph/internal/decode"
 	"entitygraph/internal/facets"
 )
 
@@ -22,7 +23,7 @@ func paged[N, E any](ctx context.Context, f *facets.Facet, span model.Span, key 
 }
 
 func alertConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.AlertConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.Alert { return alertFromRow(rw, span) },
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.Alert { return decode.Alert(rw, span) },
 		func(c string, n *model.Alert) *model.AlertEdge { return &model.AlertEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
@@ -31,7 +32,7 @@ func alertConnection(ctx context.Context, f *facets.Facet, span model.Span, key 
 }
 
 func bookmarkConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.BookmarkConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, bookmarkFromRow,
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, decode.Bookmark,
 		func(c string, n *model.Bookmark) *model.BookmarkEdge { return &model.BookmarkEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
@@ -40,7 +41,7 @@ func bookmarkConnection(ctx context.Context, f *facets.Facet, span model.Span, k
 }
 
 func netflowConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.NetflowConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, netflowFromRow,
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, decode.Netflow,
 		func(c string, n *model.Netflow) *model.NetflowEdge { return &model.NetflowEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func netflowConnection(ctx context.Context, f *facets.Facet, span model.Span, ke
 }
 
 func signinConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.SigninConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.Signin { return signinFromRow(rw, span) },
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.Signin { return decode.Signin(rw, span) },
 		func(c string, n *model.Signin) *model.SigninEdge { return &model.SigninEdge{Cursor: c, Node: n} })
 	if err != nil {
 		return nil, err
@@ -58,7 +59,7 @@ func signinConnection(ctx context.Context, f *facets.Facet, span model.Span, key
 }
 
 func azureActivityConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.AzureActivityConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.AzureActivityEvent { return azureActivityFromRow(rw, span) },
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.AzureActivityEvent { return decode.AzureActivity(rw, span) },
 		func(c string, n *model.AzureActivityEvent) *model.AzureActivityEdge {
 			return &model.AzureActivityEdge{Cursor: c, Node: n}
 		})
@@ -69,7 +70,7 @@ func azureActivityConnection(ctx context.Context, f *facets.Facet, span model.Sp
 }
 
 func officeActivityConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.OfficeActivityConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.OfficeActivityEvent { return officeActivityFromRow(rw, span) },
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.OfficeActivityEvent { return decode.OfficeActivity(rw, span) },
 		func(c string, n *model.OfficeActivityEvent) *model.OfficeActivityEdge {
 			return &model.OfficeActivityEdge{Cursor: c, Node: n}
 		})
@@ -80,7 +81,7 @@ func officeActivityConnection(ctx context.Context, f *facets.Facet, span model.S
 }
 
 func identityLogonConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.IdentityLogonConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.IdentityLogon { return identityLogonFromRow(rw, span) },
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.IdentityLogon { return decode.IdentityLogon(rw, span) },
 		func(c string, n *model.IdentityLogon) *model.IdentityLogonEdge {
 			return &model.IdentityLogonEdge{Cursor: c, Node: n}
 		})
@@ -91,7 +92,7 @@ func identityLogonConnection(ctx context.Context, f *facets.Facet, span model.Sp
 }
 
 func deviceLogonConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.DeviceLogonConnection, error) {
-	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.DeviceLogon { return deviceLogonFromRow(rw, span) },
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, func(rw row) *model.DeviceLogon { return decode.DeviceLogon(rw, span) },
 		func(c string, n *model.DeviceLogon) *model.DeviceLogonEdge {
 			return &model.DeviceLogonEdge{Cursor: c, Node: n}
 		})
@@ -108,7 +109,7 @@ func networkConnections(ctx context.Context, f *facets.Facet, span model.Span, k
 	}
 	out := make([]*model.NetworkConnectionSummary, 0, len(rows))
 	for _, rw := range rows {
-		out = append(out, networkConnectionFromRow(rw, span))
+		out = append(out, decode.NetworkConnection(rw, span))
 	}
 	return out, nil
 }

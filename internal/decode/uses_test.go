@@ -1,4 +1,4 @@
-package resolvers
+package decode
 
 import (
 	"slices"
@@ -20,12 +20,12 @@ func TestDecodersReadWhatTheirFacetsProject(t *testing.T) {
 			if d.decode != nil {
 				d.decode(r)
 			} else {
-				rows := make([][]row, len(d.facets))
-				rows[i] = []row{r}
+				rows := make([][]Row, len(d.facets))
+				rows[i] = []Row{r}
 				d.combine(rows)
 			}
 			if len(*log) == 0 {
-				t.Errorf("%s reads nothing of %s through the row getters", d.name, f.Name)
+				t.Errorf("%s reads nothing of %s through the Row getters", d.name, f.Name)
 			}
 			cols, all := f.Returns(facets.Query{})
 			table, known := schema.Lookup(f.Table)
