@@ -121,29 +121,17 @@ func (r *hostResolver) EventSummary(ctx context.Context, obj *model.Host) ([]*mo
 
 // Heartbeat is the resolver for the heartbeat field.
 func (r *hostResolver) Heartbeat(ctx context.Context, obj *model.Host) (*model.Heartbeat, error) {
-	rw, err := latest(ctx, facets.HostHeartbeat, obj.Span, obj.Name)
-	if rw == nil || err != nil {
-		return nil, err
-	}
-	return decode.Heartbeat(rw, obj.Span), nil
+	return latestAs(ctx, facets.HostHeartbeat, obj.Span, obj.Name, decode.Heartbeat)
 }
 
 // VMComputer is the resolver for the vmComputer field.
 func (r *hostResolver) VMComputer(ctx context.Context, obj *model.Host) (*model.VMComputer, error) {
-	rw, err := latest(ctx, facets.HostVMComputer, obj.Span, obj.Name)
-	if rw == nil || err != nil {
-		return nil, err
-	}
-	return decode.VMComputer(rw, obj.Span), nil
+	return latestAs(ctx, facets.HostVMComputer, obj.Span, obj.Name, decode.VMComputer)
 }
 
 // NetworkInterface is the resolver for the networkInterface field.
 func (r *hostResolver) NetworkInterface(ctx context.Context, obj *model.Host) (*model.NetworkInterface, error) {
-	rw, err := latest(ctx, facets.HostNetworkInterface, obj.Span, obj.Name)
-	if rw == nil || err != nil {
-		return nil, err
-	}
-	return decode.NetworkInterface(rw, obj.Span), nil
+	return latestAs(ctx, facets.HostNetworkInterface, obj.Span, obj.Name, decode.NetworkInterface)
 }
 
 // Netflows is the resolver for the netflows field.

@@ -85,14 +85,7 @@ func (r *ipAddressResolver) OfficeActivity(ctx context.Context, obj *model.IPAdd
 
 // CommonSecurityLog is the resolver for the commonSecurityLog field.
 func (r *ipAddressResolver) CommonSecurityLog(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.CommonSecurityLogConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPCommonSecurityLog, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, decode.CommonSecurityLog, func(c string, n *model.CommonSecurityLogEvent) *model.CommonSecurityLogEdge {
-		return &model.CommonSecurityLogEdge{Cursor: c, Node: n}
-	})
-	return &model.CommonSecurityLogConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return commonSecurityLogConnection(ctx, facets.IPCommonSecurityLog, obj.Span, obj.Addr.String(), first, after)
 }
 
 // HostLogons is the resolver for the hostLogons field.
@@ -112,29 +105,17 @@ func (r *ipAddressResolver) Hosts(ctx context.Context, obj *model.IPAddress) ([]
 
 // Heartbeat is the resolver for the heartbeat field.
 func (r *ipAddressResolver) Heartbeat(ctx context.Context, obj *model.IPAddress) (*model.Heartbeat, error) {
-	rw, err := latest(ctx, facets.IPHeartbeat, obj.Span, obj.Addr.String())
-	if rw == nil || err != nil {
-		return nil, err
-	}
-	return decode.Heartbeat(rw, obj.Span), nil
+	return latestAs(ctx, facets.IPHeartbeat, obj.Span, obj.Addr.String(), decode.Heartbeat)
 }
 
 // VMComputer is the resolver for the vmComputer field.
 func (r *ipAddressResolver) VMComputer(ctx context.Context, obj *model.IPAddress) (*model.VMComputer, error) {
-	rw, err := latest(ctx, facets.IPVMComputer, obj.Span, obj.Addr.String())
-	if rw == nil || err != nil {
-		return nil, err
-	}
-	return decode.VMComputer(rw, obj.Span), nil
+	return latestAs(ctx, facets.IPVMComputer, obj.Span, obj.Addr.String(), decode.VMComputer)
 }
 
 // NetworkInterface is the resolver for the networkInterface field.
 func (r *ipAddressResolver) NetworkInterface(ctx context.Context, obj *model.IPAddress) (*model.NetworkInterface, error) {
-	rw, err := latest(ctx, facets.IPNetworkInterface, obj.Span, obj.Addr.String())
-	if rw == nil || err != nil {
-		return nil, err
-	}
-	return decode.NetworkInterface(rw, obj.Span), nil
+	return latestAs(ctx, facets.IPNetworkInterface, obj.Span, obj.Addr.String(), decode.NetworkInterface)
 }
 
 // Netflows is the resolver for the netflows field.
@@ -144,15 +125,7 @@ func (r *ipAddressResolver) Netflows(ctx context.Context, obj *model.IPAddress, 
 
 // NetflowSummary is the resolver for the netflowSummary field.
 func (r *ipAddressResolver) NetflowSummary(ctx context.Context, obj *model.IPAddress) ([]*model.NetflowSummary, error) {
-	rows, err := load(ctx, facets.IPNetflowSummary, obj.Span, obj.Addr.String())
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.NetflowSummary, 0, len(rows))
-	for _, rw := range rows {
-		out = append(out, decode.NetflowSummary(rw))
-	}
-	return out, nil
+	return rowsAs(ctx, facets.IPNetflowSummary, obj.Span, obj.Addr.String(), decode.NetflowSummary)
 }
 
 // NetworkConnections is the resolver for the networkConnections field.
@@ -167,12 +140,7 @@ func (r *ipAddressResolver) Bookmarks(ctx context.Context, obj *model.IPAddress,
 
 // DNSQueries is the resolver for the dnsQueries field.
 func (r *ipAddressResolver) DNSQueries(ctx context.Context, obj *model.IPAddress, first *int, after *string) (*model.DNSQueryConnection, error) {
-	rows, offset, total, err := loadPage(ctx, facets.IPDnsQueries, obj.Span, obj.Addr.String(), first, after)
-	if err != nil {
-		return nil, err
-	}
-	nodes, edges, pi := connection(rows, offset, total, decode.DNSQuery, func(c string, n *model.DNSQuery) *model.DNSQueryEdge { return &model.DNSQueryEdge{Cursor: c, Node: n} })
-	return &model.DNSQueryConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+	return dnsQueryConnection(ctx, facets.IPDnsQueries, obj.Span, obj.Addr.String(), first, after)
 }
 
 // SentinelThreatIntel is the resolver for the sentinelThreatIntel field.

@@ -113,3 +113,45 @@ func networkConnections(ctx context.Context, f *facets.Facet, span model.Span, k
 	}
 	return out, nil
 }
+
+// latestAs decodes a Latest facet's row for one key; nil when there is none.
+func latestAs[T any](ctx context.Context, f *facets.Facet, span model.Span, key string, dec func(row, model.Span) *T) (*T, error) {
+	rw, err := latest(ctx, f, span, key)
+	if rw == nil || err != nil {
+		return nil, err
+	}
+	return dec(rw, span), nil
+}
+
+// rowsAs decodes every row of a facet for one key.
+func rowsAs[T any](ctx context.Context, f *facets.Facet, span model.Span, key string, dec func(row) *T) ([]*T, error) {
+	rows, err := load(ctx, f, span, key)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, 0, len(rows))
+	for _, rw := range rows {
+		out = append(out, dec(rw))
+	}
+	return out, nil
+}
+
+func commonSecurityLogConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.CommonSecurityLogConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, decode.CommonSecurityLog,
+		func(c string, n *model.CommonSecurityLogEvent) *model.CommonSecurityLogEdge {
+			return &model.CommonSecurityLogEdge{Cursor: c, Node: n}
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &model.CommonSecurityLogConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
+
+func dnsQueryConnection(ctx context.Context, f *facets.Facet, span model.Span, key string, first *int, after *string) (*model.DNSQueryConnection, error) {
+	nodes, edges, pi, total, err := paged(ctx, f, span, key, first, after, decode.DNSQuery,
+		func(c string, n *model.DNSQuery) *model.DNSQueryEdge { return &model.DNSQueryEdge{Cursor: c, Node: n} })
+	if err != nil {
+		return nil, err
+	}
+	return &model.DNSQueryConnection{TotalCount: total, PageInfo: pi, Nodes: nodes, Edges: edges}, nil
+}
