@@ -27,6 +27,11 @@ type Peeker interface {
 	Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool)
 }
 
+// LocalPeeker answers one key from memory, without any round trip.
+type LocalPeeker interface {
+	PeekLocal(f *facets.Facet, q facets.Query, key string) (Hit, bool)
+}
+
 // peek asks src when it can answer without a query.
 func peek(src sources.LogSource, ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
 	if p, ok := src.(Peeker); ok {

@@ -185,7 +185,7 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	q.Keys = nil
 	lk := loaderKey{facet: f.Name, signature: q.Signature()}
 	ck := l.cacheKey(f, lk.signature, key)
-	if rows, ok := l.hit(ctx, f, q, ck, key); ok {
+	if rows, ok := l.hit(ctx, f, q, ck, key, false); ok {
 		return rows, nil
 	}
 	l.mu.Lock()
@@ -223,21 +223,25 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	return c.rows, c.err
 }
 
-// Cached returns the rows of facet f for one key when a cache holds them
-// (the local one, or the replicas'), without waiting for a batch: callers
-// serve hits inline and fan out only for misses.
+// Cached returns the rows of facet f for one key when the local cache
+// holds them, without a round trip or a batch: callers serve hits inline
+// and fan out only for the rest (whose look-ups in the replicas' cache
+// then run concurrently, in Load).
 func (l *Loaders) Cached(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]sources.Row, bool) {
 	q.Keys = nil
-	return l.hit(ctx, f, q, l.cacheKey(f, q.Signature(), key), key)
+	return l.hit(ctx, f, q, l.cacheKey(f, q.Signature(), key), key, true)
 }
 
-// hit answers a key the shared layers hold, tracing it once per request.
-func (l *Loaders) hit(ctx context.Context, f *facets.Facet, q facets.Query, ck, key string) ([]sources.Row, bool) {
-	p, ok := l.src.(decorate.Peeker)
-	if !ok {
-		return nil, false
+// hit answers a key the shared layers hold (only the local cache when
+// local), tracing it once per request.
+func (l *Loaders) hit(ctx context.Context, f *facets.Facet, q facets.Query, ck, key string, local bool) ([]sources.Row, bool) {
+	var h decorate.Hit
+	var ok bool
+	if lp, can := l.src.(decorate.LocalPeeker); local && can {
+		h, ok = lp.PeekLocal(f, q, key)
+	} else if p, can := l.src.(decorate.Peeker); can && !local {
+		h, ok = p.Peek(ctx, f, q, key)
 	}
-	h, ok := p.Peek(ctx, f, q, key)
 	if !ok {
 		return nil, false
 	}
