@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"entitygraph/internal/safe"
 )
@@ -21,10 +22,9 @@ import (
 //
 // A nil *Levels tracks nothing.
 type Levels struct {
-	mu          sync.Mutex
-	outstanding int
-	off         bool
-	idle        func() // called, outside the lock, when outstanding reaches zero
+	outstanding atomic.Int64
+	off         atomic.Bool
+	idle        func() // called when outstanding reaches zero
 	offHook     func()
 }
 
@@ -42,34 +42,20 @@ func (v *Levels) Off() {
 	if v == nil {
 		return
 	}
-	v.mu.Lock()
-	was := v.off
-	v.off = true
-	v.mu.Unlock()
-	if !was && v.offHook != nil {
+	if !v.off.Swap(true) && v.offHook != nil {
 		v.offHook()
 	}
 }
 
 // Tracking reports whether dispatch follows the levels.
-func (v *Levels) Tracking() bool {
-	if v == nil {
-		return false
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return !v.off
-}
+func (v *Levels) Tracking() bool { return v != nil && !v.off.Load() }
 
 func (v *Levels) add(n int) {
 	if v == nil || n == 0 {
 		return
 	}
-	v.mu.Lock()
-	v.outstanding += n
-	fire := !v.off && v.outstanding <= 0 && n < 0
-	v.mu.Unlock()
-	if fire && v.idle != nil {
+	left := v.outstanding.Add(int64(n))
+	if n < 0 && left <= 0 && !v.off.Load() && v.idle != nil {
 		v.idle()
 	}
 }

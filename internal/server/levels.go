@@ -40,7 +40,7 @@ func (e levelExtension) InterceptOperation(ctx context.Context, next graphql.Ope
 	if err != nil || oc.Operation == nil || oc.Operation.Operation != ast.Query || usesDefer(oc.Operation.SelectionSet, map[string]bool{}) {
 		return next(ctx)
 	}
-	c := &fieldCounter{schema: e.schema, oc: oc, levels: l.TrackLevels(), memo: map[fieldsKey]int{}}
+	c := &fieldCounter{schema: e.schema, oc: oc, levels: l.TrackLevels()}
 	roots := c.fields(e.schema.Query.Name, oc.Operation.SelectionSet)
 	c.levels.Expect(roots)
 	return next(context.WithValue(ctx, levelCtxKey{}, c))
@@ -73,8 +73,7 @@ type fieldCounter struct {
 	oc     *graphql.OperationContext
 	levels *loaders.Levels
 
-	mu   sync.Mutex
-	memo map[fieldsKey]int
+	memo sync.Map // fieldsKey → int
 }
 
 type fieldsKey struct {
@@ -136,12 +135,10 @@ func (c *fieldCounter) fields(typ string, sel ast.SelectionSet) int {
 		return 0
 	}
 	k := fieldsKey{set: &sel[0], typ: typ, size: len(sel)}
-	c.mu.Lock()
-	n, ok := c.memo[k]
-	c.mu.Unlock()
-	if ok {
-		return n
+	if n, ok := c.memo.Load(k); ok {
+		return n.(int)
 	}
+	n := 0
 	satisfies := []string{typ}
 	if def := c.schema.Types[typ]; def != nil {
 		satisfies = append(satisfies, def.Interfaces...)
@@ -151,8 +148,6 @@ func (c *fieldCounter) fields(typ string, sel ast.SelectionSet) int {
 			n++
 		}
 	}
-	c.mu.Lock()
-	c.memo[k] = n
-	c.mu.Unlock()
+	c.memo.Store(k, n)
 	return n
 }
