@@ -30,8 +30,8 @@ type budgeted struct {
 	b QueryBudget
 }
 
-func (b *budgeted) Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
-	return peek(b.next, ctx, f, q, key)
+func (b *budgeted) Peek(ctx context.Context, f *facets.Facet, sig, key string) (Hit, bool) {
+	return peek(b.next, ctx, f, sig, key)
 }
 
 func (b *budgeted) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {

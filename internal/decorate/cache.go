@@ -25,19 +25,19 @@ type cached struct {
 }
 
 // PeekLocal answers from the local cache alone: no round trip.
-func (c *cached) PeekLocal(f *facets.Facet, q facets.Query, key string) (Hit, bool) {
-	rows, ok := c.c.Get(CacheKey(c.Partition(), f, signature(q), key))
+func (c *cached) PeekLocal(f *facets.Facet, sig, key string) (Hit, bool) {
+	rows, ok := c.c.Get(CacheKey(c.Partition(), f, sig, key))
 	return Hit{Rows: rows}, ok
 }
 
 // Peek answers from the local cache, then from the layers below (whose
 // answer it keeps).
-func (c *cached) Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
-	ck := CacheKey(c.Partition(), f, signature(q), key)
+func (c *cached) Peek(ctx context.Context, f *facets.Facet, sig, key string) (Hit, bool) {
+	ck := CacheKey(c.Partition(), f, sig, key)
 	if rows, ok := c.c.Get(ck); ok {
 		return Hit{Rows: rows}, true
 	}
-	h, ok := peek(c.next, ctx, f, q, key)
+	h, ok := peek(c.next, ctx, f, sig, key)
 	if ok {
 		c.c.Set(ck, h.Rows, RowsCost(h.Rows))
 	}
@@ -66,7 +66,7 @@ func (c *cached) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	q.Keys = miss
 	res, err := c.next.Run(ctx, f, q)
 	if err == nil {
-		split := byKey(res.Rows)
+		split := ByKey(res.Rows)
 		for _, k := range miss {
 			c.c.Set(CacheKey(part, f, sig, k), split[k], RowsCost(split[k]))
 		}

@@ -26,8 +26,8 @@ type coalesced struct {
 	g *singleflight.Group
 }
 
-func (c *coalesced) Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
-	return peek(c.next, ctx, f, q, key)
+func (c *coalesced) Peek(ctx context.Context, f *facets.Facet, sig, key string) (Hit, bool) {
+	return peek(c.next, ctx, f, sig, key)
 }
 
 func (c *coalesced) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {

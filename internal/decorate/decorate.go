@@ -22,20 +22,21 @@ type Hit struct {
 	Shared bool // from the replicas' cache
 }
 
-// Peeker answers one key from a cache, without querying or waiting.
+// Peeker answers one key from a cache, without querying or waiting; sig
+// is the query's signature (facets.Query.Signature, keys left out).
 type Peeker interface {
-	Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool)
+	Peek(ctx context.Context, f *facets.Facet, sig, key string) (Hit, bool)
 }
 
 // LocalPeeker answers one key from memory, without any round trip.
 type LocalPeeker interface {
-	PeekLocal(f *facets.Facet, q facets.Query, key string) (Hit, bool)
+	PeekLocal(f *facets.Facet, sig, key string) (Hit, bool)
 }
 
 // peek asks src when it can answer without a query.
-func peek(src sources.LogSource, ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
+func peek(src sources.LogSource, ctx context.Context, f *facets.Facet, sig, key string) (Hit, bool) {
 	if p, ok := src.(Peeker); ok {
-		return p.Peek(ctx, f, q, key)
+		return p.Peek(ctx, f, sig, key)
 	}
 	return Hit{}, false
 }
@@ -52,8 +53,8 @@ func signature(q facets.Query) string {
 	return q.Signature()
 }
 
-// byKey splits rows by the key they matched.
-func byKey(rows []sources.Row) map[string][]sources.Row {
+// ByKey splits rows by the key they matched.
+func ByKey(rows []sources.Row) map[string][]sources.Row {
 	out := map[string][]sources.Row{}
 	for _, r := range rows {
 		k, _ := r[facets.KeyColumn].(string)

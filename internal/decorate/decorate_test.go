@@ -96,10 +96,10 @@ func TestCache(t *testing.T) {
 		t.Errorf("partition b: %d calls, rows %v", b.calls.Load(), rowKeys(res.Rows))
 	}
 	c.Wait()
-	if h, ok := ca.(Peeker).Peek(ctx, facets.IPSignins, span, "k3"); !ok || rowKeys(h.Rows)[0] != "k3@ws-a" {
+	if h, ok := ca.(Peeker).Peek(ctx, facets.IPSignins, span.Signature(), "k3"); !ok || rowKeys(h.Rows)[0] != "k3@ws-a" {
 		t.Errorf("Peek k3: %v %v", h, ok)
 	}
-	if _, ok := ca.(Peeker).Peek(ctx, facets.IPAlerts, span, "k3"); ok {
+	if _, ok := ca.(Peeker).Peek(ctx, facets.IPAlerts, span.Signature(), "k3"); ok {
 		t.Error("Peek answered another facet's key")
 	}
 	// Failures and partial results are not stored.
@@ -239,11 +239,11 @@ func TestRemote(t *testing.T) {
 	if calls := tr.Calls(); len(calls) != 1 || !calls[0].Shared {
 		t.Errorf("trace %+v, want one shared call", calls)
 	}
-	if h, ok := r2.(Peeker).Peek(ctx, facets.IPSignins, span, "k2"); !ok || !h.Shared {
+	if h, ok := r2.(Peeker).Peek(ctx, facets.IPSignins, span.Signature(), "k2"); !ok || !h.Shared {
 		t.Errorf("Peek: %v %v", h, ok)
 	}
 	other := Remote(&fake{partition: "ws-b"}, store, time.Hour)
-	if _, ok := other.(Peeker).Peek(ctx, facets.IPSignins, span, "k2"); ok {
+	if _, ok := other.(Peeker).Peek(ctx, facets.IPSignins, span.Signature(), "k2"); ok {
 		t.Error("another partition read the shared rows")
 	}
 }

@@ -39,8 +39,8 @@ type remote struct {
 	ttl time.Duration
 }
 
-func (r *remote) Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
-	ck := CacheKey(r.Partition(), f, signature(q), key)
+func (r *remote) Peek(ctx context.Context, f *facets.Facet, sig, key string) (Hit, bool) {
+	ck := CacheKey(r.Partition(), f, sig, key)
 	found, err := r.r.GetRows(ctx, []string{ck})
 	if err != nil {
 		metrics.SharedCache("error", 1)
@@ -90,7 +90,7 @@ func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	q.Keys = rest
 	res, err := r.next.Run(ctx, f, q)
 	if err == nil {
-		split := byKey(res.Rows)
+		split := ByKey(res.Rows)
 		stored := make(map[string][]sources.Row, len(rest))
 		for i, k := range rest {
 			stored[restKeys[i]] = split[k]

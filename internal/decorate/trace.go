@@ -28,8 +28,8 @@ func Traced(next sources.LogSource) sources.LogSource { return &traced{layer{nex
 
 type traced struct{ layer }
 
-func (t *traced) Peek(ctx context.Context, f *facets.Facet, q facets.Query, key string) (Hit, bool) {
-	return peek(t.next, ctx, f, q, key)
+func (t *traced) Peek(ctx context.Context, f *facets.Facet, sig, key string) (Hit, bool) {
+	return peek(t.next, ctx, f, sig, key)
 }
 
 func (t *traced) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {

@@ -185,7 +185,7 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 	q.Keys = nil
 	lk := loaderKey{facet: f.Name, signature: q.Signature()}
 	ck := l.cacheKey(f, lk.signature, key)
-	if rows, ok := l.hit(ctx, f, q, ck, key, false); ok {
+	if rows, ok := l.hit(ctx, f, lk.signature, ck, key, false); ok {
 		return rows, nil
 	}
 	l.mu.Lock()
@@ -198,7 +198,7 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 				return nil, fmt.Errorf("%w (limit %d)", ErrTooManyShapes, l.opts.MaxShapes)
 			}
 			l.shapes[lk] = true
-			r = &round{f: f, q: q, signature: lk.signature}
+			r = &round{f: f, q: q}
 			l.pending[lk] = r
 		}
 		c = &call{done: make(chan struct{})}
@@ -228,19 +228,19 @@ func (l *Loaders) Load(ctx context.Context, f *facets.Facet, q facets.Query, key
 // and fan out only for the rest (whose look-ups in the replicas' cache
 // then run concurrently, in Load).
 func (l *Loaders) Cached(ctx context.Context, f *facets.Facet, q facets.Query, key string) ([]sources.Row, bool) {
-	q.Keys = nil
-	return l.hit(ctx, f, q, l.cacheKey(f, q.Signature(), key), key, true)
+	sig := q.Signature() // Query.Signature leaves the keys out
+	return l.hit(ctx, f, sig, l.cacheKey(f, sig, key), key, true)
 }
 
 // hit answers a key the shared layers hold (only the local cache when
 // local), tracing it once per request.
-func (l *Loaders) hit(ctx context.Context, f *facets.Facet, q facets.Query, ck, key string, local bool) ([]sources.Row, bool) {
+func (l *Loaders) hit(ctx context.Context, f *facets.Facet, sig, ck, key string, local bool) ([]sources.Row, bool) {
 	var h decorate.Hit
 	var ok bool
 	if lp, can := l.src.(decorate.LocalPeeker); local && can {
-		h, ok = lp.PeekLocal(f, q, key)
+		h, ok = lp.PeekLocal(f, sig, key)
 	} else if p, can := l.src.(decorate.Peeker); can && !local {
-		h, ok = p.Peek(ctx, f, q, key)
+		h, ok = p.Peek(ctx, f, sig, key)
 	}
 	if !ok {
 		return nil, false
@@ -260,11 +260,10 @@ func (l *Loaders) hit(ctx context.Context, f *facets.Facet, q facets.Query, ck, 
 
 // round is the keys of one facet query waiting for dispatch.
 type round struct {
-	f         *facets.Facet
-	q         facets.Query
-	signature string
-	keys      []string
-	calls     []*call
+	f     *facets.Facet
+	q     facets.Query
+	keys  []string
+	calls []*call
 }
 
 // call is one key's result, shared by every field of the request that
@@ -305,7 +304,7 @@ func (l *Loaders) flush() {
 // starts as soon as its keys are in, and hands each waiting field's token
 // back before waking it.
 func (l *Loaders) run(r *round) {
-	ld := dataloader.NewBatchedLoader(l.batchFn(r.f, r.q, r.signature),
+	ld := dataloader.NewBatchedLoader(l.batchFn(r.f, r.q),
 		dataloader.WithBatchCapacity[string, []sources.Row](len(r.keys)),
 		dataloader.WithWait[string, []sources.Row](l.opts.Wait))
 	rows, errs := ld.LoadMany(l.base, r.keys)()
@@ -337,16 +336,15 @@ func (l *Loaders) TrackLevels() *Levels {
 	return l.levels
 }
 
-// cacheKey names one key's rows of one facet query in the shared cache:
-// the source's partition first, so nothing crosses workspace sets or
-// on-behalf-of callers.
+// cacheKey names one key's rows of one facet query, as the shared layers
+// do (decorate.CacheKey: the partition first).
 func (l *Loaders) cacheKey(f *facets.Facet, signature, key string) string {
-	return l.partition + "|" + f.Name + "|" + signature + "|" + key
+	return decorate.CacheKey(l.partition, f, signature, key)
 }
 
 // batchFn queries one batch of keys through the shared layers and splits
 // the rows back per key; partial rows come with their error.
-func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, _ string) dataloader.BatchFunc[string, []sources.Row] {
+func (l *Loaders) batchFn(f *facets.Facet, template facets.Query) dataloader.BatchFunc[string, []sources.Row] {
 	return func(_ context.Context, keys []string) []*dataloader.Result[[]sources.Row] {
 		q := template
 		q.Keys = keys
@@ -359,11 +357,7 @@ func (l *Loaders) batchFn(f *facets.Facet, template facets.Query, _ string) data
 			}
 			return out
 		}
-		split := make(map[string][]sources.Row, len(keys))
-		for _, r := range res.Rows {
-			k, _ := r[facets.KeyColumn].(string)
-			split[k] = append(split[k], r)
-		}
+		split := decorate.ByKey(res.Rows)
 		for i, k := range keys {
 			out[i] = &dataloader.Result[[]sources.Row]{Data: split[k], Error: err}
 		}
