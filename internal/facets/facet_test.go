@@ -2,6 +2,7 @@ package facets
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -233,6 +234,31 @@ func TestPrefilterIsASuperset(t *testing.T) {
 		}
 		if got != c.pre {
 			t.Errorf("%s %v: prefilter %q, want %q\n%s", c.facet.Name, c.keys, got, c.pre, st.Text)
+		}
+	}
+}
+
+// TestSQLSubstringPrefilterBounded: text keys are pre-selected by substring
+// in SQL only up to maxSubstringKeys identifiers (each is a test on every
+// row); past that only the extraction and the join decide.
+func TestSQLSubstringPrefilterBounded(t *testing.T) {
+	for _, n := range []int{1, maxSubstringKeys, maxSubstringKeys + 1, 100} {
+		q := goldenQuery
+		q.Keys = nil
+		for i := 0; i < n; i++ {
+			q.Keys = append(q.Keys, fmt.Sprintf("10.0.%d.%d", i/250, i%250))
+		}
+		st, err := IPOfficeActivity.Render(SQL, forFacet(IPOfficeActivity, q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests := strings.Count(st.Text, "contains(lower(")
+		want := 0
+		if n <= maxSubstringKeys {
+			want = 3 * n // three text columns
+		}
+		if tests != want {
+			t.Errorf("%d keys: %d substring tests, want %d", n, tests, want)
 		}
 	}
 }

@@ -388,3 +388,34 @@ func TestEachHandsTheTokenBack(t *testing.T) {
 		t.Errorf("%d queries (batch sizes %v), want 2", got, src.sizes)
 	}
 }
+
+// TestLevelBackstop: a level whose count never reaches zero (a field that
+// waits on something no loader sees) is sent after LevelWait, as one query,
+// and not before.
+func TestLevelBackstop(t *testing.T) {
+	src := &echoSource{}
+	l := New(context.Background(), src, nil, &Trace{}, Options{Wait: time.Millisecond, LevelWait: 150 * time.Millisecond})
+	defer l.Close()
+	levels := l.TrackLevels()
+	levels.Expect(3) // the third field never reports
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer levels.Done(0)
+			if _, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), fmt.Sprintf("10.0.0.%d", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if took := time.Since(start); took < 150*time.Millisecond {
+		t.Errorf("sent after %v, before the level could be known complete", took)
+	}
+	if got := src.calls.Load(); got != 1 || fmt.Sprint(src.sizes) != "[2]" {
+		t.Errorf("%d queries (batch sizes %v), want one of both keys", got, src.sizes)
+	}
+}
