@@ -262,3 +262,44 @@ func TestSQLSubstringPrefilterBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLKeysBoundAsOneList: DuckDB plans a statement with parameters at
+// every run, at a cost that grows with each one, so identifiers are bound
+// as lists: past the substring pre-selection, a facet's statement has as
+// many parameters for 300 keys as for 17, and the lists hold every key.
+func TestSQLKeysBoundAsOneList(t *testing.T) {
+	keys := func(n int) []string {
+		var out []string
+		for i := 0; i < n; i++ {
+			out = append(out, fmt.Sprintf("10.0.%d.%d", i/250, i%250))
+		}
+		return out
+	}
+	for _, f := range All {
+		var params [2]int
+		for i, n := range []int{maxSubstringKeys + 1, 300} {
+			q := goldenQuery
+			q.Keys = keys(n)
+			st, err := f.Render(SQL, forFacet(f, q))
+			if err != nil {
+				t.Fatal(err)
+			}
+			params[i] = len(st.Args)
+			if f.Keys.All {
+				continue
+			}
+			longest := 0
+			for _, a := range st.Args {
+				if l, ok := a.([]string); ok {
+					longest = max(longest, len(l))
+				}
+			}
+			if longest < n {
+				t.Errorf("%s, %d keys: the longest bound list holds %d", f.Name, n, longest)
+			}
+		}
+		if params[0] != params[1] {
+			t.Errorf("%s: %d parameters for %d keys, %d for 300", f.Name, params[0], maxSubstringKeys+1, params[1])
+		}
+	}
+}
