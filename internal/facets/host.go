@@ -117,6 +117,7 @@ var (
 	HostVMComputer = &Facet{
 		Name: "host.vmComputer", Source: "VMComputer", Table: "VMComputer", Time: "TimeGenerated",
 		Keys: hostKey("Computer"), Kind: Latest,
+		Columns: vmComputerColumns,
 	}
 	HostNetworkInterface = &Facet{
 		Name: "host.networkInterface", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "TimeGenerated",
@@ -128,6 +129,8 @@ var (
 	HostDeviceInfo = &Facet{
 		Name: "host.deviceInfo", Source: "DeviceInfo", Table: "DeviceInfo", Time: "TimeGenerated",
 		Keys: hostKey("DeviceName"), Kind: Latest,
+		// What a host's profile and addresses read of a DeviceInfo row.
+		Columns: []string{"TimeGenerated", "DeviceName", "DeviceId", "OSPlatform", "OSVersion", "PublicIP"},
 	}
 	HostDeviceNetworkInfo = &Facet{
 		Name: "host.deviceNetworkInfo", Source: "DeviceNetworkInfo", Table: "DeviceNetworkInfo", Time: "TimeGenerated",

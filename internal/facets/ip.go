@@ -108,6 +108,7 @@ var (
 	IPVMComputer = &Facet{
 		Name: "ip.vmComputer", Source: "VMComputer", Table: "VMComputer", Time: "TimeGenerated",
 		Keys: KeyMatch{Arrays: []ArrayElement{{Column: "Ipv4Addresses"}, {Column: "Ipv6Addresses"}}}, Kind: Latest,
+		Columns: vmComputerColumns,
 	}
 	IPNetworkInterface = &Facet{
 		Name: "ip.networkInterface", Source: "AzureNetworkAnalytics_CL", Table: "AzureNetworkAnalytics_CL", Time: "TimeGenerated",
@@ -116,6 +117,10 @@ var (
 		Kind:    Latest,
 		Columns: networkInterfaceColumns,
 	}
+	// vmComputerColumns: what a VMComputer, a host sighting, a host's
+	// addresses and its profile read of a VMComputer row.
+	vmComputerColumns = []string{"TimeGenerated", "Computer", "OperatingSystemFamily", "OperatingSystemFullName", "AgentId", "AzureVmId",
+		"AzureSubscriptionId", "AzureResourceGroup", "HostingProvider", "VirtualMachineType", "_ResourceId", "Ipv4Addresses", "Ipv6Addresses"}
 	// networkInterfaceColumns: what a NetworkInterface, a host sighting and
 	// a host's addresses read of an NSG interface row.
 	networkInterfaceColumns = []string{"TimeGenerated", "VirtualMachine_s", "PrivateIPAddresses_s", "PublicIPAddresses_s", "Subnet_s", "Subnet1_s", "Region_s", "AzureRegion_s"}

@@ -532,6 +532,24 @@ func TestColumnsOnDemand(t *testing.T) {
 	if wideCols, _ := get(nicWide.Data, "ipAddress.networkInterface.columns").(map[string]any); wideCols["Name_s"] != "web-vm-01-nic" {
 		t.Errorf("columns of the latest row = %v", wideCols)
 	}
+
+	// VMComputer rows: the same, through the IP and through the host.
+	vm := post(t, ts, `{ ipAddress(address: "10.0.1.4") { vmComputer { computer osFullName agentId ipv4Addresses host { vmComputer { osFamily } } } } }`, nil)
+	vmWide := post(t, ts, `{ ipAddress(address: "10.0.1.4") { vmComputer { columns } } }`, nil)
+	noErrors(t, vm)
+	noErrors(t, vmWide)
+	if get(vm.Data, "ipAddress.vmComputer.osFullName") == nil || get(vm.Data, "ipAddress.vmComputer.agentId") == nil ||
+		get(vm.Data, "ipAddress.vmComputer.host.vmComputer.osFamily") == nil {
+		t.Errorf("narrow VMComputer rows: %v", vm.Data)
+	}
+	for _, c := range vm.Extensions.Trace {
+		if strings.Contains(c.Statement, `, * FROM "VMComputer"`) {
+			t.Errorf("%s read whole rows: %s", c.Facet, c.Statement)
+		}
+	}
+	if wideCols, _ := get(vmWide.Data, "ipAddress.vmComputer.columns").(map[string]any); len(wideCols) <= len(facets.IPVMComputer.Columns) {
+		t.Errorf("columns of the VMComputer row = %v", wideCols)
+	}
 }
 
 // TestCacheAcrossRequests: a repeated summary is served from the shared
