@@ -140,10 +140,7 @@ func renderSQL(f *Facet, w *writer, q Query) {
 	// matching each row's list against every key's cost grows with both.
 	joined := !f.Keys.All && !single
 	if joined {
-		forms, owners := q.Keys, q.Keys
-		if w.aliased {
-			forms, owners = w.forms, w.owners
-		}
+		forms, owners := w.forms, w.owners // each identifier once
 		w.s("WITH _k(_id, _key) AS (SELECT unnest(")
 		sqlList(w, forms)
 		w.s("), unnest(")
@@ -284,7 +281,14 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		w.s("))")
 	}
 	if joined {
-		w.s("), _b AS (SELECT DISTINCT ON (_rid, _k._key) _k._key, _c.* EXCLUDE (_id")
+		// A row's identifiers are distinct, and so are unaliased keys: each
+		// row meets each key at most once. Aliased keys meet a row once per
+		// form it holds.
+		w.s("), _b AS (SELECT ")
+		if w.aliased {
+			w.s("DISTINCT ON (_rid, _k._key) ")
+		}
+		w.s("_k._key, _c.* EXCLUDE (_id")
 		if f.Kind != Events {
 			w.s(", _rid")
 		}

@@ -312,6 +312,36 @@ func TestBatchSplitsPerKey(t *testing.T) {
 	}
 }
 
+// TestRepeatedKeysAnswerOnce: rows meet their keys by a plain join (no
+// de-duplication step) for unaliased keys, so a key asked twice must not
+// double its rows.
+func TestRepeatedKeysAnswerOnce(t *testing.T) {
+	s := open(t, "testdata/traininglab")
+	q := span2021()
+	q.Keys = []string{"175.45.176.99", "37.142.150.162"}
+	once, err := s.Run(context.Background(), facets.IPOfficeAccounts, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Keys = []string{"175.45.176.99", "37.142.150.162", "175.45.176.99"}
+	twice, err := s.Run(context.Background(), facets.IPOfficeAccounts, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(rows []sources.Row) (n int64) {
+		for _, r := range rows {
+			n += r["Count"].(int64)
+		}
+		return n
+	}
+	if count(once.Rows) == 0 || count(twice.Rows) != count(once.Rows) {
+		t.Errorf("%d rows counted for the keys once, %d with one repeated", count(once.Rows), count(twice.Rows))
+	}
+	if strings.Contains(twice.Statement, "DISTINCT") {
+		t.Errorf("unaliased keys de-duplicated in the statement: %s", twice.Statement)
+	}
+}
+
 // TestMalformedJSON: a row with broken Entities JSON matches nothing; the
 // other rows still answer.
 func TestMalformedJSON(t *testing.T) {
