@@ -60,42 +60,51 @@ func missFloor(runs int, verbose bool) error {
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 
-	var summary []time.Duration
-	for i := 0; i < runs+3; i++ {
+	summaryOnce := func() (time.Duration, error) {
+		start := time.Now()
+		_, err := post(ts.URL+"/graphql", missSummaryQuery, nil)
+		return time.Since(start), err
+	}
+	for i := 0; i < 3; i++ { // warm-up: statements prepared, pages in memory
 		rec.mu.Lock()
 		rec.calls = nil
 		rec.mu.Unlock()
-		start := time.Now()
-		if _, err := post(ts.URL+"/graphql", missSummaryQuery, nil); err != nil {
+		if _, err := summaryOnce(); err != nil {
 			return err
-		}
-		if i >= 3 { // warm-up: statements prepared, pages in memory
-			summary = append(summary, time.Since(start))
 		}
 	}
 	rec.mu.Lock()
 	calls := append([]recorded(nil), rec.calls...)
 	rec.mu.Unlock()
 
-	type alone struct {
-		name string
-		p50  time.Duration
-	}
-	var each []alone
-	var sum time.Duration
-	for _, c := range calls {
-		var d []time.Duration
-		for i := 0; i < runs+1; i++ {
+	// Rounds interleave the summary and its statements alone, so both meet
+	// the same machine: a drift in its speed moves both sides of the ratio.
+	var summary []time.Duration
+	alone := make([][]time.Duration, len(calls))
+	for i := 0; i < runs; i++ {
+		d, err := summaryOnce()
+		if err != nil {
+			return err
+		}
+		summary = append(summary, d)
+		for j, c := range calls {
 			start := time.Now()
 			if _, err := store.Run(context.Background(), c.f, c.q); err != nil && !errors.Is(err, sources.ErrTableUnavailable) {
 				return fmt.Errorf("%s: %w", c.f.Name, err)
 			}
-			if i > 0 {
-				d = append(d, time.Since(start))
-			}
+			alone[j] = append(alone[j], time.Since(start))
 		}
-		each = append(each, alone{c.f.Name, median(d)})
-		sum += median(d)
+	}
+
+	type statement struct {
+		name string
+		p50  time.Duration
+	}
+	var each []statement
+	var sum time.Duration
+	for j, c := range calls {
+		each = append(each, statement{c.f.Name, median(alone[j])})
+		sum += median(alone[j])
 	}
 	sort.Slice(each, func(i, j int) bool { return each[i].p50 > each[j].p50 })
 	p50 := median(summary)
