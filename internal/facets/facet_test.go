@@ -266,7 +266,8 @@ func TestSQLSubstringPrefilterBounded(t *testing.T) {
 // TestSQLKeysBoundAsOneList: DuckDB plans a statement with parameters at
 // every run, at a cost that grows with each one, so identifiers are bound
 // as lists: past the substring pre-selection, a facet's statement has as
-// many parameters for 300 keys as for 17, and the lists hold every key.
+// many parameters for 300 keys as for 17, and the lists hold every key;
+// up to maxInlineSet keys are compared one by one.
 func TestSQLKeysBoundAsOneList(t *testing.T) {
 	keys := func(n int) []string {
 		var out []string
@@ -300,6 +301,16 @@ func TestSQLKeysBoundAsOneList(t *testing.T) {
 		}
 		if params[0] != params[1] {
 			t.Errorf("%s: %d parameters for %d keys, %d for 300", f.Name, params[0], maxSubstringKeys+1, params[1])
+		}
+		// A few keys are compared in the scan, not joined.
+		q := goldenQuery
+		q.Keys = keys(maxInlineSet)
+		st, err := f.Render(SQL, forFacet(f, q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(st.Text, "IN (SELECT unnest(") {
+			t.Errorf("%s, %d keys: tested by a join", f.Name, maxInlineSet)
 		}
 	}
 }

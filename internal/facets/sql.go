@@ -130,9 +130,7 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		if w.aliased {
 			list = w.forms
 		}
-		w.s("SELECT unnest(")
-		sqlList(w, list)
-		w.s(")")
+		sqlSet(w, list)
 	}
 	single := f.singleColumn() && !w.aliased
 	// joined: the identifiers a row holds are unnested and joined to the
@@ -276,9 +274,9 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		w.s(")")
 	}
 	for _, in := range q.In {
-		w.s(" AND ", QuoteSQLIdent(in.Column), " IN (SELECT unnest(")
-		sqlList(w, in.Values)
-		w.s("))")
+		w.s(" AND ", QuoteSQLIdent(in.Column), " IN (")
+		sqlSet(w, in.Values)
+		w.s(")")
 	}
 	if joined {
 		// A row's identifiers are distinct, and so are unaliased keys: each
@@ -359,6 +357,28 @@ func sqlList(w *writer, values []string) {
 	w.args = append(w.args, append([]string{}, values...))
 	w.s("CAST(? AS VARCHAR[])")
 }
+
+// sqlSet writes the inside of an IN (…) over values: a few as parameters
+// (a comparison each, filtered in the scan), more as one list parameter
+// (a hash semi-join, planned at the same cost for any count).
+func sqlSet(w *writer, values []string) {
+	if len(values) <= maxInlineSet {
+		for i, v := range values {
+			if i > 0 {
+				w.s(", ")
+			}
+			w.literal(v)
+		}
+		return
+	}
+	w.s("SELECT unnest(")
+	sqlList(w, values)
+	w.s(")")
+}
+
+// maxInlineSet is the most values an IN (…) lists one by one (ip.netflows,
+// one key: 3.1 ms with a parameter, 4.4 ms with a one-element list).
+const maxInlineSet = maxSubstringKeys
 
 // maxSubstringKeys bounds the identifiers pre-selected by substring: each
 // is a test on every row, and past a few the extraction and hash join
