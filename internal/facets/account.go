@@ -8,7 +8,7 @@ package facets
 
 // bare is the user part of a UPN or DOMAIN\user, lower-cased.
 func bare(e Expr) Expr {
-	return Lower(Coalesce(Extract(`^([^@\\]+)@`, 1, e), Extract(`^[^\\]+\\(.+)$`, 1, e), e))
+	return Lower(UserPart(e))
 }
 
 // upnForms are the canonical forms of a column holding a UPN (or an id).

