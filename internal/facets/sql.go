@@ -151,7 +151,24 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		sqlList(w, forms)
 		w.s("), unnest(")
 		sqlList(w, owners)
-		w.s(")), _c AS (SELECT unnest(list_distinct(flatten([")
+		w.s(")), _r AS (SELECT rowid AS _rid")
+	} else {
+		w.s("WITH _b AS (SELECT ")
+		if f.Keys.All {
+			w.literal(q.Keys[0])
+		} else {
+			w.s(QuoteSQLIdent(f.Keys.Columns[0]))
+		}
+		w.s(" AS _key")
+		if f.Kind == Events {
+			// The row id breaks ties of equal times and record ids (exports
+			// without _ItemId), so a page never repeats or skips a row.
+			w.s(", rowid AS _rid")
+		}
+	}
+	// identifiers writes the list of identifiers a row of _r holds.
+	identifiers := func() {
+		w.s("unnest(list_distinct(flatten([")
 		var parts int
 		sep := func() {
 			if parts > 0 {
@@ -189,20 +206,7 @@ func renderSQL(f *Facet, w *writer, q Query) {
 				w.s("), [])")
 			}
 		}
-		w.s("]))) AS _id, rowid AS _rid")
-	} else {
-		w.s("WITH _b AS (SELECT ")
-		if f.Keys.All {
-			w.literal(q.Keys[0])
-		} else {
-			w.s(QuoteSQLIdent(f.Keys.Columns[0]))
-		}
-		w.s(" AS _key")
-		if f.Kind == Events {
-			// The row id breaks ties of equal times and record ids (exports
-			// without _ItemId), so a page never repeats or skips a row.
-			w.s(", rowid AS _rid")
-		}
+		w.s("])))")
 	}
 	// A narrow answer reads only the columns it needs: every operator
 	// after the scan carries what it is given, and a wide table's
@@ -287,18 +291,22 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		w.s(")")
 	}
 	if joined {
-		// A row's identifiers are distinct, and so are unaliased keys: each
-		// row meets each key at most once. Aliased keys meet a row once per
-		// form it holds.
-		w.s("), _b AS (SELECT ")
-		if w.aliased {
-			w.s("DISTINCT ON (_rid, _k._key) ")
-		}
-		w.s("_k._key, _c.* EXCLUDE (_id")
+		// Rows meet keys on their ids alone, and whole rows join the pairs
+		// after: the unnest and the de-duplication carry two columns, not
+		// every column a row is read with. A row's identifiers are
+		// distinct, and so are unaliased keys: each row meets each key at
+		// most once. Aliased keys meet a row once per form it holds.
+		w.s("), _c AS (SELECT ")
+		identifiers()
+		w.s(" AS _id, _rid FROM _r), _b AS (SELECT _j._key, _r.*")
 		if f.Kind != Events {
-			w.s(", _rid")
+			w.s(" EXCLUDE (_rid)")
 		}
-		w.s(") FROM _c JOIN _k ON _c._id = _k._id")
+		w.s(" FROM (SELECT ")
+		if w.aliased {
+			w.s("DISTINCT ")
+		}
+		w.s("_k._key, _c._rid FROM _c JOIN _k ON _c._id = _k._id) _j JOIN _r ON _r._rid = _j._rid")
 	}
 	w.s("), _m AS (SELECT *")
 	for _, e := range f.Extend {
