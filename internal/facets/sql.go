@@ -319,9 +319,23 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		w.s(") FROM _c JOIN _k ON _c._id = _k._id")
 	}
 	if byRowID {
-		w.s("), _c AS (SELECT ")
-		identifiers()
-		w.s(" AS _id, _rid FROM _r), _b AS (SELECT _j._key, ")
+		w.s("), _c AS (")
+		if f.scalarOnly() {
+			// One select per form: no list built and unnested per row.
+			for i, v := range f.scalars() {
+				if i > 0 {
+					w.s(" UNION ALL ")
+				}
+				w.s("SELECT ")
+				w.expr(v)
+				w.s(" AS _id, _rid FROM _r")
+			}
+		} else {
+			w.s("SELECT ")
+			identifiers()
+			w.s(" AS _id, _rid FROM _r")
+		}
+		w.s("), _b AS (SELECT _j._key, ")
 		switch {
 		case paged:
 			// Pages are chosen on the columns that filter and order them;
@@ -336,8 +350,8 @@ func renderSQL(f *Facet, w *writer, q Query) {
 			w.s("_r.* EXCLUDE (_rid)")
 		}
 		w.s(" FROM (SELECT ")
-		if w.aliased {
-			w.s("DISTINCT ")
+		if w.aliased || len(f.scalars()) > 1 {
+			w.s("DISTINCT ") // two forms of a row may be equal
 		}
 		w.s("_k._key, _c._rid FROM _c JOIN _k ON _c._id = _k._id) _j JOIN _r ON _r._rid = _j._rid")
 	}
