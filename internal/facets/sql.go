@@ -145,13 +145,16 @@ func renderSQL(f *Facet, w *writer, q Query) {
 	// keys they stand for (_k), once per key and row — a hash join, where
 	// matching each row's list against every key's cost grows with both.
 	joined := !f.Keys.All && !single
-	// byRowID: many keys (and so, often, many rows) meet rows on row ids
-	// alone, and whole rows join the matched pairs after: the unnest and
-	// the de-duplication carry two columns, not every column read, and a
-	// page is chosen on the columns that order it (account.signins for 27
-	// people, ×10 demo: 155 → 87–97 ms). With a few keys the extra join
-	// costs more than it saves (ip.officeActivity, one key: +1 ms).
-	byRowID := joined && len(w.forms) > maxInlineSet
+	// byRowID: aliased keys (people, whose several forms a row may hold)
+	// and many keys meet rows on row ids alone, and whole rows join the
+	// matched pairs after: the unnest and the de-duplication carry two
+	// columns, not every column read, and a page is chosen on the columns
+	// that order it. It pays where many rows are read (×10 demo:
+	// account.signins for 27 people 155 → 67 ms; 100 addresses'
+	// ip.relatedAccounts.officeActivity 34 → 21 ms) and costs on small
+	// tables (the same at scale 1: 6.5 → 9.4 ms); a few plain keys keep
+	// the one-pass shape.
+	byRowID := joined && (w.aliased || len(w.forms) > maxInlineSet)
 	paged := byRowID && (f.Kind == Events || f.Kind == Latest)
 	// identifiers writes the list of identifiers a row holds.
 	identifiers := func() {
