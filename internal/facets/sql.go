@@ -353,8 +353,8 @@ func renderSQL(f *Facet, w *writer, q Query) {
 			w.s("_r.* EXCLUDE (_rid)")
 		}
 		w.s(" FROM (SELECT ")
-		if w.aliased || len(f.scalars()) > 1 {
-			w.s("DISTINCT ") // two forms of a row may be equal
+		if w.aliased || (f.scalarOnly() && len(f.scalars()) > 1) {
+			w.s("DISTINCT ") // two forms of a row, one select each, may be equal
 		}
 		w.s("_k._key, _c._rid FROM _c JOIN _k ON _c._id = _k._id) _j JOIN _r ON _r._rid = _j._rid")
 	}
