@@ -450,6 +450,17 @@ func sqlPage(f *Facet, w *writer, q Query) {
 	if total {
 		w.s(", _p._total")
 	}
+	if f.Kind == Events && len(f.Extend) == 0 {
+		// Each key's page as a top-N per group: one hashed pass over the
+		// matched rows, where a window sorts them all. The order is the
+		// window's: time descending, then record id, then row id.
+		w.s(" FROM (SELECT _key, _total, _o.r AS _rid FROM (SELECT _key, _total, unnest(_top) AS _o FROM (SELECT _key, count(*) AS _total, ")
+		w.s(fmt.Sprintf("list_slice(list_sort(arg_min(_o, _o, %d)), %d, %d) AS _top", off+lim, off+1, off+lim))
+		w.s(" FROM (SELECT _key, {'t': -epoch_us(", t, "), 'i': ", QuoteSQLIdent(ItemID), ", 'r': _rid} AS _o FROM _m")
+		sqlWhere(f, w)
+		w.s(") GROUP BY _key))) _p JOIN _r ON _r._rid = _p._rid ORDER BY _p._key, _r.", t, " DESC, _r.", QuoteSQLIdent(ItemID), ", _p._rid")
+		return
+	}
 	w.s(" FROM (SELECT _key, _rid, ", t)
 	if f.Kind == Events {
 		w.s(", ", QuoteSQLIdent(ItemID))
