@@ -118,8 +118,8 @@ func Extract(re string, n int, a Expr) Expr {
 // UserPart is the user of a UPN (the text before the first @, when it has
 // no backslash) or of DOMAIN\user (the text after the first backslash),
 // else the whole value; "" for null or "". KQL extracts it with two
-// regular expressions; SQL finds the same text with string functions, a
-// tenth of the cost on every row of a window.
+// regular expressions; SQL finds the same text with string functions,
+// cheaper on every row of a window.
 func UserPart(a Expr) Expr { return call("userpart", a) }
 
 // userPartRegexes are the KQL's extractions: a UPN's user, then the user

@@ -320,33 +320,6 @@ func (f *Facet) inputs(q Query) []string {
 	default:
 		return nil
 	}
-	return f.reads(q)
-}
-
-// pageColumns lists the table columns that choose and order a page of
-// rows already matched to their keys: the time, the record id, and what
-// the filters and derived columns read.
-func (f *Facet) pageColumns() []string {
-	out := []string{f.Time}
-	if f.Kind == Events {
-		out = append(out, ItemID)
-	}
-	exprs := append([]Expr{}, f.Where...)
-	for _, e := range f.Extend {
-		exprs = append(exprs, e.Expr)
-	}
-	for _, e := range exprs {
-		for _, c := range ColumnsOf(e) {
-			if !slices.Contains(out, c) && !slices.ContainsFunc(f.Extend, func(n Named) bool { return n.Name == c }) {
-				out = append(out, c)
-			}
-		}
-	}
-	return out
-}
-
-// reads lists the table columns a narrow answer reads.
-func (f *Facet) reads(q Query) []string {
 	derived := map[string]bool{}
 	for _, e := range f.Extend {
 		derived[e.Name] = true
@@ -394,6 +367,28 @@ func (f *Facet) reads(q Query) []string {
 	if f.Kind != Summary {
 		for _, c := range f.narrow() {
 			add(c)
+		}
+	}
+	return out
+}
+
+// pageColumns lists the table columns that choose and order a page of
+// rows already matched to their keys: the time, the record id, and what
+// the filters and derived columns read.
+func (f *Facet) pageColumns() []string {
+	out := []string{f.Time}
+	if f.Kind == Events {
+		out = append(out, ItemID)
+	}
+	exprs := append([]Expr{}, f.Where...)
+	for _, e := range f.Extend {
+		exprs = append(exprs, e.Expr)
+	}
+	for _, e := range exprs {
+		for _, c := range ColumnsOf(e) {
+			if !slices.Contains(out, c) && !slices.ContainsFunc(f.Extend, func(n Named) bool { return n.Name == c }) {
+				out = append(out, c)
+			}
 		}
 	}
 	return out
