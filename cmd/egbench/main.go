@@ -151,6 +151,13 @@ func facetLatency(n, runs int) error {
 	for i := range keys100 {
 		keys100[i] = fmt.Sprintf("10.%d.%d.%d", i%200, (i/200)%250, i%7)
 	}
+	// People as account resolution hands them to the facets: a UPN and
+	// its DOMAIN\user form under one aliased key (the row-id shape), and a
+	// plain UPN (the one-pass shape).
+	people := make([]string, 27)
+	for i := range people {
+		people[i] = facets.AliasKey([]string{fmt.Sprintf("user%d@contoso.com", i), fmt.Sprintf(`contoso\user%d`, i)})
+	}
 	for _, c := range []struct {
 		name string
 		f    *facets.Facet
@@ -160,6 +167,10 @@ func facetLatency(n, runs int) error {
 		{"relatedAccounts.signins (summary, 1 IP)", facets.IPSigninAccounts, keys100[:1]},
 		{"signins (page of 20, 100 IPs batched)", facets.IPSignins, keys100},
 		{"relatedAccounts.signins (summary, 100 IPs batched)", facets.IPSigninAccounts, keys100},
+		{"account.signins (page of 20, 1 UPN)", facets.AccountSignins, []string{"user1@contoso.com"}},
+		{"account.signins (page of 20, 1 person, 2 forms)", facets.AccountSignins, people[1:2]},
+		{"account.signins (page of 20, 27 people batched)", facets.AccountSignins, people},
+		{"account.links.signins (27 people batched)", facets.AccountLinksSignins, people},
 	} {
 		q := facets.Query{Keys: c.keys, Start: now.Add(-48 * time.Hour), End: now, Limit: 20}
 		var ds []time.Duration

@@ -314,3 +314,34 @@ func TestSQLKeysBoundAsOneList(t *testing.T) {
 		}
 	}
 }
+
+// TestComputedCandidatesComputedOnce: a computed candidate (a lower-cased
+// or extracted form) is tested against a list of a few keys, computed
+// once, where IN (a, b) computes it once per key; a plain column keeps
+// IN, which DuckDB filters in the scan.
+func TestComputedCandidatesComputedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		keys         []string
+		listContains int
+	}{
+		{[]string{"a@x.com"}, 0},
+		{[]string{"a@x.com", "b@x.com"}, 3}, // lower(UPN), its user part, lower(UserId)
+	} {
+		q := goldenQuery
+		q.Keys = tc.keys
+		st, err := AccountSignins.Render(SQL, forFacet(AccountSignins, q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(st.Text, "list_contains("); n != tc.listContains {
+			t.Errorf("%d keys: %d list tests, want %d\n%s", len(tc.keys), n, tc.listContains, st.Text)
+		}
+	}
+	st, err := IPSignins.Render(SQL, forFacet(IPSignins, goldenQuery))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(st.Text, "list_contains(") || !strings.Contains(st.Text, `"IPAddress" IN (?, ?)`) {
+		t.Errorf("a column is not tested with IN: %s", st.Text)
+	}
+}

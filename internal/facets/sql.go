@@ -140,6 +140,28 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		}
 		sqlSet(w, list)
 	}
+	// isKey writes the test that a candidate value is one of the keys. A
+	// computed value is tested against a list, where IN (a, b) computes it
+	// once per key (account.signins over 1M rows for a person's two forms:
+	// 353 → 246 ms); a column keeps IN, filtered in the scan.
+	isKey := func(v Expr) {
+		list := q.Keys
+		if w.aliased {
+			list = w.forms
+		}
+		if _, column := v.(colExpr); column || len(list) == 1 || len(list) > maxInlineSet {
+			w.expr(v)
+			w.s(" IN (")
+			sqlSet(w, list)
+			w.s(")")
+			return
+		}
+		w.s("list_contains(")
+		sqlList(w, list)
+		w.s(", ")
+		w.expr(v)
+		w.s(")")
+	}
 	single := f.singleColumn() && !w.aliased
 	// joined: the identifiers a row holds are unnested and joined to the
 	// keys they stand for (_k), once per key and row — a hash join, where
@@ -255,10 +277,7 @@ func renderSQL(f *Facet, w *writer, q Query) {
 			if i > 0 {
 				w.s(" OR ")
 			}
-			w.expr(v)
-			w.s(" IN (")
-			keys()
-			w.s(")")
+			isKey(v)
 		}
 		w.s(")")
 	case !f.Keys.All && sqlPrefilterable(f, w, q):
@@ -279,10 +298,7 @@ func renderSQL(f *Facet, w *writer, q Query) {
 		}
 		for _, v := range f.scalars() {
 			or()
-			w.expr(v)
-			w.s(" IN (")
-			keys()
-			w.s(")")
+			isKey(v)
 		}
 		substrings := func(text func()) {
 			for _, k := range ids {
