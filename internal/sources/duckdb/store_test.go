@@ -363,15 +363,22 @@ func TestMalformedJSON(t *testing.T) {
 	}
 }
 
-// TestEveryFacetRuns executes every facet on the demo workspace, for keys
-// of each entity kind, and checks the stories' facets find their rows.
-func TestEveryFacetRuns(t *testing.T) {
+// openDemo loads the demo workspace generated for a fixed time, and
+// returns that time.
+func openDemo(t *testing.T) (*Store, time.Time) {
+	t.Helper()
 	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	dir := t.TempDir()
 	if _, err := demo.Write(dir, demo.Options{Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	s := open(t, dir)
+	return open(t, dir), now
+}
+
+// TestEveryFacetRuns executes every facet on the demo workspace, for keys
+// of each entity kind, and checks the stories' facets find their rows.
+func TestEveryFacetRuns(t *testing.T) {
+	s, now := openDemo(t)
 	keys := map[string][]string{
 		"ip":      {demo.SprayIP, demo.BeaconIP, demo.BruteIP},
 		"account": {demo.SprayVictim, "megan.bowen", demo.BruteAccount, `contoso\administrator`},
@@ -748,12 +755,7 @@ func TestStatementsReusedAndBounded(t *testing.T) {
 // way the statement took (the demo's keys, alone and among 20 more plain
 // keys and one aliased key that match nothing).
 func TestManyKeysAnswerAsFew(t *testing.T) {
-	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	dir := t.TempDir()
-	if _, err := demo.Write(dir, demo.Options{Now: now}); err != nil {
-		t.Fatal(err)
-	}
-	s := open(t, dir)
+	s, now := openDemo(t)
 	keys := map[string][]string{
 		"ip":      {demo.SprayIP, demo.BeaconIP, demo.BruteIP},
 		"account": {demo.SprayVictim, demo.BruteAccount, `contoso\administrator`},
