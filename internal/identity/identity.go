@@ -9,7 +9,6 @@
 package identity
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -26,13 +25,6 @@ const (
 	Name       Kind = "NAME"
 )
 
-var (
-	guid = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	// Domain and local account SIDs identify one account; well-known SIDs
-	// (S-1-5-18, S-1-0-0, …) are shared and never link anything.
-	accountSID = regexp.MustCompile(`^s-1-5-21-\d+-\d+-\d+-\d+$`)
-)
-
 // KindOf classifies a lower-cased identifier.
 func KindOf(id string) Kind {
 	switch {
@@ -40,12 +32,54 @@ func KindOf(id string) Kind {
 		return UPN
 	case strings.Contains(id, `\`):
 		return DomainUser
-	case accountSID.MatchString(id):
+	case isAccountSID(id):
 		return SID
-	case guid.MatchString(id):
+	case isGUID(id):
 		return ObjectID
 	}
 	return Name
+}
+
+// isAccountSID matches s-1-5-21-<n>-<n>-<n>-<n>: domain and local account
+// SIDs identify one account; well-known SIDs (S-1-5-18, S-1-0-0, …) are
+// shared and never link anything. Written out rather than as a regular
+// expression: every identifier of every link is classified (a pivot's
+// account resolution spent a third of its time in the expressions).
+func isAccountSID(id string) bool {
+	rest, ok := strings.CutPrefix(id, "s-1-5-21-")
+	if !ok {
+		return false
+	}
+	groups, digits := 1, 0
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-' && digits > 0:
+			groups, digits = groups+1, 0
+		default:
+			return false
+		}
+	}
+	return groups == 4 && digits > 0
+}
+
+// isGUID matches a lower-case GUID: 8-4-4-4-12 hexadecimal digits.
+func isGUID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // User is an identifier's user part: "bob" for bob@contoso.com and
@@ -99,8 +133,7 @@ func (p Person) IDs() []string {
 
 // strong says whether an identifier can tie two links together.
 func strong(id string) bool {
-	k := KindOf(id)
-	return k != Name && (k != SID || accountSID.MatchString(id))
+	return KindOf(id) != Name
 }
 
 // Resolve finds the people name stands for among links: the one holding

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"reflect"
+	"regexp"
 	"testing"
 )
 
@@ -55,6 +56,28 @@ func TestKindOf(t *testing.T) {
 	} {
 		if got := KindOf(id); got != want {
 			t.Errorf("KindOf(%q) = %s, want %s", id, got, want)
+		}
+	}
+}
+
+// TestClassifiersMatchTheirPatterns holds the written-out SID and GUID
+// checks to the patterns they replace.
+func TestClassifiersMatchTheirPatterns(t *testing.T) {
+	sid := regexp.MustCompile(`^s-1-5-21-\d+-\d+-\d+-\d+$`)
+	guid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	for _, id := range []string{
+		"s-1-5-21-1-2-3-4", "s-1-5-21-1004336348-1177238915-682003330-1105", "s-1-5-21-1-2-3", "s-1-5-21-1-2-3-4-5",
+		"s-1-5-21-1-2-3-", "s-1-5-21--2-3-4", "s-1-5-21-1-2-3-4x", "s-1-5-21-1-2-3-4\n", "s-1-5-21-", "s-1-5-21",
+		"s-1-5-18", "S-1-5-21-1-2-3-4", "s-1-5-21-1-2-3-٣", " s-1-5-21-1-2-3-4", "s-1-5-21-1--2-3",
+		"6b8f4a1e-1f2a-4c3b-9d4e-5f6a7b8c9d0e", "6B8F4A1E-1F2A-4C3B-9D4E-5F6A7B8C9D0E", "6b8f4a1e-1f2a-4c3b-9d4e-5f6a7b8c9d0",
+		"6b8f4a1e-1f2a-4c3b-9d4e-5f6a7b8c9d0e0", "6b8f4a1e1f2a-4c3b-9d4e-5f6a7b8c9d0e0", "6b8f4a1e-1f2a-4c3b-9d4e-5f6a7b8c9d0g",
+		"6b8f4a1e-1f2a-4c3b-9d4e_5f6a7b8c9d0e", "------------------------------------", "", "dbadmin",
+	} {
+		if got, want := isAccountSID(id), sid.MatchString(id); got != want {
+			t.Errorf("isAccountSID(%q) = %v, the pattern says %v", id, got, want)
+		}
+		if got, want := isGUID(id), guid.MatchString(id); got != want {
+			t.Errorf("isGUID(%q) = %v, the pattern says %v", id, got, want)
 		}
 	}
 }
