@@ -66,21 +66,22 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		}
 		return rows, offset, total, nil
 	}
-	fetch := limit
-	if fetch == 0 || !wantsNodes(ctx) {
-		fetch = 1 // still learn the total; no node is read or built
-	}
 	q := spanQuery(span)
-	q.Offset, q.Limit, q.AllColumns = offset, fetch, wantsColumns(ctx)
+	q.Offset, q.Limit, q.AllColumns = offset, limit, wantsColumns(ctx)
+	counts := limit == 0 || !wantsNodes(ctx)
+	if counts {
+		// The total alone: a count, no row read or sorted.
+		q.Offset, q.Limit, q.AllColumns = 0, 0, false
+	}
 	rows, err = loadQuery(ctx, f, q, key)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	if len(rows) > 0 {
 		total = decode.IntOf(rows[0][facets.TotalColumn])
-	} else if offset > 0 {
-		// Past the end: learn the total from the first page.
-		q.Offset, q.Limit = 0, 1
+	} else if offset > 0 && !counts {
+		// Past the end: learn the total by a count.
+		q.Offset, q.Limit, q.AllColumns = 0, 0, false
 		first, err := loadQuery(ctx, f, q, key)
 		if err != nil {
 			return nil, 0, 0, err
@@ -89,11 +90,10 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 			total = decode.IntOf(first[0][facets.TotalColumn])
 		}
 	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-	}
-	if !wantsNodes(ctx) {
+	if counts {
 		rows = nil
+	} else if len(rows) > limit {
+		rows = rows[:limit]
 	}
 	return rows, offset, total, nil
 }

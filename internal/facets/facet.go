@@ -123,10 +123,14 @@ type Facet struct {
 // Query is one execution of a facet: the keys of a batch, the timespan,
 // and for Events facets the page wanted for every key.
 type Query struct {
-	Keys       []string
-	Start      time.Time
-	End        time.Time
-	Offset     int
+	Keys   []string
+	Start  time.Time
+	End    time.Time
+	Offset int
+	// Limit is the rows per key of an Events page. 0 (with the total)
+	// asks for each key's total alone: one row per key that has rows,
+	// holding only KeyColumn and TotalColumn — a count, where a page of
+	// one row sorts every matched row to choose it.
 	Limit      int
 	AllColumns bool // Events: every table column, not only Facet.Columns
 	// In restricts columns to sets of values (e.g. the alert queue's
@@ -258,6 +262,12 @@ func (f *Facet) Render(d Dialect, q Query) (Statement, error) {
 	return Statement{Text: w.b.String(), Args: w.args}, nil
 }
 
+// countsOnly says whether q asks an Events facet for each key's total
+// alone (Query.Limit).
+func (f *Facet) countsOnly(q Query) bool {
+	return f.Kind == Events && q.Limit == 0 && !q.NoTotal
+}
+
 func (f *Facet) singleColumn() bool {
 	k := f.Keys
 	return !k.All && len(k.Columns) == 1 && len(k.Values) == 0 && len(k.Texts) == 0 && len(k.Arrays) == 0
@@ -294,6 +304,8 @@ func (f *Facet) scalars() []Expr {
 // rows, events with all columns), with the derived columns in cols.
 func (f *Facet) Returns(q Query) (cols []string, all bool) {
 	switch {
+	case f.countsOnly(q):
+		return nil, false
 	case f.Kind == Summary:
 		cols = append(append(cols, f.Summary.By...), "Count", "FirstSeen", "LastSeen")
 		for _, a := range f.Summary.Aggs {
@@ -314,8 +326,9 @@ func (f *Facet) Returns(q Query) (cols []string, all bool) {
 // sources, filters, derived columns, groups and aggregates, the page's
 // order and projection. nil: every column (whole rows are returned).
 func (f *Facet) inputs(q Query) []string {
+	counts := f.countsOnly(q)
 	switch {
-	case f.Kind == Summary:
+	case f.Kind == Summary, counts:
 	case !q.AllColumns && len(f.Columns) > 0:
 	default:
 		return nil
@@ -360,6 +373,9 @@ func (f *Facet) inputs(q Query) []string {
 	}
 	for _, b := range f.Summary.By {
 		add(b)
+	}
+	if counts {
+		return out
 	}
 	if f.Kind == Events {
 		add(ItemID)

@@ -138,7 +138,7 @@ func renderKQL(f *Facet, w *writer, q Query) {
 	keys := strings.Join(keyList, ", ")
 	// The total and the page read the same rows: materialize() computes
 	// them once.
-	counted := f.Kind == Events && !q.NoTotal
+	counted := f.Kind == Events && !q.NoTotal && !f.countsOnly(q)
 	if counted {
 		w.s("let _m = materialize(")
 	}
@@ -276,8 +276,10 @@ func renderKQL(f *Facet, w *writer, q Query) {
 		w.s("\n| where ")
 		w.expr(c)
 	}
-	switch f.Kind {
-	case Events:
+	switch {
+	case f.countsOnly(q):
+		w.s("\n| summarize ", TotalColumn, " = count() by _key\n| sort by _key asc")
+	case f.Kind == Events:
 		off, lim := f.limit(q)
 		// Narrow rows before the sort: sorting every matched row with all its
 		// columns is what Kusto documents as exhausting the sort budget.
@@ -320,7 +322,7 @@ func renderKQL(f *Facet, w *writer, q Query) {
 			}
 			w.s("\n| project ", strings.Join(cols, ", "))
 		}
-	case Latest:
+	case f.Kind == Latest:
 		ret := "*"
 		if !q.AllColumns && len(f.Columns) > 0 {
 			var cols []string
@@ -330,7 +332,7 @@ func renderKQL(f *Facet, w *writer, q Query) {
 			ret = strings.Join(cols, ", ")
 		}
 		w.s("\n| summarize arg_max(", t, ", ", ret, ") by _key")
-	case Summary:
+	case f.Kind == Summary:
 		w.s("\n| summarize Count = count(), FirstSeen = min(", t, "), LastSeen = max(", t, ")")
 		for _, a := range f.Summary.Aggs {
 			w.s(", ", QuoteKQLIdent(a.Name), " = ")

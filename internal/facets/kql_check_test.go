@@ -58,6 +58,16 @@ func TestKQLAnalyzer(t *testing.T) {
 				t.Errorf("%s: a page without total still counts:\n%s", f.Name, st.Text)
 			}
 			expectClean(t, c, f.Name+" (no total)", st.Text)
+			counts := goldenQuery
+			counts.Limit = 0
+			st, err = f.Render(KQL, forFacet(f, counts))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(st.Text, "sort by "+QuoteKQLIdent(f.Time)) || strings.Contains(st.Text, "row_number") || strings.Contains(st.Text, "materialize") {
+				t.Errorf("%s: totals alone still choose a page:\n%s", f.Name, st.Text)
+			}
+			expectClean(t, c, f.Name+" (totals alone)", st.Text)
 		}
 		res := expectClean(t, c, f.Name+" (hostile keys)", st.Text)
 		for _, k := range hostileKeys {

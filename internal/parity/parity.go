@@ -119,6 +119,8 @@ func query(keys ...string) facets.Query {
 func EdgeCases() []Case {
 	paged := query("9.9.9.9")
 	paged.Offset, paged.Limit = 2, 2
+	counts := query("1.2.3.4", "5.5.5.5", "7.7.7.7")
+	counts.Limit = 0
 	buckets := query("5.6.7.9")
 	buckets.Bucket = 48 * time.Hour
 	return []Case{
@@ -236,6 +238,24 @@ func EdgeCases() []Case {
 			Want: []map[string]string{
 				{"_key": "9.9.9.9", "UserPrincipalName": "c@contoso.com", "_total": "5"},
 				{"_key": "9.9.9.9", "UserPrincipalName": "d@contoso.com", "_total": "5"},
+			},
+		},
+		{
+			Name: "ip.officeActivity: each key's total alone",
+			Rule: "summarize count() by a key column counts each row once per distinct key it holds (kusto/query/summarize-operator); " +
+				"a key without rows has no group",
+			Facet: facets.IPOfficeActivity,
+			Query: counts,
+			Rows: []map[string]any{
+				{"TimeGenerated": at(25, 10, 0), "ClientIP": "1.2.3.4:50123", "Client_IPAddress": "1.2.3.4", "UserId": "twice-in-one-row"},
+				{"TimeGenerated": at(25, 11, 0), "ClientIP": "1.2.3.4", "ActorIpAddress": "5.5.5.5", "UserId": "both-keys"},
+				{"TimeGenerated": at(25, 12, 0), "ClientIP": "[::ffff:5.5.5.5]:443", "UserId": "mapped"},
+				{"TimeGenerated": Window.End.Add(time.Minute), "ClientIP": "1.2.3.4", "UserId": "after-the-window"},
+			},
+			Compare: []string{facets.TotalColumn},
+			Want: []map[string]string{
+				{"_key": "1.2.3.4", "_total": "2"},
+				{"_key": "5.5.5.5", "_total": "2"},
 			},
 		},
 		{

@@ -798,3 +798,64 @@ func TestManyKeysAnswerAsFew(t *testing.T) {
 		t.Errorf("only %d facet answers had rows to compare", compared)
 	}
 }
+
+// TestCountsMatchPages: an Events facet asked for totals alone (Limit 0)
+// answers one row per key that has rows, holding the key and the total a
+// page reports — in every statement shape (a few plain keys, many keys,
+// an aliased key).
+func TestCountsMatchPages(t *testing.T) {
+	s, now := openDemo(t)
+	person := facets.AliasKey([]string{demo.SprayVictim, strings.SplitN(demo.SprayVictim, "@", 2)[0]})
+	keys := map[string][]string{
+		"ip":      {demo.SprayIP, demo.BeaconIP, demo.BruteIP, "203.0.113.250"},
+		"account": {person, demo.BruteAccount, `contoso\administrator`},
+		"host":    {demo.BeaconHost, demo.BruteHost, "win-fs01"},
+	}
+	counted := 0
+	for _, f := range facets.All {
+		few, ok := keys[strings.SplitN(f.Name, ".", 2)[0]]
+		if !ok || f.Kind != facets.Events || f.Keys.All {
+			continue
+		}
+		many := append([]string{}, few...)
+		for i := 0; i < 20; i++ {
+			many = append(many, fmt.Sprintf("198.51.100.%d", i))
+		}
+		for _, ks := range [][]string{few, many} {
+			q := facets.Query{Keys: ks, Start: now.Add(-48 * time.Hour), End: now, Limit: 1}
+			page, err := s.Run(context.Background(), f, q)
+			if errors.Is(err, sources.ErrTableUnavailable) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			want := map[string]any{}
+			for _, r := range page.Rows {
+				want[r[facets.KeyColumn].(string)] = r[facets.TotalColumn]
+			}
+			q.Limit = 0
+			counts, err := s.Run(context.Background(), f, q)
+			if err != nil {
+				t.Fatalf("%s, totals alone: %v\n%s", f.Name, err, counts.Statement)
+			}
+			got := map[string]any{}
+			for _, r := range counts.Rows {
+				if len(r) != 2 {
+					t.Errorf("%s: a total's row holds %d columns: %v", f.Name, len(r), r)
+				}
+				got[r[facets.KeyColumn].(string)] = r[facets.TotalColumn]
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s, %d keys: totals %v, pages say %v", f.Name, len(ks), got, want)
+			}
+			if len(got) > 0 {
+				counted++
+			}
+		}
+	}
+	t.Logf("%d answers had totals", counted)
+	if counted < 40 {
+		t.Errorf("only %d facet answers had totals to compare", counted)
+	}
+}
