@@ -300,13 +300,21 @@ func (l *Loaders) flush() {
 	}
 }
 
+// roundGuard is how long a round's dataloader waits for keys before
+// sending what it has. A round is whole when it runs (its keys are
+// distinct, and the loader dispatches at their number), so this only
+// guards against a round that never fills; it must outlast the
+// goroutines LoadMany submits each key from, which on a loaded machine
+// start late (with the batch window here, a 100-key round went as 99 + 1).
+const roundGuard = time.Second
+
 // run queries one round through a dataloader sized to it, so the batch
 // starts as soon as its keys are in, and hands each waiting field's token
 // back before waking it.
 func (l *Loaders) run(r *round) {
 	ld := dataloader.NewBatchedLoader(l.batchFn(r.f, r.q),
 		dataloader.WithBatchCapacity[string, []sources.Row](len(r.keys)),
-		dataloader.WithWait[string, []sources.Row](l.opts.Wait))
+		dataloader.WithWait[string, []sources.Row](roundGuard))
 	rows, errs := ld.LoadMany(l.base, r.keys)()
 	l.mu.Lock()
 	waiters := 0

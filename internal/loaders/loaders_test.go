@@ -419,3 +419,35 @@ func TestLevelBackstop(t *testing.T) {
 		t.Errorf("%d queries (batch sizes %v), want one of both keys", got, src.sizes)
 	}
 }
+
+// TestRoundsGoWhole: a round holds every key of its level when it is sent,
+// and goes as one query however long the keys take to reach the
+// dataloader (it submits each from a goroutine of its own; on a loaded
+// machine one started past the batch window and a 100-key round went as
+// 99 + 1). Here the window is a nanosecond.
+func TestRoundsGoWhole(t *testing.T) {
+	for range 5 {
+		src := &echoSource{}
+		l := New(context.Background(), src, nil, &Trace{}, Options{Wait: time.Nanosecond, LevelWait: time.Minute})
+		levels := l.TrackLevels()
+		span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+		const fields = 60
+		levels.Expect(fields)
+		var wg sync.WaitGroup
+		for i := 0; i < fields; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer levels.Done(0)
+				if _, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), fmt.Sprintf("10.0.0.%d", i)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		l.Close()
+		if got := src.calls.Load(); got != 1 {
+			t.Fatalf("%d queries (batch sizes %v), want 1", got, src.sizes)
+		}
+	}
+}
