@@ -398,20 +398,8 @@ func TestLevelBackstop(t *testing.T) {
 	defer l.Close()
 	levels := l.TrackLevels()
 	levels.Expect(3) // the third field never reports
-	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
-	var wg sync.WaitGroup
 	start := time.Now()
-	for i := 0; i < 2; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer levels.Done(0)
-			if _, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), fmt.Sprintf("10.0.0.%d", i)); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
+	loadFields(t, l, levels, 2)
 	if took := time.Since(start); took < 150*time.Millisecond {
 		t.Errorf("sent after %v, before the level could be known complete", took)
 	}
@@ -430,24 +418,30 @@ func TestRoundsGoWhole(t *testing.T) {
 		src := &echoSource{}
 		l := New(context.Background(), src, nil, &Trace{}, Options{Wait: time.Nanosecond, LevelWait: time.Minute})
 		levels := l.TrackLevels()
-		span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
-		const fields = 60
-		levels.Expect(fields)
-		var wg sync.WaitGroup
-		for i := 0; i < fields; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer levels.Done(0)
-				if _, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), fmt.Sprintf("10.0.0.%d", i)); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		levels.Expect(60)
+		loadFields(t, l, levels, 60)
 		l.Close()
 		if got := src.calls.Load(); got != 1 {
 			t.Fatalf("%d queries (batch sizes %v), want 1", got, src.sizes)
 		}
 	}
+}
+
+// loadFields runs n fields at once, each loading one address's sign-ins
+// and reporting itself done to levels.
+func loadFields(t *testing.T, l *Loaders, levels *Levels, n int) {
+	t.Helper()
+	span := facets.Query{Start: time.Unix(0, 0), End: time.Unix(3600, 0)}
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer levels.Done(0)
+			if _, err := l.Load(context.Background(), facets.IPSignins, withPage(span, 0, 10), fmt.Sprintf("10.0.0.%d", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
 }
