@@ -65,78 +65,79 @@ func (s *slowSource) Run(ctx context.Context, f *facets.Facet, q facets.Query) (
 	s.queries.Add(1)
 	latency := time.NewTimer(s.latency)
 	defer latency.Stop()
-	if !s.overlap {
+	waitLatency := func() error {
 		select {
 		case <-latency.C:
+			return nil
 		case <-ctx.Done():
-			return sources.Result{}, ctx.Err()
+			return ctx.Err()
+		}
+	}
+	if !s.overlap {
+		if err := waitLatency(); err != nil {
+			return sources.Result{}, err
 		}
 	}
 	start := time.Now()
 	res, err = s.LogSource.Run(ctx, f, q)
 	engine = time.Since(start)
 	if s.overlap {
-		select {
-		case <-latency.C:
-		case <-ctx.Done():
-			return sources.Result{}, ctx.Err()
+		if err := waitLatency(); err != nil {
+			return sources.Result{}, err
 		}
 	}
 	return res, err
 }
 
-// busy merges the queries' spans: how many disjoint stretches (levels sent
-// one after another) and how long at least one query was out.
-func (s *slowSource) busy() (levels int, total time.Duration) {
-	s.mu.Lock()
-	calls := append([]backendCall(nil), s.calls...)
-	s.mu.Unlock()
-	sort.Slice(calls, func(i, j int) bool { return calls[i].from.Before(calls[j].from) })
-	var end time.Time
-	for _, c := range calls {
-		if c.from.After(end) {
-			levels++
-			total += c.to.Sub(c.from)
-			end = c.to
-		} else if c.to.After(end) {
-			total += c.to.Sub(end)
-			end = c.to
-		}
-	}
-	return levels, total
+// stretch is a run of overlapping queries (a level sent at once), with
+// its slowest query's time in the engine.
+type stretch struct {
+	from, to time.Time
+	slowest  time.Duration
 }
 
-// levelBreakdown splits the wall into what the levels' queries spent:
-// each level's span (first call to last answer) and its slowest query's
-// engine time (its latency aside), and the gaps between levels, where
-// only resolvers work.
-func (s *slowSource) levelBreakdown(start, end time.Time) string {
+// stretches merges the queries' spans into disjoint stretches, in order.
+func (s *slowSource) stretches() []stretch {
 	s.mu.Lock()
 	calls := append([]backendCall(nil), s.calls...)
 	s.mu.Unlock()
 	sort.Slice(calls, func(i, j int) bool { return calls[i].from.Before(calls[j].from) })
-	var out []string
-	var levelStart, levelEnd time.Time
-	var slowest time.Duration
-	flush := func() {
-		if !levelEnd.IsZero() {
-			out = append(out, fmt.Sprintf("level %v (slowest in the engine %v)", levelEnd.Sub(levelStart).Round(time.Millisecond), slowest.Round(time.Millisecond)))
-		}
-	}
-	prev := start
+	var out []stretch
 	for _, c := range calls {
-		if c.from.After(levelEnd) {
-			flush()
-			out = append(out, fmt.Sprintf("gap %v", c.from.Sub(prev).Round(time.Millisecond)))
-			levelStart, levelEnd, slowest = c.from, c.to, 0
+		if len(out) == 0 || c.from.After(out[len(out)-1].to) {
+			out = append(out, stretch{c.from, c.to, c.engine})
+			continue
 		}
-		if c.to.After(levelEnd) {
-			levelEnd = c.to
+		last := &out[len(out)-1]
+		if c.to.After(last.to) {
+			last.to = c.to
 		}
-		slowest = max(slowest, c.engine)
-		prev = levelEnd
+		last.slowest = max(last.slowest, c.engine)
 	}
-	flush()
+	return out
+}
+
+// busy: how many stretches (levels sent one after another) and how long
+// at least one query was out.
+func (s *slowSource) busy() (levels int, total time.Duration) {
+	st := s.stretches()
+	for _, x := range st {
+		total += x.to.Sub(x.from)
+	}
+	return len(st), total
+}
+
+// levelBreakdown splits the wall into the levels (each one's span and its
+// slowest query's engine time, its latency aside) and the gaps between
+// them, where only resolvers work.
+func (s *slowSource) levelBreakdown(start, end time.Time) string {
+	var out []string
+	prev := start
+	for _, x := range s.stretches() {
+		out = append(out, fmt.Sprintf("gap %v", x.from.Sub(prev).Round(time.Millisecond)),
+			fmt.Sprintf("level %v (slowest in the engine %v)", x.to.Sub(x.from).Round(time.Millisecond), x.slowest.Round(time.Millisecond)))
+		prev = x.to
+	}
 	out = append(out, fmt.Sprintf("gap %v", end.Sub(prev).Round(time.Millisecond)))
 	return strings.Join(out, ", ")
 }

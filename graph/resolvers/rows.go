@@ -66,12 +66,12 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		}
 		return rows, offset, total, nil
 	}
-	q := spanQuery(span)
+	totals := spanQuery(span) // Limit 0: each key's total alone, a count; no row read or sorted
+	q := totals
 	q.Offset, q.Limit, q.AllColumns = offset, limit, wantsColumns(ctx)
 	counts := limit == 0 || !wantsNodes(ctx)
 	if counts {
-		// The total alone: a count, no row read or sorted.
-		q.Offset, q.Limit, q.AllColumns = 0, 0, false
+		q = totals
 	}
 	rows, err = loadQuery(ctx, f, q, key)
 	if err != nil {
@@ -81,13 +81,12 @@ func loadPage(ctx context.Context, f *facets.Facet, span model.Span, key string,
 		total = decode.IntOf(rows[0][facets.TotalColumn])
 	} else if offset > 0 && !counts {
 		// Past the end: learn the total by a count.
-		q.Offset, q.Limit, q.AllColumns = 0, 0, false
-		first, err := loadQuery(ctx, f, q, key)
+		counted, err := loadQuery(ctx, f, totals, key)
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		if len(first) > 0 {
-			total = decode.IntOf(first[0][facets.TotalColumn])
+		if len(counted) > 0 {
+			total = decode.IntOf(counted[0][facets.TotalColumn])
 		}
 	}
 	if counts {
