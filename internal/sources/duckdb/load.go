@@ -263,13 +263,32 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 			cols[i].Type = typ
 		}
 	}
+	// A string column none of the files holds reads as '' (strings are
+	// never NULL) through a virtual column: writing '' into every row of
+	// every such column took most of a large load's time. A table created
+	// without files (to be filled by its caller) stores every column.
+	absent := make([]bool, len(cols))
+	for i, c := range cols {
+		absent[i] = c.Type == schema.TypeString && len(plans) > 0
+		for _, pl := range plans {
+			if fileText(c.Name, pl.raw) != "" {
+				absent[i] = false
+			}
+		}
+	}
 	var ddl strings.Builder
+	var stored []string
 	fmt.Fprintf(&ddl, "CREATE OR REPLACE TABLE %s (", identSQL(table))
 	for i, c := range cols {
 		if i > 0 {
 			ddl.WriteString(", ")
 		}
+		if absent[i] {
+			fmt.Fprintf(&ddl, "%s VARCHAR GENERATED ALWAYS AS ('') VIRTUAL", identSQL(c.Name))
+			continue
+		}
 		fmt.Fprintf(&ddl, "%s %s", identSQL(c.Name), duckType(c.Type))
+		stored = append(stored, identSQL(c.Name))
 	}
 	ddl.WriteString(")")
 	if _, err := conn.ExecContext(ctx, ddl.String()); err != nil {
@@ -280,23 +299,22 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 		for _, r := range pl.raw {
 			byNorm[strings.ToLower(r.norm)] = r
 		}
-		exprs := make([]string, len(cols))
+		var exprs []string
 		for i, c := range cols {
-			exprs[i] = typedExpr("NULL", c.Type)
-			text := textFor(c.Name, byNorm)
-			if text == "" && c.Name == "TimeGenerated" {
-				for _, fb := range timeFallbacks {
-					if text = textFor(fb, byNorm); text != "" {
-						rep.TimeFallback = fb
-						break
-					}
-				}
+			if absent[i] {
+				continue
+			}
+			expr := typedExpr("NULL", c.Type)
+			text, fallback := fileColumn(c.Name, byNorm)
+			if fallback != "" {
+				rep.TimeFallback = fallback
 			}
 			if text != "" {
-				exprs[i] = typedExpr(text, c.Type)
+				expr = typedExpr(text, c.Type)
 			}
+			exprs = append(exprs, expr)
 		}
-		ins := fmt.Sprintf("INSERT INTO %s SELECT %s FROM %s", identSQL(table), strings.Join(exprs, ", "), pl.from)
+		ins := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", identSQL(table), strings.Join(stored, ", "), strings.Join(exprs, ", "), pl.from)
 		res, err := conn.ExecContext(ctx, ins)
 		if err != nil {
 			return rep, fmt.Errorf("workspace table %s: insert: %w", table, err)
@@ -342,6 +360,30 @@ func isSplitDynamic(name string, known map[string]int) bool {
 		}
 	}
 	return false
+}
+
+// fileColumn is the SQL text of a schema column in one file, or "";
+// TimeGenerated falls back to another event-time column, which it names.
+func fileColumn(name string, byNorm map[string]rawColumn) (text, fallback string) {
+	if text = textFor(name, byNorm); text != "" || name != "TimeGenerated" {
+		return text, ""
+	}
+	for _, fb := range timeFallbacks {
+		if text = textFor(fb, byNorm); text != "" {
+			return text, fb
+		}
+	}
+	return "", ""
+}
+
+// fileText is fileColumn over a file's raw columns.
+func fileText(name string, raw []rawColumn) string {
+	byNorm := map[string]rawColumn{}
+	for _, r := range raw {
+		byNorm[strings.ToLower(r.norm)] = r
+	}
+	text, _ := fileColumn(name, byNorm)
+	return text
 }
 
 // textFor is the SQL text of a schema column in one file, or "".
