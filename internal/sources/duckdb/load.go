@@ -218,7 +218,8 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 		path    string
 		from    string
 		raw     []rawColumn
-		rejects string // the CSV reader's table of malformed rows; "" for other formats
+		byNorm  map[string]rawColumn // raw by lower-cased normalised name
+		rejects string               // the CSV reader's table of malformed rows; "" for other formats
 	}
 	var plans []plan
 	for i, p := range paths {
@@ -239,7 +240,11 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 			cols = append(cols, schema.Column{Name: r.norm, Type: schema.TypeString})
 			rep.Unknown = append(rep.Unknown, r.norm)
 		}
-		plans = append(plans, plan{p, from, raw, rejects})
+		byNorm := map[string]rawColumn{}
+		for _, r := range raw {
+			byNorm[strings.ToLower(r.norm)] = r
+		}
+		plans = append(plans, plan{p, from, raw, byNorm, rejects})
 	}
 	// Columns the schema does not know get the narrowest type every
 	// non-empty value of every file converts to.
@@ -271,7 +276,7 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 	for i, c := range cols {
 		absent[i] = c.Type == schema.TypeString && len(plans) > 0
 		for _, pl := range plans {
-			if fileText(c.Name, pl.raw) != "" {
+			if text, _ := fileColumn(c.Name, pl.byNorm); text != "" {
 				absent[i] = false
 			}
 		}
@@ -295,17 +300,13 @@ func (s *Store) LoadTable(ctx context.Context, table string, paths []string) (Ta
 		return rep, fmt.Errorf("workspace table %s: create: %w", table, err)
 	}
 	for _, pl := range plans {
-		byNorm := map[string]rawColumn{}
-		for _, r := range pl.raw {
-			byNorm[strings.ToLower(r.norm)] = r
-		}
 		var exprs []string
 		for i, c := range cols {
 			if absent[i] {
 				continue
 			}
 			expr := typedExpr("NULL", c.Type)
-			text, fallback := fileColumn(c.Name, byNorm)
+			text, fallback := fileColumn(c.Name, pl.byNorm)
 			if fallback != "" {
 				rep.TimeFallback = fallback
 			}
@@ -374,16 +375,6 @@ func fileColumn(name string, byNorm map[string]rawColumn) (text, fallback string
 		}
 	}
 	return "", ""
-}
-
-// fileText is fileColumn over a file's raw columns.
-func fileText(name string, raw []rawColumn) string {
-	byNorm := map[string]rawColumn{}
-	for _, r := range raw {
-		byNorm[strings.ToLower(r.norm)] = r
-	}
-	text, _ := fileColumn(name, byNorm)
-	return text
 }
 
 // textFor is the SQL text of a schema column in one file, or "".
