@@ -118,6 +118,8 @@ type Facet struct {
 	// table costs far more to read whole). Latest facets without Columns
 	// return whole rows.
 	Columns []string
+
+	members []Member // a group's queries (Group); nil for a catalogue facet
 }
 
 // Query is one execution of a facet: the keys of a batch, the timespan,

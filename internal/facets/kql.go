@@ -122,6 +122,28 @@ func kqlTime(t time.Time) string {
 }
 
 func renderKQL(f *Facet, w *writer, q Query) {
+	if len(f.members) > 0 {
+		renderKQLGroup(f, w, q)
+		return
+	}
+	// The total and the page read the same rows: materialize() computes
+	// them once.
+	counted := f.Kind == Events && !q.NoTotal && !f.countsOnly(q)
+	if counted {
+		w.s("let _m = materialize(")
+	}
+	kqlScan(f, w, q)
+	kqlFilters(f, w)
+	if counted {
+		w.s(");\n")
+	}
+	kqlShape(f, w, q, "_m")
+}
+
+// kqlScan writes the rows a query reads before the facet's own filters:
+// the table in the window, its restrictions, each row under every key it
+// matches (_key).
+func kqlScan(f *Facet, w *writer, q Query) {
 	t := QuoteKQLIdent(f.Time)
 	quoted := func(list []string) []string {
 		out := make([]string, len(list))
@@ -136,12 +158,6 @@ func renderKQL(f *Facet, w *writer, q Query) {
 		keyList = quoted(w.forms)
 	}
 	keys := strings.Join(keyList, ", ")
-	// The total and the page read the same rows: materialize() computes
-	// them once.
-	counted := f.Kind == Events && !q.NoTotal && !f.countsOnly(q)
-	if counted {
-		w.s("let _m = materialize(")
-	}
 	w.s(QuoteKQLIdent(f.Table), "\n| where ", t, " between (", kqlTime(q.Start), " .. ", kqlTime(q.End), ")")
 	for _, in := range q.In {
 		vals := make([]string, len(in.Values))
@@ -268,6 +284,10 @@ func renderKQL(f *Facet, w *writer, q Query) {
 		w.s("\n| mv-expand _key = _keys to typeof(string)")
 		w.s("\n| project-away ", strings.Join(cands, ", "), ", _ids, _keys")
 	}
+}
+
+// kqlFilters writes the facet's derived columns and filters.
+func kqlFilters(f *Facet, w *writer) {
 	for _, e := range f.Extend {
 		w.s("\n| extend ", QuoteKQLIdent(e.Name), " = ")
 		w.expr(e.Expr)
@@ -276,6 +296,13 @@ func renderKQL(f *Facet, w *writer, q Query) {
 		w.s("\n| where ")
 		w.expr(c)
 	}
+}
+
+// kqlShape writes what the facet returns of its filtered rows. An Events
+// page with its total reads them from m, a materialized table the caller
+// has let; the other shapes continue the pipeline.
+func kqlShape(f *Facet, w *writer, q Query, m string) {
+	t := QuoteKQLIdent(f.Time)
 	switch {
 	case f.countsOnly(q):
 		w.s("\n| summarize ", TotalColumn, " = count() by _key\n| sort by _key asc")
@@ -307,8 +334,8 @@ func renderKQL(f *Facet, w *writer, q Query) {
 			w.s(fmt.Sprintf("\n| where _rn between (%d .. %d)\n| project-away _rn", off+1, off+lim), dropID)
 			break
 		}
-		w.s(");\n_m\n| summarize _total = count() by _key")
-		w.s("\n| join kind=inner (_m\n")
+		w.s(m, "\n| summarize _total = count() by _key")
+		w.s("\n| join kind=inner (", m, "\n")
 		if narrow != "" {
 			w.s("    ", narrow, "\n")
 		}

@@ -1,6 +1,7 @@
 package facets
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -130,6 +131,10 @@ func sqlAggregate(w *writer, a Agg) {
 }
 
 func renderSQL(f *Facet, w *writer, q Query) {
+	if len(f.members) > 0 {
+		w.fail(errors.New("SQL renders no groups: DuckDB gains nothing from one (facets.Group)"))
+		return
+	}
 	t := QuoteSQLIdent(f.Time)
 	// isKey writes the test that a candidate value is one of the keys. A
 	// computed value is tested against a list, where IN (a, b) computes it
