@@ -50,7 +50,7 @@ func (c *cached) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	var miss []string
 	n := 0
 	for _, k := range q.Keys {
-		if rows, ok := c.c.Get(CacheKey(part, f, sig, k)); ok {
+		if rows, ok := c.get(part, f, sig, k); ok {
 			hits = append(hits, rows...)
 			n++
 			continue
@@ -68,11 +68,28 @@ func (c *cached) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	if err == nil {
 		split := ByKey(res.Rows)
 		for _, k := range miss {
-			c.c.Set(CacheKey(part, f, sig, k), split[k], RowsCost(split[k]))
+			cks := entryKeys(part, f, sig, k)
+			for i, rows := range SplitMembers(f, split[k]) {
+				c.c.Set(cks[i], rows, RowsCost(rows))
+			}
 		}
 	}
 	res.Rows = append(hits, res.Rows...)
 	return res, err
+}
+
+// get answers key from the cache when it holds every entry of it.
+func (c *cached) get(part string, f *facets.Facet, sig, key string) ([]sources.Row, bool) {
+	cks := entryKeys(part, f, sig, key)
+	entries := make([][]sources.Row, len(cks))
+	for i, ck := range cks {
+		rows, ok := c.c.Get(ck)
+		if !ok {
+			return nil, false
+		}
+		entries[i] = rows
+	}
+	return joinMembers(f, entries), true
 }
 
 // RowsCost approximates the bytes rows hold in memory.

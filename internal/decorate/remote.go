@@ -57,9 +57,11 @@ func (r *remote) Peek(ctx context.Context, f *facets.Facet, sig, key string) (Hi
 
 func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sources.Result, error) {
 	part, sig := r.Partition(), signature(q)
-	cks := make([]string, len(q.Keys))
+	entries := make([][]string, len(q.Keys)) // each key's cache keys (a group's: one per member)
+	var cks []string
 	for i, k := range q.Keys {
-		cks[i] = CacheKey(part, f, sig, k)
+		entries[i] = entryKeys(part, f, sig, k)
+		cks = append(cks, entries[i]...)
 	}
 	lease := flightKey(part, f, q)
 	found := map[string][]sources.Row{}
@@ -72,17 +74,19 @@ func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	}
 	var hits []sources.Row
 	var rest []string
-	var restKeys []string
+	var restEntries [][]string
+	hitKeys := 0
 	for i, k := range q.Keys {
-		if rows, ok := found[cks[i]]; ok {
+		if rows, ok := whole(f, entries[i], found); ok {
 			hits = append(hits, rows...)
+			hitKeys++
 			continue
 		}
 		rest = append(rest, k)
-		restKeys = append(restKeys, cks[i])
+		restEntries = append(restEntries, entries[i])
 	}
-	if len(found) > 0 {
-		calltrace.From(ctx).Add(calltrace.Call{Source: r.Name(), Facet: f.Name, Table: f.Table, Keys: len(found), Rows: len(hits), Cached: true, Shared: true})
+	if hitKeys > 0 {
+		calltrace.From(ctx).Add(calltrace.Call{Source: r.Name(), Facet: f.Name, Table: f.Table, Keys: hitKeys, Rows: len(hits), Cached: true, Shared: true})
 	}
 	if len(rest) == 0 {
 		return sources.Result{Rows: hits}, nil
@@ -91,12 +95,27 @@ func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	res, err := r.next.Run(ctx, f, q)
 	if err == nil {
 		split := ByKey(res.Rows)
-		stored := make(map[string][]sources.Row, len(rest))
+		stored := map[string][]sources.Row{}
 		for i, k := range rest {
-			stored[restKeys[i]] = split[k]
+			for j, rows := range SplitMembers(f, split[k]) {
+				stored[restEntries[i][j]] = rows
+			}
 		}
 		r.r.SetRows(ctx, stored, r.ttl)
 	}
 	res.Rows = append(hits, res.Rows...)
 	return res, err
+}
+
+// whole is a key's rows when found holds every entry of it.
+func whole(f *facets.Facet, cks []string, found map[string][]sources.Row) ([]sources.Row, bool) {
+	entries := make([][]sources.Row, len(cks))
+	for i, ck := range cks {
+		rows, ok := found[ck]
+		if !ok {
+			return nil, false
+		}
+		entries[i] = rows
+	}
+	return joinMembers(f, entries), true
 }

@@ -55,6 +55,20 @@ func (m Member) answers() []string {
 	return cols
 }
 
+// Columns lists the columns of the member's own answer: KeyColumn,
+// TotalColumn when its query counts, then the rest.
+func (m Member) Columns() []string {
+	cols := []string{KeyColumn}
+	if m.Facet.Kind == Events && !m.Query.NoTotal {
+		cols = append(cols, TotalColumn)
+	}
+	return append(cols, m.answers()...)
+}
+
+// Ordered says whether the order of the member's rows is part of its
+// answer (OrderColumn carries it): all but latest rows.
+func (m Member) Ordered() bool { return m.Facet.Kind != Latest }
+
 // Combine partitions queries into the groups that can share a statement:
 // equal scan keys, and answers with no column in common besides the key
 // and the total (a union would merge or rename them). Each group lists
@@ -187,7 +201,7 @@ func renderKQLGroup(g *Facet, w *writer, q Query) {
 		}
 		// Latest rows come from summarize, whose output is not serialized
 		// (row_number needs it); their order means nothing.
-		if m.Facet.Kind == Latest {
+		if !m.Ordered() {
 			w.s(fmt.Sprintf("\n    | extend %s = %d)", MemberColumn, i))
 		} else {
 			w.s(fmt.Sprintf("\n    | extend %s = %d, %s = row_number())", MemberColumn, i, OrderColumn))

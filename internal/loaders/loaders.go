@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -97,6 +98,7 @@ type loaderKey struct {
 // Loaders holds one request's dataloaders.
 type Loaders struct {
 	src       sources.LogSource // the source behind the shared layers (decorate.Chain)
+	combines  bool              // the source answers a level's rounds of one scan as one query
 	partition string            // src.Partition(), computed once
 	caller    string            // who the request's queries are counted against
 	shared    *Shared
@@ -162,7 +164,8 @@ func New(ctx context.Context, src sources.LogSource, shared *Shared, trace *Trac
 	}
 	base = calltrace.With(base, trace)
 	chain := decorate.Chain(src, decorate.Layers{Cache: shared.Cache, Flight: &shared.flight, Remote: shared.Remote, Budget: shared.Budget})
-	return &Loaders{src: chain, partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, pending: map[loaderKey]*round{}, calls: map[string]*call{}, shapes: map[loaderKey]bool{}, served: map[string]bool{}}
+	sc, combines := src.(sources.ScanCombiner)
+	return &Loaders{src: chain, combines: combines && sc.CombinesScans(), partition: src.Partition(), shared: shared, opts: opts, base: base, cancel: cancel, trace: trace, pending: map[loaderKey]*round{}, calls: map[string]*call{}, shapes: map[loaderKey]bool{}, served: map[string]bool{}}
 }
 
 // CountAgainst sets who the request's backend queries are counted against.
@@ -295,8 +298,80 @@ func (l *Loaders) flush() {
 		l.timer = nil
 	}
 	l.mu.Unlock()
+	for _, g := range l.groups(rounds) {
+		if len(g) == 1 {
+			go l.run(g[0])
+		} else {
+			go l.runGroup(g)
+		}
+	}
+}
+
+// groups partitions a level's rounds into those sent as one query: rounds
+// of one scan (facets.Combine) when the source combines scans, else each
+// alone.
+func (l *Loaders) groups(rounds map[loaderKey]*round) [][]*round {
+	rs := make([]*round, 0, len(rounds))
 	for _, r := range rounds {
-		go l.run(r)
+		rs = append(rs, r)
+	}
+	if !l.combines || len(rs) < 2 {
+		out := make([][]*round, len(rs))
+		for i, r := range rs {
+			out[i] = []*round{r}
+		}
+		return out
+	}
+	ms := make([]facets.Member, len(rs))
+	for i, r := range rs {
+		q := r.q
+		q.Keys = r.keys
+		ms[i] = facets.Member{Facet: r.f, Query: q}
+	}
+	var out [][]*round
+	for _, idx := range facets.Combine(ms) {
+		g := make([]*round, len(idx))
+		for i, j := range idx {
+			g[i] = rs[j]
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// runGroup queries rounds of one scan as one statement (facets.Group)
+// and hands each round its member's rows.
+func (l *Loaders) runGroup(rs []*round) {
+	keys := slices.Sorted(slices.Values(rs[0].keys))
+	ms := make([]facets.Member, len(rs))
+	for i, r := range rs {
+		ms[i] = facets.Member{Facet: r.f, Query: r.q}
+	}
+	g, q, err := facets.Group(ms, keys)
+	if err != nil { // Combine formed the group: it cannot happen, but each round can still go alone
+		for _, r := range rs {
+			go l.run(r)
+		}
+		return
+	}
+	res, err := l.src.Run(decorate.WithCaller(l.base, l.caller), g, q)
+	var partial *sources.PartialError
+	failed := err != nil && !errors.As(err, &partial)
+	split := decorate.ByKey(res.Rows)
+	byKey := make(map[string][][]sources.Row, len(keys))
+	for _, k := range keys {
+		byKey[k] = decorate.SplitMembers(g, split[k])
+	}
+	for i, r := range rs {
+		rows := make([][]sources.Row, len(r.keys))
+		errs := make([]error, len(r.keys))
+		for j, k := range r.keys {
+			errs[j] = err
+			if !failed {
+				rows[j] = byKey[k][i]
+			}
+		}
+		l.finish(r, rows, errs)
 	}
 }
 
@@ -316,6 +391,12 @@ func (l *Loaders) run(r *round) {
 		dataloader.WithBatchCapacity[string, []sources.Row](len(r.keys)),
 		dataloader.WithWait[string, []sources.Row](roundGuard))
 	rows, errs := ld.LoadMany(l.base, r.keys)()
+	l.finish(r, rows, errs)
+}
+
+// finish hands a round's rows (and errors, in key order) to its calls and
+// each waiting field's token back before waking it.
+func (l *Loaders) finish(r *round, rows [][]sources.Row, errs []error) {
 	l.mu.Lock()
 	waiters := 0
 	for i, c := range r.calls {

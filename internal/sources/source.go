@@ -31,6 +31,13 @@ type LogSource interface {
 	Run(ctx context.Context, f *facets.Facet, q facets.Query) (Result, error)
 }
 
+// ScanCombiner is a LogSource that answers several facet queries of one
+// scan with one statement (facets.Group), because a query saved is worth
+// more than the work shared: Log Analytics counts concurrent queries.
+type ScanCombiner interface {
+	CombinesScans() bool
+}
+
 // ErrTableUnavailable reports a facet on a table the workspace does not have.
 var ErrTableUnavailable = errors.New("table not available in this workspace")
 

@@ -265,14 +265,9 @@ func (f *fakeAzure) query(w http.ResponseWriter, r *http.Request) {
 			laError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
 			return
 		}
-		st, err := entry.f.Render(facets.SQL, entry.q)
-		if err != nil {
-			laError(w, http.StatusBadRequest, "BadArgumentError", err.Error())
-			return
-		}
 		// Each workspace answers from its own rows, appended in order.
 		for _, id := range append([]string{ws}, body.Workspaces...) {
-			t, err := sqlTable(r.Context(), f.storeFor(id).DB(), st)
+			t, err := twinTable(r.Context(), f.storeFor(id).DB(), entry.f, entry.q)
 			if err != nil {
 				laError(w, http.StatusBadRequest, "SemanticError", err.Error())
 				return
@@ -323,6 +318,73 @@ func checkTimespan(ts string, q facets.Query, f *facets.Facet) error {
 		return fmt.Errorf("timespan %q does not match the query's %v..%v", ts, q.Start, q.End)
 	}
 	return nil
+}
+
+// twinTable answers a facet query with its SQL twin; a group
+// (facets.Group) as Kusto documents its union: each member's answer, rows
+// tagged with the member and their order, the columns of all (a column
+// of one member is null in another's rows).
+func twinTable(ctx context.Context, db *sql.DB, fc *facets.Facet, q facets.Query) (map[string]any, error) {
+	if len(fc.Members()) == 0 {
+		st, err := fc.Render(facets.SQL, q)
+		if err != nil {
+			return nil, err
+		}
+		return sqlTable(ctx, db, st)
+	}
+	var cols []map[string]string
+	index := map[string]int{}
+	addCol := func(name, typ string) {
+		if _, ok := index[name]; !ok {
+			index[name] = len(cols)
+			cols = append(cols, map[string]string{"name": name, "type": typ})
+		}
+	}
+	type part struct {
+		t      map[string]any
+		member int
+	}
+	var parts []part
+	for i, m := range fc.Members() {
+		mq := m.Query
+		mq.Keys, mq.Start, mq.End, mq.In = q.Keys, q.Start, q.End, q.In
+		st, err := m.Facet.Render(facets.SQL, mq)
+		if err != nil {
+			return nil, err
+		}
+		t, err := sqlTable(ctx, db, st)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range t["columns"].([]map[string]string) {
+			addCol(c["name"], c["type"])
+		}
+		parts = append(parts, part{t, i})
+	}
+	addCol(facets.MemberColumn, "long")
+	addCol(facets.OrderColumn, "long")
+	rows := [][]any{}
+	for _, p := range parts {
+		pc := p.t["columns"].([]map[string]string)
+		for j, src := range p.t["rows"].([][]any) {
+			row := make([]any, len(cols))
+			for k, v := range src {
+				row[index[pc[k]["name"]]] = v
+			}
+			row[index[facets.MemberColumn]] = int64(p.member)
+			if fc.Members()[p.member].Ordered() {
+				row[index[facets.OrderColumn]] = int64(j + 1)
+			}
+			rows = append(rows, row)
+		}
+	}
+	// Kusto documents no order for union's output: the fake interleaves
+	// the members' rows, so only their order column can put them back.
+	for i := 0; i < len(rows)/2; i += 2 {
+		j := len(rows) - 1 - i
+		rows[i], rows[j] = rows[j], rows[i]
+	}
+	return map[string]any{"name": "PrimaryResult", "columns": cols, "rows": rows}, nil
 }
 
 // sqlTable runs the SQL twin and renders the result as Log Analytics does:

@@ -12,6 +12,7 @@ import (
 
 	"entitygraph/graph/resolvers"
 	"entitygraph/internal/access"
+	"entitygraph/internal/cache"
 	"entitygraph/internal/demo"
 	"entitygraph/internal/loaders"
 	"entitygraph/internal/server"
@@ -21,7 +22,13 @@ import (
 
 func graphServer(t *testing.T, src sources.LogSource, store *duckdb.Store) *httptest.Server {
 	t.Helper()
-	s := server.New(server.Options{Source: src, Batching: loaders.Options{Wait: 50 * time.Millisecond},
+	return cachedGraphServer(t, src, store, nil)
+}
+
+// cachedGraphServer is graphServer with a result cache (nil: none).
+func cachedGraphServer(t *testing.T, src sources.LogSource, store *duckdb.Store, results *cache.Cache[[]sources.Row]) *httptest.Server {
+	t.Helper()
+	s := server.New(server.Options{Source: src, Cache: results, Batching: loaders.Options{Wait: 50 * time.Millisecond},
 		Resolver: &resolvers.Resolver{Config: resolvers.Config{Tables: store, Now: func() time.Time { return anchor }}}})
 	s.SetReady()
 	ts := httptest.NewServer(s)

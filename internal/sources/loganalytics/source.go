@@ -142,6 +142,9 @@ func New(opts Options) (*Source, error) {
 // Name names the source in traces and errors.
 func (s *Source) Name() string { return Name }
 
+// CombinesScans: see scoped.CombinesScans.
+func (s *Source) CombinesScans() bool { return true }
+
 func (s *Source) defaultWorkspaces() []Workspace {
 	if len(s.opts.Default) == 0 {
 		return s.opts.Workspaces[:1]
@@ -234,6 +237,10 @@ type scoped struct {
 }
 
 func (sc scoped) Name() string { return Name }
+
+// CombinesScans: a level's facet queries of one scan go as one query
+// (facets.Group): the identity's concurrency cap counts queries.
+func (sc scoped) CombinesScans() bool { return true }
 
 // Partition: the sorted workspace ids, and the caller under on-behalf-of
 // (workspace RBAC then decides per analyst what a query returns).
