@@ -32,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|replicas|statements|missfloor|kqlprobe [flags]")
+		fmt.Fprintln(os.Stderr, "usage: egbench coldstart|facets|load|pivot|soak|throughput|replicas|statements|missfloor|scans|kqlprobe [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -41,8 +41,8 @@ func main() {
 	verbose := fs.Bool("v", false, "missfloor: every statement's time")
 	dir := fs.String("dir", "", "load: a workspace directory to load (skips generating one)")
 	mem := fs.String("memory-limit", "", "load: DuckDB memory limit, e.g. 2GB")
-	latency := fs.Duration("latency", 100*time.Millisecond, "pivot: latency added to every backend query")
-	concurrency := fs.Int("concurrency", 5, "pivot: concurrent backend queries allowed (Log Analytics: 5 per identity)")
+	latency := fs.Duration("latency", 100*time.Millisecond, "pivot, scans: latency added to every backend query")
+	concurrency := fs.Int("concurrency", 5, "pivot, scans: concurrent backend queries allowed (Log Analytics: 5 per identity)")
 	scale := fs.Int("demo-rows", 10, "pivot: demo workspace scale")
 	seconds := fs.Duration("duration", 10*time.Second, "pivot: how long to measure cached throughput; soak: how long to run (default 10m)")
 	workers := fs.Int("workers", 4, "soak: clients sending the normal mix")
@@ -81,6 +81,8 @@ func main() {
 			*seconds = 5 * time.Second
 		}
 		err = replicas(*seconds, 16, *bin, *runs*10)
+	case "scans":
+		err = sharedScans(*latency, *concurrency, *runs)
 	case "statements":
 		err = statements(*runs)
 	case "kqlprobe":

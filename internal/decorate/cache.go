@@ -89,7 +89,7 @@ func (c *cached) get(part string, f *facets.Facet, sig, key string) ([]sources.R
 		}
 		entries[i] = rows
 	}
-	return joinMembers(f, entries), true
+	return JoinMembers(f, entries), true
 }
 
 // RowsCost approximates the bytes rows hold in memory.

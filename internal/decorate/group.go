@@ -60,9 +60,9 @@ func SplitMembers(f *facets.Facet, rows []sources.Row) [][]sources.Row {
 	return out
 }
 
-// joinMembers is the inverse of SplitMembers: a group's rows from its
+// JoinMembers is the inverse of SplitMembers: a group's rows from its
 // members' entries, each tagged with its member and order.
-func joinMembers(f *facets.Facet, entries [][]sources.Row) []sources.Row {
+func JoinMembers(f *facets.Facet, entries [][]sources.Row) []sources.Row {
 	if len(f.Members()) == 0 {
 		return entries[0]
 	}

@@ -117,5 +117,5 @@ func whole(f *facets.Facet, cks []string, found map[string][]sources.Row) ([]sou
 		}
 		entries[i] = rows
 	}
-	return joinMembers(f, entries), true
+	return JoinMembers(f, entries), true
 }
