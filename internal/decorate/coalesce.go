@@ -51,5 +51,9 @@ func (c *coalesced) Run(ctx context.Context, f *facets.Facet, q facets.Query) (s
 
 // flightKey names a query with its keys, partition first.
 func flightKey(partition string, f *facets.Facet, q facets.Query) string {
-	return CacheKey(partition, f, signature(q), strings.Join(q.Keys, "\x00"))
+	sig := signature(q)
+	for _, m := range f.Members() { // a group is its members' queries
+		sig += "|" + m.Facet.Name + "[" + m.Query.Signature() + "]"
+	}
+	return CacheKey(partition, f, sig, strings.Join(q.Keys, "\x00"))
 }

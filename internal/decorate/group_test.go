@@ -10,6 +10,8 @@ import (
 
 	"entitygraph/internal/facets"
 	"entitygraph/internal/sources"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // groupFake answers a group as Log Analytics does: for each key and
@@ -116,6 +118,46 @@ func TestGroupsCachedAsMembers(t *testing.T) {
 	for _, m := range members {
 		if h, ok := replica.(Peeker).Peek(ctx, m.Facet, span.Signature(), "k1"); !ok || !h.Shared || len(h.Rows) != 2 {
 			t.Errorf("replica 2, %s: %v %v", m.Facet.Name, h, ok)
+		}
+	}
+}
+
+// TestGroupsCoalesceByMembers: identical groups in flight are one query;
+// groups of the same facets asking other pages are not.
+func TestGroupsCoalesceByMembers(t *testing.T) {
+	page2 := span
+	page2.Offset = 10
+	group := func(q facets.Query) (*facets.Facet, facets.Query) {
+		g, gq, err := facets.Group([]facets.Member{{Facet: facets.IPSignins, Query: q}, {Facet: facets.IPSigninAccounts, Query: span}}, []string{"k1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g, gq
+	}
+	for _, c := range []struct {
+		name  string
+		pages []facets.Query
+		want  int32
+	}{
+		{"identical", []facets.Query{span, span}, 1},
+		{"other pages", []facets.Query{span, page2}, 2},
+	} {
+		f := &groupFake{partition: "ws-a"}
+		src := Coalesce(f, &singleflight.Group{})
+		var wg sync.WaitGroup
+		for _, p := range c.pages {
+			g, gq := group(p)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := src.Run(context.Background(), g, gq); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := f.calls.Load(); n != c.want {
+			t.Errorf("%s: %d queries, want %d", c.name, n, c.want)
 		}
 	}
 }

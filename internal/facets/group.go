@@ -128,9 +128,10 @@ func Combine(ms []Member) [][]int {
 // the columns are the union of the members'. It renders to KQL only —
 // for Log Analytics, where a query saved is one fewer against the
 // concurrency cap; on DuckDB a combined statement gained nothing. Its
-// name holds the members' names and query signatures, so caches tell
-// groups of different pages apart. q is the query to run it with: the
-// keys, window and restrictions, which the members share.
+// name joins the members' names (traces, logs); what tells groups of
+// different pages apart is the members' queries (Members). q is the
+// query to run it with: the keys, window and restrictions, which the
+// members share.
 func Group(ms []Member, keys []string) (*Facet, Query, error) {
 	if len(ms) < 2 {
 		return nil, Query{}, errors.New("facets: a group has two members or more")
@@ -149,7 +150,7 @@ func Group(ms []Member, keys []string) (*Facet, Query, error) {
 		}
 		scan = s
 		mq.Keys = nil
-		names[i] = m.Facet.Name + "[" + mq.Signature() + "]"
+		names[i] = m.Facet.Name
 		members[i] = Member{m.Facet, mq}
 	}
 	f := &Facet{Name: strings.Join(names, "+"), Source: first.Facet.Source, Table: first.Facet.Table, Time: first.Facet.Time, Keys: first.Facet.Keys, members: members}
