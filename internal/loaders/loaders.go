@@ -355,6 +355,14 @@ func (l *Loaders) runGroup(rs []*round) {
 		return
 	}
 	res, err := l.src.Run(decorate.WithCaller(l.base, l.caller), g, q)
+	if se := (*sources.Error)(nil); errors.As(err, &se) && se.Kind == sources.BadQuery {
+		// The service refused the combined statement (its KQL is proven by
+		// the analyzer only): each member goes alone, as without groups.
+		for _, r := range rs {
+			go l.run(r)
+		}
+		return
+	}
 	var partial *sources.PartialError
 	failed := err != nil && !errors.As(err, &partial)
 	split := decorate.ByKey(res.Rows)

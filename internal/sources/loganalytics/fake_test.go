@@ -37,6 +37,9 @@ type fakeAzure struct {
 	stores   map[string]*duckdb.Store // by workspace id
 	deny     map[string]bool          // principals refused with 403
 	latency  time.Duration
+	// rejectGroups answers every combined query (facets.Group) 400
+	// SemanticError, as a service that disagrees with its KQL would.
+	rejectGroups bool
 
 	mu       sync.Mutex
 	tokens   map[string]string // access token → principal
@@ -210,9 +213,14 @@ func (f *fakeAzure) query(w http.ResponseWriter, r *http.Request) {
 	}
 	entry, known := f.oracle[body.Query]
 	denied := f.deny[principal]
+	rejected := f.rejectGroups && known && len(entry.f.Members()) > 0
 	f.mu.Unlock()
 	if denied {
 		laError(w, http.StatusForbidden, "InsufficientAccessError", "The provided credentials have insufficient access to perform the requested operation")
+		return
+	}
+	if rejected {
+		laError(w, http.StatusBadRequest, "SemanticError", "A semantic error occurred.")
 		return
 	}
 

@@ -3,6 +3,8 @@ package loganalytics
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"regexp"
 	"strings"
 	"testing"
@@ -83,5 +85,36 @@ func TestScansShared(t *testing.T) {
 	}
 	if _, _, again := sent(); again != total {
 		t.Errorf("members asked alone sent %d queries; each is cached as itself", again-total)
+	}
+}
+
+// TestRefusedGroupGoesApart: when the service refuses a combined query,
+// its members go alone and the answer is whole.
+func TestRefusedGroupGoesApart(t *testing.T) {
+	store := demoWorkspace(t)
+	f := newFakeAzure(t, store)
+	f.rejectGroups = true
+	direct := graphServer(t, store, store)
+	viaLA := graphServer(t, newSource(t, f, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil)) }), store)
+	q := `{ ipAddress(address: "` + demo.SprayIP + `") { signins(first: 30) { totalCount nodes { time userPrincipalName } } relatedAccounts { source count failures } } }`
+	a := postGraphQL(t, direct.URL, q, nil)
+	b := postGraphQL(t, viaLA.URL, q, nil)
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if !bytes.Equal(ja, jb) || a["errors"] != nil {
+		t.Errorf("answers differ:\nDuckDB:        %.600s\nLog Analytics: %.600s", ja, jb)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	refused, signins := 0, 0
+	for _, r := range f.received {
+		if strings.HasPrefix(r.KQL, "let _s = materialize(") {
+			refused++
+		} else if m := scannedTable.FindStringSubmatch(r.KQL); m != nil && m[1] == "SigninLogs" {
+			signins++
+		}
+	}
+	if refused != 1 || signins != 2 {
+		t.Errorf("%d combined queries refused, %d sign-in queries alone; want 1 and 2", refused, signins)
 	}
 }
