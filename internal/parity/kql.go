@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,11 @@ func ProbeKQL(c Case) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return overRows(c, t, st.Text)
+}
+
+// overRows is KQL text preceded by the case's rows as its table.
+func overRows(c Case, t *schema.Table, text string) (string, error) {
 	var b strings.Builder
 	b.WriteString("let ")
 	b.WriteString(facets.QuoteKQLIdent(t.Name))
@@ -57,8 +63,80 @@ func ProbeKQL(c Case) (string, error) {
 		b.WriteString(",")
 	}
 	b.WriteString("\n];\n")
-	b.WriteString(st.Text)
+	b.WriteString(text)
 	return b.String(), nil
+}
+
+// GroupProbe is a case's facet query sent with the catalogue's other
+// queries of its scan as one statement (facets.Group), over the case's
+// rows: split by member, each answer must equal the member's own query
+// on the same engine.
+type GroupProbe struct {
+	Case    Case
+	Group   *facets.Facet
+	Query   facets.Query
+	Text    string   // the group over the case's rows
+	Members []string // each member alone over the case's rows
+}
+
+// GroupProbes lists, for each edge case, the group its facet forms with
+// the catalogue's facets on its table (and its own totals alone), in the
+// case's query shape.
+func GroupProbes() ([]GroupProbe, error) {
+	var out []GroupProbe
+	for _, c := range EdgeCases() {
+		t, ok := schema.Lookup(c.Facet.Table)
+		if !ok {
+			continue
+		}
+		ms := []facets.Member{{Facet: c.Facet, Query: c.Query}}
+		if c.Facet.Kind == facets.Events && c.Query.Limit > 0 {
+			counts := c.Query
+			counts.Limit = 0
+			ms = append(ms, facets.Member{Facet: c.Facet, Query: counts})
+		}
+		for _, f := range facets.All {
+			if f.Table == c.Facet.Table && f != c.Facet {
+				ms = append(ms, facets.Member{Facet: f, Query: c.Query})
+			}
+		}
+		for _, idx := range facets.Combine(ms) {
+			if len(idx) < 2 || !slices.Contains(idx, 0) {
+				continue
+			}
+			members := make([]facets.Member, len(idx))
+			for i, j := range idx {
+				members[i] = ms[j]
+			}
+			g, q, err := facets.Group(members, c.Query.Keys)
+			if err != nil {
+				return nil, err
+			}
+			st, err := g.Render(facets.KQL, q)
+			if err != nil {
+				return nil, err
+			}
+			p := GroupProbe{Case: c, Group: g, Query: q}
+			if p.Text, err = overRows(c, t, st.Text); err != nil {
+				return nil, err
+			}
+			for _, m := range g.Members() {
+				mq := m.Query
+				mq.Keys, mq.Start, mq.End, mq.In = q.Keys, q.Start, q.End, q.In
+				st, err := m.Facet.Render(facets.KQL, mq)
+				if err != nil {
+					return nil, err
+				}
+				text, err := overRows(c, t, st.Text)
+				if err != nil {
+					return nil, err
+				}
+				p.Members = append(p.Members, text)
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // literal writes a value as a KQL literal of the column's type; a missing

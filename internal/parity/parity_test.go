@@ -53,6 +53,31 @@ func TestProbesPassTheAnalyzer(t *testing.T) {
 	}
 }
 
+// TestGroupProbesPassTheAnalyzer: every group probe (an edge case's facet
+// with the other queries of its scan, over the case's rows) and each of
+// its members alone pass Microsoft's analyzer.
+func TestGroupProbesPassTheAnalyzer(t *testing.T) {
+	c := kqlcheck.ForTest(t)
+	probes, err := GroupProbes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probes) < 5 {
+		t.Fatalf("%d group probes: the edge cases no longer form groups", len(probes))
+	}
+	for _, p := range probes {
+		for _, text := range append([]string{p.Text}, p.Members...) {
+			res, err := c.Check(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if errs := res.Errors(); len(errs) > 0 {
+				t.Errorf("%s (%s): %v\n%s", p.Case.Name, p.Group.Name, errs, text)
+			}
+		}
+	}
+}
+
 // TestDiffSeesADivergence: the comparison is not vacuous.
 func TestDiffSeesADivergence(t *testing.T) {
 	c := EdgeCases()[0]

@@ -2,8 +2,10 @@ package loganalytics
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
+	"entitygraph/internal/decorate"
 	"entitygraph/internal/parity"
 )
 
@@ -37,6 +39,58 @@ func TestProbeThroughTheQueryAPI(t *testing.T) {
 		}
 		if got := f.received[len(f.received)-1].KQL; got != text {
 			t.Errorf("%s: the fake received another text", c.Name)
+		}
+	}
+}
+
+// TestGroupProbesThroughTheQueryAPI sends every group probe and each of
+// its members alone through the real client to the fake and compares the
+// group's answer, split by member, with the members' own: the path
+// `egbench kqlprobe` takes for groups on a live workspace, where the
+// comparison proves union, materialize and row_number as documented.
+func TestGroupProbesThroughTheQueryAPI(t *testing.T) {
+	ctx := context.Background()
+	probes, err := parity.GroupProbes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range probes {
+		store, err := parity.LoadDuckDB(ctx, p.Case)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		f := newFakeAzure(t, store)
+		src := newSource(t, f, nil)
+		f.observe(p.Group, p.Query, p.Text)
+		for i, m := range p.Group.Members() {
+			mq := m.Query
+			mq.Keys, mq.Start, mq.End, mq.In = p.Query.Keys, p.Query.Start, p.Query.End, p.Query.In
+			f.observe(m.Facet, mq, p.Members[i])
+		}
+		rows, err := src.Probe(ctx, p.Text, p.Query.Start, apiEnd(p.Group, p.Query.End))
+		if err != nil {
+			t.Fatalf("%s: %v", p.Group.Name, err)
+		}
+		split := decorate.SplitMembers(p.Group, rows)
+		nonEmpty := 0
+		for i, text := range p.Members {
+			alone, err := src.Probe(ctx, text, p.Query.Start, apiEnd(p.Group, p.Query.End))
+			if err != nil {
+				t.Fatalf("%s member %d: %v", p.Group.Name, i, err)
+			}
+			if len(alone) > 0 {
+				nonEmpty++
+			}
+			if len(alone) == 0 {
+				alone = nil
+			}
+			if !reflect.DeepEqual(split[i], alone) {
+				t.Errorf("%s (%s), member %d: the group's rows\n %v\ndiffer from its own\n %v", p.Case.Name, p.Group.Name, i, split[i], alone)
+			}
+		}
+		if nonEmpty == 0 {
+			t.Errorf("%s: every member answered nothing: nothing compared", p.Group.Name)
 		}
 	}
 }
