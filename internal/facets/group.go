@@ -22,13 +22,13 @@ type Member struct {
 	Query Query
 }
 
-// ScanKey names the rows q reads before the facet's own filters: the
+// scanKey names the rows q reads before the facet's own filters: the
 // table in the window, the restrictions, the keys and how rows match them
 // (the KQL that reads them). Queries of equal scan keys can share one
 // statement (Group). ok is false for a query that cannot: a queue, or an
 // answer of whole table rows (their columns are the table's, unknown
 // here).
-func ScanKey(f *Facet, q Query) (key string, ok bool) {
+func scanKey(f *Facet, q Query) (key string, ok bool) {
 	if f.Keys.All || len(f.members) > 0 || len(q.Keys) == 0 {
 		return "", false
 	}
@@ -94,7 +94,7 @@ func Combine(ms []Member) [][]int {
 	var groups []*open
 	var out [][]int
 	for _, i := range order {
-		scan, ok := ScanKey(ms[i].Facet, ms[i].Query)
+		scan, ok := scanKey(ms[i].Facet, ms[i].Query)
 		if !ok {
 			out = append(out, []int{i})
 			continue
@@ -144,7 +144,7 @@ func Group(ms []Member, keys []string) (*Facet, Query, error) {
 	for i, m := range ms {
 		mq := m.Query
 		mq.Keys = keys
-		s, ok := ScanKey(m.Facet, mq)
+		s, ok := scanKey(m.Facet, mq)
 		if !ok || (i > 0 && s != scan) {
 			return nil, Query{}, fmt.Errorf("facets: %s does not read the rows of %s", m.Facet.Name, first.Facet.Name)
 		}
