@@ -26,9 +26,7 @@ func (m memberRunner) Run(ctx context.Context, f *facets.Facet, q facets.Query) 
 	}
 	entries := make([][]sources.Row, len(f.Members()))
 	for i, mb := range f.Members() {
-		mq := mb.Query
-		mq.Keys, mq.Start, mq.End, mq.In = q.Keys, q.Start, q.End, q.In
-		res, err := m.LogSource.Run(ctx, mb.Facet, mq)
+		res, err := m.LogSource.Run(ctx, mb.Facet, mb.Within(q))
 		if err != nil {
 			return sources.Result{}, err
 		}

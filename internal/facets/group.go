@@ -65,6 +65,14 @@ func (m Member) Columns() []string {
 	return append(cols, m.answers()...)
 }
 
+// Within is the member's query as the group q runs it: the member's page,
+// columns and bucket with the group's keys, window and restrictions.
+func (m Member) Within(q Query) Query {
+	mq := m.Query
+	mq.Keys, mq.Start, mq.End, mq.In = q.Keys, q.Start, q.End, q.In
+	return mq
+}
+
 // Ordered says whether the order of the member's rows is part of its
 // answer (OrderColumn carries it): all but latest rows.
 func (m Member) Ordered() bool { return m.Facet.Kind != Latest }
@@ -186,8 +194,7 @@ func renderKQLGroup(g *Facet, w *writer, q Query) {
 	}
 	w.s("union")
 	for i, m := range g.members {
-		mq := m.Query
-		mq.Keys, mq.Start, mq.End, mq.In = q.Keys, q.Start, q.End, q.In
+		mq := m.Within(q)
 		w.q = &mq
 		if i > 0 {
 			w.s(",")

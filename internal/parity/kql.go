@@ -121,9 +121,7 @@ func GroupProbes() ([]GroupProbe, error) {
 				return nil, err
 			}
 			for _, m := range g.Members() {
-				mq := m.Query
-				mq.Keys, mq.Start, mq.End, mq.In = q.Keys, q.Start, q.End, q.In
-				st, err := m.Facet.Render(facets.KQL, mq)
+				st, err := m.Facet.Render(facets.KQL, m.Within(q))
 				if err != nil {
 					return nil, err
 				}

@@ -354,9 +354,7 @@ func twinTable(ctx context.Context, db *sql.DB, fc *facets.Facet, q facets.Query
 	}
 	var parts []part
 	for i, m := range fc.Members() {
-		mq := m.Query
-		mq.Keys, mq.Start, mq.End, mq.In = q.Keys, q.Start, q.End, q.In
-		st, err := m.Facet.Render(facets.SQL, mq)
+		st, err := m.Facet.Render(facets.SQL, m.Within(q))
 		if err != nil {
 			return nil, err
 		}

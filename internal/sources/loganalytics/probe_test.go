@@ -64,9 +64,7 @@ func TestGroupProbesThroughTheQueryAPI(t *testing.T) {
 		src := newSource(t, f, nil)
 		f.observe(p.Group, p.Query, p.Text)
 		for i, m := range p.Group.Members() {
-			mq := m.Query
-			mq.Keys, mq.Start, mq.End, mq.In = p.Query.Keys, p.Query.Start, p.Query.End, p.Query.In
-			f.observe(m.Facet, mq, p.Members[i])
+			f.observe(m.Facet, m.Within(p.Query), p.Members[i])
 		}
 		rows, err := src.Probe(ctx, p.Text, p.Query.Start, apiEnd(p.Group, p.Query.End))
 		if err != nil {
