@@ -80,16 +80,7 @@ func (c *cached) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 
 // get answers key from the cache when it holds every entry of it.
 func (c *cached) get(part string, f *facets.Facet, sig, key string) ([]sources.Row, bool) {
-	cks := entryKeys(part, f, sig, key)
-	entries := make([][]sources.Row, len(cks))
-	for i, ck := range cks {
-		rows, ok := c.c.Get(ck)
-		if !ok {
-			return nil, false
-		}
-		entries[i] = rows
-	}
-	return JoinMembers(f, entries), true
+	return whole(f, entryKeys(part, f, sig, key), c.c.Get)
 }
 
 // RowsCost approximates the bytes rows hold in memory.

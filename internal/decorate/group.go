@@ -26,6 +26,19 @@ func entryKeys(part string, f *facets.Facet, sig, key string) []string {
 	return out
 }
 
+// whole is a key's rows when lookup holds every one of its entries (cks).
+func whole(f *facets.Facet, cks []string, lookup func(ck string) ([]sources.Row, bool)) ([]sources.Row, bool) {
+	entries := make([][]sources.Row, len(cks))
+	for i, ck := range cks {
+		rows, ok := lookup(ck)
+		if !ok {
+			return nil, false
+		}
+		entries[i] = rows
+	}
+	return JoinMembers(f, entries), true
+}
+
 // SplitMembers splits rows of a group by member, each row holding only
 // its member's columns, in its member's order. rows of a plain facet come
 // back as they are, as its one entry.

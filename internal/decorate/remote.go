@@ -77,7 +77,7 @@ func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	var restEntries [][]string
 	hitKeys := 0
 	for i, k := range q.Keys {
-		if rows, ok := whole(f, entries[i], found); ok {
+		if rows, ok := whole(f, entries[i], func(ck string) ([]sources.Row, bool) { rows, ok := found[ck]; return rows, ok }); ok {
 			hits = append(hits, rows...)
 			hitKeys++
 			continue
@@ -105,17 +105,4 @@ func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 	}
 	res.Rows = append(hits, res.Rows...)
 	return res, err
-}
-
-// whole is a key's rows when found holds every entry of it.
-func whole(f *facets.Facet, cks []string, found map[string][]sources.Row) ([]sources.Row, bool) {
-	entries := make([][]sources.Row, len(cks))
-	for i, ck := range cks {
-		rows, ok := found[ck]
-		if !ok {
-			return nil, false
-		}
-		entries[i] = rows
-	}
-	return JoinMembers(f, entries), true
 }
