@@ -72,12 +72,13 @@ func (r *remote) Run(ctx context.Context, f *facets.Facet, q facets.Query) (sour
 			found = r.r.WaitRows(ctx, lease, cks, RemoteWait)
 		}
 	}
+	inFound := func(ck string) ([]sources.Row, bool) { rows, ok := found[ck]; return rows, ok }
 	var hits []sources.Row
 	var rest []string
 	var restEntries [][]string
 	hitKeys := 0
 	for i, k := range q.Keys {
-		if rows, ok := whole(f, entries[i], func(ck string) ([]sources.Row, bool) { rows, ok := found[ck]; return rows, ok }); ok {
+		if rows, ok := whole(f, entries[i], inFound); ok {
 			hits = append(hits, rows...)
 			hitKeys++
 			continue
